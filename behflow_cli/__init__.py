@@ -1,0 +1,1 @@
+"""Behflow's command line and terminal UI: clients of the Behflow HTTP API."""

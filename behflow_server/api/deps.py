@@ -1,0 +1,73 @@
+"""Dependencies, named once: SessionDep, CurrentUser, Context, UserZone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Header, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from behflow_server.auth import service as auth_service
+from behflow_server.auth.models import User
+from behflow_server.auth.security import TokenClaims
+from behflow_server.context import AppContext
+from behflow_server.errors import Unauthorized
+from behflow_server.timezones import get_zone, is_known_timezone
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/login", auto_error=False)
+
+
+def get_context(request: Request) -> AppContext:
+    return request.app.state.context  # type: ignore[no-any-return]
+
+
+Context = Annotated[AppContext, Depends(get_context)]
+
+
+def get_session(context: Context) -> Iterator[Session]:
+    with context.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_claims(
+    context: Context, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> TokenClaims:
+    if not token:
+        raise Unauthorized("Log in first: this endpoint needs a bearer token.",
+                           code="not_authenticated")
+    return context.tokens.decode(token)
+
+
+CurrentClaims = Annotated[TokenClaims, Depends(get_claims)]
+
+
+def get_current_user(session: SessionDep, claims: CurrentClaims) -> User:
+    return auth_service.user_for_token(session, claims)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_user_zone(
+    user: CurrentUser, x_timezone: Annotated[str | None, Header()] = None
+) -> ZoneInfo:
+    """The client's zone (X-Timezone header) when given and known, else the account's."""
+    if x_timezone and is_known_timezone(x_timezone):
+        return get_zone(x_timezone)
+    return get_zone(user.timezone)
+
+
+UserZone = Annotated[ZoneInfo, Depends(get_user_zone)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+ClientIP = Annotated[str, Depends(client_ip)]

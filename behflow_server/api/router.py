@@ -1,0 +1,19 @@
+"""Mounts every domain's routes: accounts at the root, the rest under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from behflow_server.auth.routes import router as auth_router
+from behflow_server.tasks.routes import router as tasks_router
+
+API_PREFIX = "/api/v1"
+
+
+def build_router() -> APIRouter:
+    root = APIRouter()
+    root.include_router(auth_router)
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(tasks_router)
+    root.include_router(api)
+    return root

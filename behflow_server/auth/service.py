@@ -1,0 +1,122 @@
+"""Accounts: register, authenticate, tokens, revocation, password and profile changes."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from behflow_server.auth.models import (
+    PasswordChange,
+    ProfileUpdate,
+    RegisterRequest,
+    RevokedToken,
+    User,
+)
+from behflow_server.auth.ratelimit import LoginRateLimiter
+from behflow_server.auth.security import TokenClaims, hash_password, verify_password
+from behflow_server.db import utcnow
+from behflow_server.errors import Conflict, InvalidInput, Unauthorized
+
+
+def get_by_username(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username_key == username.lower())).first()
+
+
+def register(session: Session, data: RegisterRequest) -> User:
+    if get_by_username(session, data.username) is not None:
+        raise Conflict(
+            f"The username {data.username!r} is taken.",
+            code="username_taken",
+            details={"field": "username"},
+        )
+    user = User(
+        username=data.username,
+        username_key=data.username.lower(),
+        password_hash=hash_password(data.password),
+        timezone=data.timezone or "UTC",
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise Conflict(
+            f"The username {data.username!r} is taken.",
+            code="username_taken",
+            details={"field": "username"},
+        ) from None
+    _after_register(session, user)
+    session.commit()
+    return user
+
+
+def _after_register(session: Session, user: User) -> None:
+    """Give a new account its default automated processes."""
+    from behflow_server.processes import defaults
+
+    defaults.create_for_user(session, user)
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, ip: str, limiter: LoginRateLimiter
+) -> User:
+    limiter.check(ip, username)
+    user = get_by_username(session, username)
+    if not verify_password(password, user.password_hash if user else None) or user is None:
+        limiter.record_failure(ip, username)
+        raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+    limiter.reset(username)
+    return user
+
+
+def user_for_token(session: Session, claims: TokenClaims) -> User:
+    """The user a valid token belongs to; raises if the token was revoked."""
+    user = session.get(User, claims.user_id)
+    if user is None or user.token_version != claims.version:
+        raise Unauthorized("This token was revoked; log in again.", code="token_revoked")
+    if session.get(RevokedToken, claims.jti) is not None:
+        raise Unauthorized("This token was revoked; log in again.", code="token_revoked")
+    return user
+
+
+def revoke_token(session: Session, claims: TokenClaims) -> None:
+    if session.get(RevokedToken, claims.jti) is None:
+        session.add(
+            RevokedToken(jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at)
+        )
+        session.commit()
+
+
+def revoke_all_tokens(session: Session, user: User) -> None:
+    user.token_version += 1
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+
+
+def change_password(session: Session, user: User, data: PasswordChange) -> None:
+    if not verify_password(data.current_password, user.password_hash):
+        raise InvalidInput(
+            "The current password is wrong.",
+            code="invalid_credentials",
+            details={"field": "current_password"},
+        )
+    user.password_hash = hash_password(data.new_password)
+    revoke_all_tokens(session, user)
+
+
+def update_profile(session: Session, user: User, data: ProfileUpdate) -> User:
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("timezone"):
+        user.timezone = changes["timezone"]
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+    return user
+
+
+def purge_expired_revocations(session: Session) -> int:
+    """Drop revocation records of tokens that have expired anyway."""
+    result = session.execute(sa.delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

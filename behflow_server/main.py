@@ -1,0 +1,71 @@
+"""create_app(settings): the FastAPI app with its lifespan, routes and error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from behflow_server import __version__, migrate
+from behflow_server.api import handlers
+from behflow_server.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from behflow_server.api.router import build_router
+from behflow_server.config import Settings, load_settings
+from behflow_server.context import AppContext
+from behflow_server.errors import ServiceUnavailable
+
+log = logging.getLogger("behflow")
+MAX_BODY_BYTES = 1_048_576
+
+
+def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
+    settings = settings or (context.settings if context else load_settings())
+    context = context or AppContext.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        applied = migrate.upgrade(context.db.engine)
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+        try:
+            yield
+        finally:
+            context.db.dispose()
+
+    app = FastAPI(
+        title="Behflow",
+        version=__version__,
+        description="Self-hosted task manager with an AI agent.",
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    handlers.install(app)
+    app.include_router(build_router())
+
+    @app.get("/health", tags=["operations"])
+    def health() -> dict[str, Any]:
+        """Liveness and database check."""
+        try:
+            context.db.ping()
+        except Exception as exc:
+            raise ServiceUnavailable(
+                "The database is not reachable.", code="database_unavailable"
+            ) from exc
+        return {"status": "ok", "version": __version__, "database": context.db.kind}
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Timezone", "X-Request-ID",
+                           "Last-Event-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,46 @@
+"""Apply Alembic migrations programmatically (at start-up and via `behflow server migrate`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def pending_revisions(engine: Engine) -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = script.get_heads()
+    if set(heads) == current:
+        return []
+    return [rev.revision for rev in script.walk_revisions() if rev.revision not in current]
+
+
+def upgrade(engine: Engine) -> list[str]:
+    """Bring the schema to the newest revision; returns the revisions applied."""
+    pending = pending_revisions(engine)
+    if not pending:
+        return []
+    config = alembic_config()
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Two replicas starting together must not both migrate.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727001)")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return pending

@@ -1,0 +1,28 @@
+"""Every table, imported in one place so metadata and migrations see the whole schema."""
+
+from sqlmodel import SQLModel
+
+from behflow_server.auth.models import RevokedToken, User
+from behflow_server.chat.models import ChatMessage, ChatSession
+from behflow_server.events.models import Event
+from behflow_server.processes.models import AutomatedProcess, AutomatedProcessExecution, DailyStat
+from behflow_server.tasks.models import Task, TaskReminderSent
+from behflow_server.webhooks.models import Webhook, WebhookDelivery
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AutomatedProcess",
+    "AutomatedProcessExecution",
+    "ChatMessage",
+    "ChatSession",
+    "DailyStat",
+    "Event",
+    "RevokedToken",
+    "Task",
+    "TaskReminderSent",
+    "User",
+    "Webhook",
+    "WebhookDelivery",
+    "metadata",
+]

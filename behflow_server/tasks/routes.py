@@ -1,0 +1,155 @@
+"""/api/v1/tasks: thin callers of the task service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from behflow_server.api.deps import CurrentUser, SessionDep, UserZone
+from behflow_server.errors import InvalidInput
+from behflow_server.tasks import service
+from behflow_server.tasks.models import (
+    BulkResult,
+    TaskCreate,
+    TaskNumbers,
+    TaskPage,
+    TaskPriority,
+    TaskPublic,
+    TaskStatus,
+    TaskUpdate,
+)
+from behflow_server.tasks.query import ArchivedFilter, TaskQuery, TaskSort
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+TaskNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="The task's #number")]
+
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def _statuses(values: list[str] | None) -> list[TaskStatus]:
+    result: list[TaskStatus] = []
+    for value in _split(values):
+        if value == "open":
+            result.extend([TaskStatus.not_started, TaskStatus.in_progress, TaskStatus.blocked])
+            continue
+        try:
+            result.append(TaskStatus(value))
+        except ValueError:
+            allowed = ", ".join(s.value for s in TaskStatus)
+            raise InvalidInput(
+                f"status: unknown value {value!r}; use one of {allowed} or open",
+                details={"field": "status"},
+            ) from None
+    return result
+
+
+def _sort(value: str) -> tuple[TaskSort, bool]:
+    descending = value.startswith("-")
+    try:
+        return TaskSort(value.lstrip("-")), descending
+    except ValueError:
+        allowed = ", ".join(s.value for s in TaskSort)
+        raise InvalidInput(
+            f"sort: unknown value {value!r}; use one of {allowed} (prefix - for descending)",
+            details={"field": "sort"},
+        ) from None
+
+
+@router.get("", response_model=TaskPage)
+def list_tasks(
+    session: SessionDep,
+    user: CurrentUser,
+    zone: UserZone,
+    status_: Annotated[list[str] | None, Query(alias="status")] = None,
+    priority: TaskPriority | None = None,
+    tag: Annotated[list[str] | None, Query()] = None,
+    project: Annotated[str | None, Query(max_length=100)] = None,
+    due: Annotated[str | None, Query(max_length=100)] = None,
+    due_before: datetime | None = None,
+    due_after: datetime | None = None,
+    overdue: bool = False,
+    archived: ArchivedFilter = ArchivedFilter.exclude,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(max_length=20)] = "due",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> TaskPage:
+    """List tasks. Filters combine with AND; `status` and `tag` may repeat or be comma lists."""
+    sort_key, descending = _sort(sort)
+    query = TaskQuery(
+        statuses=_statuses(status_),
+        min_priority=priority,
+        tags=_split(tag),
+        project=project,
+        due=due,
+        due_before=due_before,
+        due_after=due_after,
+        overdue=overdue,
+        archived=archived,
+        search=search,
+        sort=sort_key,
+        descending=descending,
+        limit=limit,
+        offset=offset,
+    )
+    tasks, total = service.list_tasks(session, user, query, zone=zone)
+    return TaskPage(
+        items=[service.public(t) for t in tasks], total=total, limit=limit, offset=offset
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskPublic)
+def create_task(
+    data: TaskCreate, session: SessionDep, user: CurrentUser, zone: UserZone
+) -> TaskPublic:
+    return service.public(service.create_task(session, user, data, zone=zone))
+
+
+@router.post("/bulk/complete", response_model=BulkResult)
+def bulk_complete(data: TaskNumbers, session: SessionDep, user: CurrentUser) -> BulkResult:
+    return service.bulk_complete(session, user, data.numbers)
+
+
+@router.post("/bulk/delete", response_model=BulkResult)
+def bulk_delete(
+    data: TaskNumbers, session: SessionDep, user: CurrentUser, hard: bool = False
+) -> BulkResult:
+    return service.bulk_delete(session, user, data.numbers, hard=hard)
+
+
+@router.get("/{number}", response_model=TaskPublic)
+def get_task(number: TaskNumber, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    return service.public(service.get_task(session, user, number))
+
+
+@router.patch("/{number}", response_model=TaskPublic)
+def update_task(
+    number: TaskNumber, data: TaskUpdate, session: SessionDep, user: CurrentUser, zone: UserZone
+) -> TaskPublic:
+    return service.public(service.update_task(session, user, number, data, zone=zone))
+
+
+@router.post("/{number}/complete", response_model=TaskPublic)
+def complete_task(number: TaskNumber, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    return service.public(service.complete_task(session, user, number))
+
+
+@router.post("/{number}/restore", response_model=TaskPublic)
+def restore_task(number: TaskNumber, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    """Undo an archive-delete."""
+    return service.public(service.restore_task(session, user, number))
+
+
+@router.delete("/{number}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_task(
+    number: TaskNumber, session: SessionDep, user: CurrentUser, hard: bool = False
+) -> Response:
+    """Archive the task; `?hard=true` removes it for good."""
+    service.delete_task(session, user, number, hard=hard)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,226 @@
+"""Task rules, once: REST routes, agent tools and scheduler jobs all call these."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from behflow_server.auth.models import User
+from behflow_server.dates import parse_when
+from behflow_server.db import utcnow
+from behflow_server.errors import InvalidInput, NotFound
+from behflow_server.events.service import record_event
+from behflow_server.tasks import recurrence
+from behflow_server.tasks.models import (
+    BulkResult,
+    Task,
+    TaskCreate,
+    TaskPublic,
+    TaskStatus,
+    TaskUpdate,
+)
+from behflow_server.tasks.query import TaskQuery, select_page
+from behflow_server.timezones import get_zone
+
+
+def public(task: Task) -> TaskPublic:
+    return TaskPublic.model_validate(task, from_attributes=True)
+
+
+def _event(session: Session, task: Task, type: str) -> None:
+    record_event(session, task.user_id, type, {"task": public(task).model_dump(mode="json")})
+
+
+def _next_number(session: Session, user_id: uuid.UUID) -> int:
+    """Hand out the user's next task number; the row update serialises concurrent creates."""
+    return int(
+        session.execute(
+            sa.update(User)
+            .where(col(User.id) == user_id)
+            .values(task_counter=User.task_counter + 1)
+            .returning(User.task_counter)
+        ).scalar_one()
+    )
+
+
+def _resolve_due(text: str, zone: ZoneInfo, now: datetime | None = None) -> datetime:
+    parsed = parse_when(text, zone, now)
+    if parsed is None:
+        raise InvalidInput(
+            f"Cannot read {text!r} as a date or time.",
+            code="invalid_date",
+            details={"field": "due"},
+        )
+    return parsed.value
+
+
+def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """Naive datetimes from clients mean the user's local time."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=zone)
+
+
+def _apply_status(task: Task, status: TaskStatus, now: datetime) -> None:
+    task.status = status.value
+    if status is TaskStatus.completed:
+        task.completed_at = task.completed_at or now
+    else:
+        task.completed_at = None
+
+
+def create_task(
+    session: Session, user: User, data: TaskCreate, *, zone: ZoneInfo | None = None
+) -> Task:
+    zone = zone or get_zone(user.timezone)
+    now = utcnow()
+    due_at = _aware(data.due_at, zone)
+    if data.due is not None:
+        due_at = _resolve_due(data.due, zone, now)
+    task = Task(
+        user_id=user.id,
+        number=_next_number(session, user.id),
+        title=data.title,
+        description=data.description,
+        priority=data.priority.value,
+        due_at=due_at,
+        tags=data.tags or [],
+        project=data.project,
+        recurrence=recurrence.validate_rule(data.recurrence) if data.recurrence else None,
+        remind_at=_aware(data.remind_at, zone),
+        extra=data.extra or {},
+        created_at=now,
+        updated_at=now,
+    )
+    _apply_status(task, data.status, now)
+    session.add(task)
+    _event(session, task, "task.created")
+    session.commit()
+    return task
+
+
+def get_task(session: Session, user: User, number: int) -> Task:
+    """The user's task with this number; another user's number is simply not found."""
+    task = session.exec(
+        select(Task).where(col(Task.user_id) == user.id, col(Task.number) == number)
+    ).first()
+    if task is None:
+        raise NotFound(f"Task #{number} not found.", code="task_not_found",
+                       details={"number": number})
+    return task
+
+
+def list_tasks(
+    session: Session, user: User, query: TaskQuery, *, zone: ZoneInfo | None = None
+) -> tuple[list[Task], int]:
+    return select_page(session, user.id, query, zone or get_zone(user.timezone))
+
+
+def update_task(
+    session: Session, user: User, number: int, data: TaskUpdate, *, zone: ZoneInfo | None = None
+) -> Task:
+    zone = zone or get_zone(user.timezone)
+    task = get_task(session, user, number)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    now = utcnow()
+    due_text = changes.pop("due", None)
+    if due_text is not None:
+        changes["due_at"] = _resolve_due(due_text, zone, now)
+    if "due_at" in changes:
+        changes["due_at"] = _aware(changes["due_at"], zone)
+    if "remind_at" in changes:
+        changes["remind_at"] = _aware(changes["remind_at"], zone)
+    if changes.get("recurrence"):
+        changes["recurrence"] = recurrence.validate_rule(changes["recurrence"])
+    if "tags" in changes and changes["tags"] is None:
+        changes["tags"] = []
+    if "extra" in changes and changes["extra"] is None:
+        changes["extra"] = {}
+    status = changes.pop("status", None)
+    if "priority" in changes and changes["priority"] is not None:
+        changes["priority"] = changes["priority"].value
+    elif "priority" in changes:
+        changes["priority"] = "none"
+    for name, value in changes.items():
+        setattr(task, name, value)
+    was_completed = task.status == TaskStatus.completed.value
+    if status is not None:
+        _apply_status(task, TaskStatus(status), now)
+    task.updated_at = now
+    session.add(task)
+    completed_now = not was_completed and task.status == TaskStatus.completed.value
+    _event(session, task, "task.completed" if completed_now else "task.updated")
+    session.commit()
+    return task
+
+
+def set_status(
+    session: Session, user: User, number: int, status: TaskStatus
+) -> Task:
+    return update_task(session, user, number, TaskUpdate(status=status))
+
+
+def complete_task(session: Session, user: User, number: int) -> Task:
+    return set_status(session, user, number, TaskStatus.completed)
+
+
+def delete_task(session: Session, user: User, number: int, *, hard: bool = False) -> Task:
+    """Archive the task (the default, undoable) or remove it for good."""
+    task = get_task(session, user, number)
+    snapshot = public(task)
+    if hard:
+        session.delete(task)
+    else:
+        task.archived_at = task.archived_at or utcnow()
+        task.updated_at = utcnow()
+        session.add(task)
+    record_event(
+        session, user.id, "task.deleted",
+        {"task": snapshot.model_dump(mode="json"), "hard": hard},
+    )
+    session.commit()
+    return task
+
+
+def restore_task(session: Session, user: User, number: int) -> Task:
+    """Bring an archived task back."""
+    task = get_task(session, user, number)
+    task.archived_at = None
+    task.updated_at = utcnow()
+    session.add(task)
+    _event(session, task, "task.updated")
+    session.commit()
+    return task
+
+
+def _bulk(
+    session: Session, user: User, numbers: Iterable[int], action: Any
+) -> BulkResult:
+    changed: list[int] = []
+    missing: list[int] = []
+    for number in dict.fromkeys(numbers):
+        try:
+            action(session, user, number)
+        except NotFound:
+            missing.append(number)
+        else:
+            changed.append(number)
+    return BulkResult(changed=changed, not_found=missing)
+
+
+def bulk_complete(session: Session, user: User, numbers: Iterable[int]) -> BulkResult:
+    return _bulk(session, user, numbers, complete_task)
+
+
+def bulk_delete(
+    session: Session, user: User, numbers: Iterable[int], *, hard: bool = False
+) -> BulkResult:
+    return _bulk(
+        session, user, numbers, lambda s, u, n: delete_task(s, u, n, hard=hard)
+    )
