@@ -30,18 +30,10 @@ def start(
     """
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = _settings_or_exit(**overrides)
-    import uvicorn
+    from behflow_server.serve import serve
 
-    from behflow_server.main import create_app
-
-    try:
-        app_ = create_app(settings)
-    except Exception as exc:
-        typer.echo(f"error: cannot start the server: {exc}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"Behflow server on http://{settings.host}:{settings.port} "
-               f"(database: {settings.resolved_database_url.split(':', 1)[0]})", err=True)
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level=settings.log_level)
+    typer.echo(f"Behflow server on http://{settings.host}:{settings.port}", err=True)
+    serve(settings)
 
 
 @app.command()
