@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import field_validator
+from pydantic import StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
 from behflow_server.db import UTCDateTime, utcnow
@@ -16,7 +17,7 @@ USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,38}$"
 
 
 class Credentials(SQLModel):
-    username: str = Field(min_length=2, max_length=39, regex=USERNAME_PATTERN)
+    username: Annotated[str, StringConstraints(min_length=2, max_length=39, pattern=USERNAME_PATTERN)]
     password: str = Field(min_length=8, max_length=1024)
 
 

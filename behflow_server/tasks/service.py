@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,14 +57,16 @@ def _resolve_due(text: str, zone: ZoneInfo, now: datetime | None = None) -> date
             code="invalid_date",
             details={"field": "due"},
         )
-    return parsed.value
+    return parsed.value.astimezone(UTC)
 
 
 def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
-    """Naive datetimes from clients mean the user's local time."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=zone)
+    """In UTC, as stored; naive datetimes from clients mean the user's local time."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
 
 
 def _apply_status(task: Task, status: TaskStatus, now: datetime) -> None:
