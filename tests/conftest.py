@@ -22,9 +22,18 @@ from behflow_server.main import create_app
 from tests.support.databases import empty_postgres, migrated, postgres_url, prepare_postgres
 from tests.support.live import LiveServer
 
-_ISOLATED_ENV = ("BEHFLOW_URL", "BEHFLOW_TOKEN", "BEHFLOW_DATABASE_URL", "BEHFLOW_SECRET_KEY",
-                 "BEHFLOW_LLM_BASE_URL", "BEHFLOW_LLM_MODEL", "BEHFLOW_LLM_API_KEY",
-                 "OPENAI_API_KEY", "BEHFLOW_PORT", "BEHFLOW_HOST")
+_ISOLATED_ENV = (
+    "BEHFLOW_URL",
+    "BEHFLOW_TOKEN",
+    "BEHFLOW_DATABASE_URL",
+    "BEHFLOW_SECRET_KEY",
+    "BEHFLOW_LLM_BASE_URL",
+    "BEHFLOW_LLM_MODEL",
+    "BEHFLOW_LLM_API_KEY",
+    "OPENAI_API_KEY",
+    "BEHFLOW_PORT",
+    "BEHFLOW_HOST",
+)
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
 
 
@@ -100,8 +109,9 @@ def register(client: TestClient) -> Callable[..., AuthHeaders]:
     """Create an account through the API; returns its Authorization header."""
     counter = iter(range(1, 10_000))
 
-    def _register(username: str | None = None, password: str = "correct horse",
-                  timezone: str = "UTC") -> AuthHeaders:
+    def _register(
+        username: str | None = None, password: str = "correct horse", timezone: str = "UTC"
+    ) -> AuthHeaders:
         name = username or f"user{next(counter)}"
         response = client.post(
             "/register", json={"username": name, "password": password, "timezone": timezone}
@@ -129,9 +139,7 @@ def live_server_env(settings: Settings) -> dict[str, str]:
 
 
 @pytest.fixture
-def live_server(
-    live_server_env: dict[str, str], tmp_path: Path
-) -> Iterator[LiveServer]:
+def live_server(live_server_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
     """A real uvicorn process on a free port, on this test's database."""
     server = LiveServer(live_server_env, tmp_path / "server.log").start()
     yield server

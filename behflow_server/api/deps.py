@@ -39,8 +39,9 @@ def get_claims(
     context: Context, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> TokenClaims:
     if not token:
-        raise Unauthorized("Log in first: this endpoint needs a bearer token.",
-                           code="not_authenticated")
+        raise Unauthorized(
+            "Log in first: this endpoint needs a bearer token.", code="not_authenticated"
+        )
     return context.tokens.decode(token)
 
 

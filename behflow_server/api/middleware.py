@@ -44,8 +44,11 @@ class RequestIdMiddleware:
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(
                     "%s %s %s %.1fms id=%s",
-                    scope["method"], scope["path"], status,
-                    (time.perf_counter() - started) * 1000, request_id,
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                    request_id,
                 )
 
 
@@ -104,12 +107,16 @@ class BodySizeLimitMiddleware:
             }
         }
         data = json.dumps(body).encode()
-        await send({
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"),
-                        (b"content-length", str(len(data)).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(data)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": data})
 
 

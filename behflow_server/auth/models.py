@@ -17,7 +17,9 @@ USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,38}$"
 
 
 class Credentials(SQLModel):
-    username: Annotated[str, StringConstraints(min_length=2, max_length=39, pattern=USERNAME_PATTERN)]
+    username: Annotated[
+        str, StringConstraints(min_length=2, max_length=39, pattern=USERNAME_PATTERN)
+    ]
     password: str = Field(min_length=8, max_length=1024)
 
 

@@ -43,10 +43,10 @@ async def _login_request(request: Request) -> LoginRequest:
         try:
             raw = await request.json()
         except ValueError:
-            raise InvalidInput("The request body is not valid JSON.", code="invalid_json",
-                               status=400) from None
+            raise InvalidInput(
+                "The request body is not valid JSON.", code="invalid_json", status=400
+            ) from None
     return LoginRequest.model_validate(raw if isinstance(raw, dict) else {})
-
 
 
 @router.post(
@@ -56,9 +56,7 @@ async def _login_request(request: Request) -> LoginRequest:
         "requestBody": {
             "content": {
                 "application/json": {"schema": LoginRequest.model_json_schema()},
-                "application/x-www-form-urlencoded": {
-                    "schema": LoginRequest.model_json_schema()
-                },
+                "application/x-www-form-urlencoded": {"schema": LoginRequest.model_json_schema()},
             },
             "required": True,
         }

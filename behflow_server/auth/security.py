@@ -76,5 +76,6 @@ class TokenIssuer:
                 "Your session has expired; log in again.", code="token_expired"
             ) from None
         except (jwt.InvalidTokenError, ValueError, TypeError):
-            raise Unauthorized("The access token is not valid; log in again.",
-                               code="invalid_token") from None
+            raise Unauthorized(
+                "The access token is not valid; log in again.", code="invalid_token"
+            ) from None

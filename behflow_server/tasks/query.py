@@ -101,8 +101,11 @@ def build_filters(
     if query.statuses:
         conditions.append(col(Task.status).in_([s.value for s in query.statuses]))
     if query.min_priority is not None:
-        allowed = [p for p, rank in PRIORITY_RANK.items()
-                   if rank >= PRIORITY_RANK[query.min_priority.value]]
+        allowed = [
+            p
+            for p, rank in PRIORITY_RANK.items()
+            if rank >= PRIORITY_RANK[query.min_priority.value]
+        ]
         conditions.append(col(Task.priority).in_(allowed))
     for tag in query.tags:
         conditions.append(json_list_contains(session, col(Task.tags), tag.lstrip("#").lower()))
@@ -154,13 +157,14 @@ def select_page(
 ) -> tuple[list[Task], int]:
     conditions = build_filters(session, user_id, query, zone)
     rows = session.exec(
-        select(Task).where(*conditions).order_by(*order_by(query))
-        .limit(query.limit).offset(query.offset)
+        select(Task)
+        .where(*conditions)
+        .order_by(*order_by(query))
+        .limit(query.limit)
+        .offset(query.offset)
     ).all()
     if query.offset == 0 and len(rows) < query.limit:
         total = len(rows)
     else:
-        total = session.exec(
-            select(sa.func.count()).select_from(Task).where(*conditions)
-        ).one()
+        total = session.exec(select(sa.func.count()).select_from(Task).where(*conditions)).one()
     return list(rows), int(total)

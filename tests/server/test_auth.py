@@ -34,7 +34,10 @@ def test_register_returns_a_working_token(client: TestClient) -> None:
 
 
 def test_usernames_are_unique_regardless_of_case(client: TestClient) -> None:
-    assert client.post("/register", json={"username": "Bob", "password": "long enough"}).status_code == 201
+    assert (
+        client.post("/register", json={"username": "Bob", "password": "long enough"}).status_code
+        == 201
+    )
     clash = client.post("/register", json={"username": "bOB", "password": "long enough"})
     assert clash.status_code == 409
     assert clash.json()["error"]["code"] == "username_taken"
@@ -80,7 +83,9 @@ def test_login_accepts_the_oauth2_form(client: TestClient, register: Callable) -
     assert response.json()["token_type"] == "bearer"
 
 
-def test_wrong_password_and_unknown_user_look_the_same(client: TestClient, register: Callable) -> None:
+def test_wrong_password_and_unknown_user_look_the_same(
+    client: TestClient, register: Callable
+) -> None:
     register("frank", "long enough")
     wrong = client.post("/login", json={"username": "frank", "password": "nope nope"})
     unknown = client.post("/login", json={"username": "nobody", "password": "nope nope"})
@@ -101,9 +106,9 @@ def test_endpoints_need_a_token(client: TestClient) -> None:
 def test_token_signed_with_another_key_is_rejected(client: TestClient, register: Callable) -> None:
     register("gina")
     me = client.get("/me", headers=register("harry"))
-    forged, _ = TokenIssuer("another-secret-key-of-sufficient-length-000000", timedelta(hours=1)).issue(
-        __import__("uuid").UUID(me.json()["id"]), 0
-    )
+    forged, _ = TokenIssuer(
+        "another-secret-key-of-sufficient-length-000000", timedelta(hours=1)
+    ).issue(__import__("uuid").UUID(me.json()["id"]), 0)
     response = client.get("/me", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
 
@@ -150,7 +155,10 @@ def test_logout_everywhere_and_password_change_revoke_earlier_tokens(
     assert client.get("/me", headers=first).status_code == 401
     assert client.get("/me", headers=second).status_code == 401
     assert client.get("/me", headers=fresh).status_code == 200
-    assert client.post("/login", json={"username": "kim", "password": "long enough"}).status_code == 401
+    assert (
+        client.post("/login", json={"username": "kim", "password": "long enough"}).status_code
+        == 401
+    )
     newest = _login(client, "kim", "even longer now")
     assert client.post("/logout?everywhere=true", headers=newest).status_code == 204
     assert client.get("/me", headers=fresh).status_code == 401
@@ -160,7 +168,8 @@ def test_logout_everywhere_and_password_change_revoke_earlier_tokens(
 def test_wrong_current_password_does_not_change_it(client: TestClient, register: Callable) -> None:
     headers = register("lena", "long enough")
     response = client.post(
-        "/me/password", headers=headers,
+        "/me/password",
+        headers=headers,
         json={"current_password": "wrong one", "new_password": "even longer now"},
     )
     assert response.status_code == 422

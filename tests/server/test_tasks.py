@@ -26,9 +26,15 @@ def _numbers(client: TestClient, headers: Headers, **params: object) -> list[int
 
 def test_create_returns_the_full_contract(client: TestClient, auth: Headers) -> None:
     task = _add(
-        client, auth, title="Pay rent", description="to the landlord",
-        due_at="2026-12-01T09:00:00+01:00", tags=["#Home", "money", "home"],
-        project="+Life", priority="high", extra={"source": "test"},
+        client,
+        auth,
+        title="Pay rent",
+        description="to the landlord",
+        due_at="2026-12-01T09:00:00+01:00",
+        tags=["#Home", "money", "home"],
+        project="+Life",
+        priority="high",
+        extra={"source": "test"},
     )
     assert task["number"] == 1
     assert task["title"] == "Pay rent"
@@ -39,9 +45,24 @@ def test_create_returns_the_full_contract(client: TestClient, auth: Headers) -> 
     assert task["project"] == "Life"
     assert task["extra"] == {"source": "test"}
     assert task["completed_at"] is None and task["archived_at"] is None
-    expected = {"id", "number", "title", "description", "status", "priority", "due_at", "tags",
-                "project", "recurrence", "remind_at", "created_at", "updated_at",
-                "completed_at", "archived_at", "extra"}
+    expected = {
+        "id",
+        "number",
+        "title",
+        "description",
+        "status",
+        "priority",
+        "due_at",
+        "tags",
+        "project",
+        "recurrence",
+        "remind_at",
+        "created_at",
+        "updated_at",
+        "completed_at",
+        "archived_at",
+        "extra",
+    }
     assert expected <= set(task)
     fetched = client.get(f"{TASKS}/1", headers=auth).json()
     assert fetched == task
@@ -64,7 +85,8 @@ def test_natural_due_is_read_in_the_users_zone(
     task = _add(client, berlin, title="Call mom", due="2026-12-01 17:00")
     assert task["due_at"] == "2026-12-01T16:00:00Z"
     tokyo = client.post(
-        TASKS, headers={**berlin, "X-Timezone": "Asia/Tokyo"},
+        TASKS,
+        headers={**berlin, "X-Timezone": "Asia/Tokyo"},
         json={"title": "x", "due": "2026-12-01 17:00"},
     ).json()
     assert tokyo["due_at"] == "2026-12-01T08:00:00Z"
@@ -91,8 +113,15 @@ def test_status_changes_keep_completed_at_consistent(client: TestClient, auth: H
 
 
 def test_patch_changes_only_what_is_sent_and_null_clears(client: TestClient, auth: Headers) -> None:
-    _add(client, auth, title="Dentist", description="bring card", due_at="2026-12-01T10:00:00Z",
-         tags=["health"], priority="low")
+    _add(
+        client,
+        auth,
+        title="Dentist",
+        description="bring card",
+        due_at="2026-12-01T10:00:00Z",
+        tags=["health"],
+        priority="low",
+    )
     updated = client.patch(f"{TASKS}/1", headers=auth, json={"priority": "urgent"}).json()
     assert updated["priority"] == "urgent"
     assert updated["description"] == "bring card"
@@ -107,7 +136,9 @@ def test_patch_changes_only_what_is_sent_and_null_clears(client: TestClient, aut
     assert client.get(f"{TASKS}/1", headers=auth).json()["title"] == "Dentist"
 
 
-def test_delete_archives_by_default_and_restore_undoes_it(client: TestClient, auth: Headers) -> None:
+def test_delete_archives_by_default_and_restore_undoes_it(
+    client: TestClient, auth: Headers
+) -> None:
     _add(client, auth, title="Old")
     assert client.delete(f"{TASKS}/1", headers=auth).status_code == 204
     assert _numbers(client, auth) == []
@@ -135,17 +166,41 @@ def test_bulk_complete_and_delete_report_what_they_did(client: TestClient, auth:
 
 def test_filters(client: TestClient, auth: Headers) -> None:
     now = datetime.now(UTC)
-    _add(client, auth, title="Buy milk", tags=["shop"], priority="low",
-         due_at=(now + timedelta(days=1)).isoformat())
-    _add(client, auth, title="File taxes", tags=["money", "admin"], project="Home",
-         priority="urgent", due_at=(now - timedelta(days=2)).isoformat())
-    _add(client, auth, title="Read book", description="The milk of human kindness",
-         priority="medium")
-    _add(client, auth, title="Done thing", status="completed",
-         due_at=(now - timedelta(days=5)).isoformat())
+    _add(
+        client,
+        auth,
+        title="Buy milk",
+        tags=["shop"],
+        priority="low",
+        due_at=(now + timedelta(days=1)).isoformat(),
+    )
+    _add(
+        client,
+        auth,
+        title="File taxes",
+        tags=["money", "admin"],
+        project="Home",
+        priority="urgent",
+        due_at=(now - timedelta(days=2)).isoformat(),
+    )
+    _add(
+        client, auth, title="Read book", description="The milk of human kindness", priority="medium"
+    )
+    _add(
+        client,
+        auth,
+        title="Done thing",
+        status="completed",
+        due_at=(now - timedelta(days=5)).isoformat(),
+    )
     assert _numbers(client, auth, status="completed") == [4]
     assert _numbers(client, auth, status="open", sort="number") == [1, 2, 3]
-    assert _numbers(client, auth, status=["not_started", "completed"], sort="number") == [1, 2, 3, 4]
+    assert _numbers(client, auth, status=["not_started", "completed"], sort="number") == [
+        1,
+        2,
+        3,
+        4,
+    ]
     assert _numbers(client, auth, priority="medium", sort="number") == [2, 3]
     assert _numbers(client, auth, tag="money") == [2]
     assert _numbers(client, auth, tag=["money", "admin"]) == [2]
@@ -165,7 +220,7 @@ def test_filters(client: TestClient, auth: Headers) -> None:
 
 
 def test_search_ignores_query_syntax(client: TestClient, auth: Headers) -> None:
-    _add(client, auth, title="Fix the NEAR(bug) AND OR * \"quoted\"")
+    _add(client, auth, title='Fix the NEAR(bug) AND OR * "quoted"')
     for text in ['"', "AND", "NEAR(", "*", "a:b", "'); drop table tasks; --", "\\"]:
         response = client.get(TASKS, headers=auth, params={"search": text})
         assert response.status_code == 200, (text, response.text)
@@ -195,7 +250,9 @@ def test_pagination_reports_the_total(client: TestClient, auth: Headers) -> None
     assert last["total"] == 7 and len(last["items"]) == 1
 
 
-def test_users_only_see_their_own_tasks(client: TestClient, register: Callable[..., Headers]) -> None:
+def test_users_only_see_their_own_tasks(
+    client: TestClient, register: Callable[..., Headers]
+) -> None:
     alice, mallory = register("alice"), register("mallory")
     _add(client, alice, title="Alice's secret", tags=["private"])
     assert client.get(f"{TASKS}/1", headers=mallory).status_code == 404
@@ -270,12 +327,16 @@ def test_malformed_bodies(client: TestClient, auth: Headers) -> None:
     raw = client.post(TASKS, headers={**auth, "Content-Type": "application/json"}, content=b"{bad")
     assert raw.status_code == 400
     assert raw.json()["error"]["code"] == "invalid_json"
-    huge = client.post(TASKS, headers={**auth, "Content-Type": "application/json"},
-                       content=b'{"title": "' + b"x" * 2_000_000 + b'"}')
+    huge = client.post(
+        TASKS,
+        headers={**auth, "Content-Type": "application/json"},
+        content=b'{"title": "' + b"x" * 2_000_000 + b'"}',
+    )
     assert huge.status_code == 413
     assert huge.json()["error"]["code"] == "payload_too_large"
-    binary = client.post(TASKS, headers={**auth, "Content-Type": "application/json"},
-                         content=b"\xff\xfe\x00garbage")
+    binary = client.post(
+        TASKS, headers={**auth, "Content-Type": "application/json"}, content=b"\xff\xfe\x00garbage"
+    )
     assert binary.status_code == 400
     unknown = client.get("/api/v1/nothing-here", headers=auth)
     assert unknown.status_code == 404

@@ -23,8 +23,12 @@ class LiveServer:
     def __init__(self, env: Mapping[str, str], log_path: Path, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **env, "BEHFLOW_PORT": str(self.port),
-                    "BEHFLOW_HOST": "127.0.0.1"}
+        self.env = {
+            **os.environ,
+            **env,
+            "BEHFLOW_PORT": str(self.port),
+            "BEHFLOW_HOST": "127.0.0.1",
+        }
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -32,7 +36,9 @@ class LiveServer:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "behflow_server"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
