@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
+
 from behflow_server.config import Settings
 
 
@@ -15,13 +17,27 @@ def configure_logging(level: str) -> None:
     )
 
 
+def redacted(url: str) -> str:
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
 def serve(settings: Settings) -> None:
+    """Migrate, then serve until interrupted. Start-up failures exit with one readable line."""
     import uvicorn
 
+    from behflow_server import migrate
     from behflow_server.main import create_app
 
     configure_logging(settings.log_level)
     app = create_app(settings)
+    database = app.state.context.db
+    try:
+        migrate.upgrade(database.engine)
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise SystemExit(
+            f"error: cannot reach the database {redacted(database.url)}: {reason}"
+        ) from None
     uvicorn.run(
         app,
         host=settings.host,
