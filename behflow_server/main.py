@@ -17,6 +17,7 @@ from behflow_server.api.router import build_router
 from behflow_server.config import Settings, load_settings
 from behflow_server.context import AppContext
 from behflow_server.errors import ServiceUnavailable
+from behflow_server.events.live import LiveEvents
 
 log = logging.getLogger("behflow")
 MAX_BODY_BYTES = 1_048_576
@@ -31,9 +32,11 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         applied = migrate.upgrade(context.db.engine)
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
+        live_events = LiveEvents.start_for(context)
         try:
             yield
         finally:
+            live_events.stop()
             context.db.dispose()
 
     app = FastAPI(

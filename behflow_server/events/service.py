@@ -12,8 +12,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event as sa_event
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from behflow_server.events.models import Event
 
@@ -28,6 +29,44 @@ def record_event(session: Session, user_id: uuid.UUID, type: str, data: dict[str
     session.add(event)
     session.info.setdefault(_PENDING, []).append(event)
     return event
+
+
+def pending_events(session: Session) -> list[Event]:
+    """Events recorded in the session's open transaction, not yet committed."""
+    return list(session.info.get(_PENDING, ()))
+
+
+def events_since(session: Session, user_id: uuid.UUID, after: int, limit: int) -> list[Event]:
+    """The user's events with an id above `after`, oldest first."""
+    return list(
+        session.exec(
+            select(Event)
+            .where(col(Event.user_id) == user_id, col(Event.id) > after)
+            .order_by(col(Event.id))
+            .limit(limit)
+        ).all()
+    )
+
+
+def events_after(session: Session, after: int, limit: int) -> list[Event]:
+    """Everyone's events with an id above `after`, oldest first (for catching up a listener)."""
+    return list(
+        session.exec(
+            select(Event).where(col(Event.id) > after).order_by(col(Event.id)).limit(limit)
+        )
+    )
+
+
+def events_by_id(session: Session, ids: list[int]) -> list[Event]:
+    return list(session.exec(select(Event).where(col(Event.id).in_(ids)).order_by(col(Event.id))))
+
+
+def latest_event_id(session: Session, user_id: uuid.UUID | None = None) -> int:
+    """The highest event id (the user's, or anyone's); 0 when there is none."""
+    query = sa.select(sa.func.max(col(Event.id)))
+    if user_id is not None:
+        query = query.where(col(Event.user_id) == user_id)
+    return int(session.execute(query).scalar_one() or 0)
 
 
 @sa_event.listens_for(Session, "after_commit")

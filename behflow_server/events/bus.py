@@ -1,0 +1,145 @@
+"""In-process, per-user fan-out of committed events to asyncio subscribers (the SSE streams).
+
+Events are published from whatever thread committed them (request worker threads, the
+PostgreSQL listener thread), so each hand-over to a subscriber goes through its loop's
+`call_soon_threadsafe`. A subscriber that falls too far behind is cut off rather than buffered
+without bound; its client resumes from the events table with Last-Event-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from behflow_server.events.models import Event
+
+# Remembered event ids, so an event reaching the bus twice (committed here and announced by
+# PostgreSQL, or replayed after a listener reconnect) is delivered once.
+DEDUPE_WINDOW = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """A committed event detached from its session, safe to pass between threads."""
+
+    id: int
+    user_id: uuid.UUID
+    type: str
+    data: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, event: Event) -> LiveEvent:
+        assert event.id is not None, "only committed events are published"
+        return cls(event.id, event.user_id, event.type, dict(event.data), event.created_at)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "data": self.data,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+class Subscription:
+    """One subscriber's queue. `None` in the queue means the bus is closing."""
+
+    def __init__(self, user_id: uuid.UUID, loop: asyncio.AbstractEventLoop, size: int) -> None:
+        self.user_id = user_id
+        self.loop = loop
+        self.queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue(size)
+        # Set when the queue overflowed: the stream ends once drained and the client resumes.
+        self.overflowed = False
+
+    def _deliver(self, events: list[LiveEvent | None]) -> None:
+        for event in events:
+            if self.overflowed:
+                return
+            try:
+                self.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                self.overflowed = True
+
+    @property
+    def finished(self) -> bool:
+        return self.overflowed and self.queue.empty()
+
+
+class EventBus:
+    def __init__(self, queue_size: int = 1000) -> None:
+        self.queue_size = queue_size
+        self._lock = threading.Lock()
+        self._subscribers: dict[uuid.UUID, set[Subscription]] = {}
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self.closed = False
+
+    @contextmanager
+    def subscribe(self, user_id: uuid.UUID) -> Iterator[Subscription]:
+        """Subscribe the running event loop to `user_id`'s events until the block ends."""
+        subscription = Subscription(user_id, asyncio.get_running_loop(), self.queue_size)
+        with self._lock:
+            self._subscribers.setdefault(user_id, set()).add(subscription)
+            if self.closed:
+                subscription.queue.put_nowait(None)
+        try:
+            yield subscription
+        finally:
+            with self._lock:
+                subscribers = self._subscribers.get(user_id)
+                if subscribers is not None:
+                    subscribers.discard(subscription)
+                    if not subscribers:
+                        del self._subscribers[user_id]
+
+    def has_subscribers(self, user_id: uuid.UUID) -> bool:
+        return user_id in self._subscribers
+
+    def subscriptions_of(self, user_id: uuid.UUID) -> int:
+        with self._lock:
+            return len(self._subscribers.get(user_id, ()))
+
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return sum(len(s) for s in self._subscribers.values())
+
+    def sink(self, events: list[Event]) -> None:
+        """An event sink (see events.sinks): publishes a batch of just-committed events."""
+        self.publish(LiveEvent.of(event) for event in events)
+
+    def publish(self, events: Iterable[LiveEvent]) -> None:
+        """Hand events to their users' subscribers; callable from any thread."""
+        targets: dict[Subscription, list[LiveEvent | None]] = {}
+        with self._lock:
+            for event in events:
+                if event.id in self._seen:
+                    continue
+                self._seen[event.id] = None
+                if len(self._seen) > DEDUPE_WINDOW:
+                    self._seen.popitem(last=False)
+                for subscription in self._subscribers.get(event.user_id, ()):
+                    targets.setdefault(subscription, []).append(event)
+        for subscription, batch in targets.items():
+            _hand_over(subscription, batch)
+
+    def close(self) -> None:
+        """Ask every open stream to end (the server is shutting down)."""
+        with self._lock:
+            self.closed = True
+            subscriptions = [s for group in self._subscribers.values() for s in group]
+        for subscription in subscriptions:
+            _hand_over(subscription, [None])
+
+
+def _hand_over(subscription: Subscription, batch: list[LiveEvent | None]) -> None:
+    # A RuntimeError means that loop has closed: its subscriber is gone.
+    with contextlib.suppress(RuntimeError):
+        subscription.loop.call_soon_threadsafe(subscription._deliver, batch)

@@ -1,0 +1,113 @@
+"""One client's Server-Sent Events stream: replay from the table, then live events, heartbeats.
+
+Frames: `event: <type>`, `id: <event id>`, `data: {"id", "type", "data", "created_at"}`.
+Besides the domain events (task.created ...) the stream sends:
+- `ready` once the backlog is replayed, with the cursor to resume from (also as its `id`);
+- `reset` when the backlog cannot be replayed (too long, or an unknown cursor): reload
+  everything, then carry on from the cursor it carries;
+- a `: heartbeat` comment line when idle, so proxies keep the connection open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from fastapi.sse import format_sse_event
+from starlette.concurrency import run_in_threadpool
+
+from behflow_server.auth import service as auth_service
+from behflow_server.auth.security import TokenClaims
+from behflow_server.db import Database, utcnow
+from behflow_server.errors import Unauthorized
+from behflow_server.events import service
+from behflow_server.events.bus import EventBus, LiveEvent
+
+RETRY_MILLISECONDS = 2000
+HEARTBEAT = b": heartbeat\n\n"
+
+
+@dataclass
+class Backlog:
+    cursor: int
+    events: list[LiveEvent] = field(default_factory=list)
+    reset: bool = False
+
+
+def load_backlog(db: Database, user_id: uuid.UUID, since: int | None, limit: int) -> Backlog:
+    """What a (re)connecting client missed since its cursor, or where a fresh client starts."""
+    with db.session() as session:
+        own_latest = service.latest_event_id(session, user_id)
+        if since is None:
+            return Backlog(cursor=own_latest)
+        if since > service.latest_event_id(session):
+            return Backlog(cursor=own_latest, reset=True)  # a cursor from some other database
+        missed = service.events_since(session, user_id, since, limit + 1)
+    if len(missed) > limit:
+        return Backlog(cursor=own_latest, reset=True)
+    events = [LiveEvent.of(e) for e in missed]
+    return Backlog(cursor=max([since, *(e.id for e in events)]), events=events)
+
+
+def frame(event: LiveEvent) -> bytes:
+    return format_sse_event(
+        data_str=json.dumps(event.public(), separators=(",", ":")),
+        event=event.type,
+        id=str(event.id),
+    )
+
+
+def control(kind: str, cursor: int) -> bytes:
+    return format_sse_event(
+        data_str=json.dumps({"last_event_id": cursor}), event=kind, id=str(cursor)
+    )
+
+
+def _token_still_valid(db: Database, claims: TokenClaims) -> bool:
+    with db.session() as session:
+        try:
+            auth_service.user_for_token(session, claims)
+        except Unauthorized:
+            return False
+    return True
+
+
+async def event_stream(
+    db: Database,
+    bus: EventBus,
+    claims: TokenClaims,
+    since: int | None,
+    *,
+    heartbeat_seconds: float,
+    replay_limit: int,
+) -> AsyncIterator[bytes]:
+    # Subscribe before reading the backlog so nothing committed in between is lost; what
+    # arrives twice (in the backlog and live) is sent once.
+    with bus.subscribe(claims.user_id) as subscription:
+        yield format_sse_event(comment="behflow events", retry=RETRY_MILLISECONDS)
+        backlog = await run_in_threadpool(load_backlog, db, claims.user_id, since, replay_limit)
+        if backlog.reset:
+            yield control("reset", backlog.cursor)
+        replayed = {event.id for event in backlog.events}
+        for event in backlog.events:
+            yield frame(event)
+        yield control("ready", backlog.cursor)
+        while not subscription.finished:
+            remaining = (claims.expires_at - utcnow()).total_seconds()
+            if remaining <= 0:
+                return  # the client reconnects, gets 401 and logs in again
+            try:
+                async with asyncio.timeout(min(heartbeat_seconds, remaining)):
+                    event = await subscription.queue.get()
+            except TimeoutError:
+                if not await run_in_threadpool(_token_still_valid, db, claims):
+                    return
+                yield HEARTBEAT
+                continue
+            if event is None:  # the server is shutting down
+                return
+            if event.id not in replayed:
+                yield frame(event)
