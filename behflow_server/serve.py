@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import sqlalchemy as sa
 
@@ -29,6 +30,9 @@ def serve(settings: Settings) -> None:
     from behflow_server.main import create_app
 
     configure_logging(settings.log_level)
+    # Request handlers run in a thread pool and release the GIL inside every database call;
+    # with the default 5 ms switch interval a thread waits up to that long to get it back.
+    sys.setswitchinterval(0.0005)
     app = create_app(settings)
     database = app.state.context.db
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -20,14 +20,18 @@ from behflow_server.timezones import get_zone, is_known_timezone
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/login", auto_error=False)
 
 
-def get_context(request: Request) -> AppContext:
+# Dependencies are async so FastAPI runs them on the event loop instead of paying a
+# thread-pool round trip (and a GIL hand-over) for each.
+
+
+async def get_context(request: Request) -> AppContext:
     return request.app.state.context  # type: ignore[no-any-return]
 
 
 Context = Annotated[AppContext, Depends(get_context)]
 
 
-def get_session(context: Context) -> Iterator[Session]:
+async def get_session(context: Context) -> AsyncIterator[Session]:
     with context.db.session() as session:
         yield session
 
@@ -35,7 +39,7 @@ def get_session(context: Context) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_claims(
+async def get_claims(
     context: Context, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> TokenClaims:
     if not token:
@@ -48,14 +52,15 @@ def get_claims(
 CurrentClaims = Annotated[TokenClaims, Depends(get_claims)]
 
 
-def get_current_user(session: SessionDep, claims: CurrentClaims) -> User:
+async def get_current_user(session: SessionDep, claims: CurrentClaims) -> User:
+    # One primary-key lookup, run on the event loop: cheaper than a thread-pool round trip.
     return auth_service.user_for_token(session, claims)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_user_zone(
+async def get_user_zone(
     user: CurrentUser, x_timezone: Annotated[str | None, Header()] = None
 ) -> ZoneInfo:
     """The client's zone (X-Timezone header) when given and known, else the account's."""
@@ -67,7 +72,7 @@ def get_user_zone(
 UserZone = Annotated[ZoneInfo, Depends(get_user_zone)]
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

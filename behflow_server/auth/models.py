@@ -66,6 +66,8 @@ class User(SQLModel, table=True):
     token_version: int = Field(default=0)
     # Last task number handed out; numbers are never reused.
     task_counter: int = Field(default=0)
+    # Changes with every write to the user's tasks: list totals are cached against it.
+    tasks_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     is_system: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from behflow_server.auth.models import (
     PasswordChange,
@@ -71,12 +71,13 @@ def authenticate(
 
 def user_for_token(session: Session, claims: TokenClaims) -> User:
     """The user a valid token belongs to; raises if the token was revoked."""
-    user = session.get(User, claims.user_id)
-    if user is None or user.token_version != claims.version:
+    revoked = sa.exists().where(col(RevokedToken.jti) == claims.jti)
+    row = session.exec(
+        select(User, revoked).where(col(User.id) == claims.user_id)  # type: ignore[call-overload]
+    ).first()
+    if row is None or row[1] or row[0].token_version != claims.version:
         raise Unauthorized("This token was revoked; log in again.", code="token_revoked")
-    if session.get(RevokedToken, claims.jti) is not None:
-        raise Unauthorized("This token was revoked; log in again.", code="token_revoked")
-    return user
+    return row[0]  # type: ignore[no-any-return]
 
 
 def revoke_token(session: Session, claims: TokenClaims) -> None:

@@ -119,7 +119,11 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "number", name="uq_tasks_user_number"),
         sa.Index("ix_tasks_user_status", "user_id", "status"),
-        sa.Index("ix_tasks_user_due", "user_id", "due_at"),
+        # The default list order (see tasks/query.py); expression index from migration 0002.
+        sa.Index(
+            "ix_tasks_user_due_order", "user_id", sa.text("(due_at IS NULL)"), "due_at", "number"
+        ),
+        sa.Index("ix_tasks_user_archived", "user_id", "archived_at"),
         sa.Index("ix_tasks_user_created", "user_id", "created_at"),
         sa.Index("ix_tasks_user_updated", "user_id", "updated_at"),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,6 +20,7 @@ from behflow_server.tasks.models import (
     PRIORITY_RANK,
     Task,
     TaskPriority,
+    TaskPublic,
     TaskStatus,
 )
 
@@ -54,6 +57,8 @@ class TaskQuery:
     limit: int = 50
     offset: int = 0
 
+
+_PUBLIC_COLUMNS = [Task.__table__.c[name] for name in TaskPublic.model_fields]  # type: ignore[attr-defined]
 
 PRIORITY_ORDER = sa.case(
     {name: rank for name, rank in PRIORITY_RANK.items()}, value=col(Task.priority), else_=0
@@ -138,8 +143,11 @@ def order_by(query: TaskQuery) -> list[sa.ColumnElement[object]]:
     desc = query.descending
     number = col(Task.number).desc() if desc else col(Task.number).asc()
     if query.sort is TaskSort.due:
-        due = col(Task.due_at).desc() if desc else col(Task.due_at).asc()
-        return [sa.nulls_last(due), PRIORITY_ORDER.desc(), number]
+        # Undated last, then by number: the order of the ix_tasks_user_due_order index.
+        undated = col(Task.due_at).is_(None)
+        if desc:
+            return [undated, col(Task.due_at).desc(), number]
+        return [undated, col(Task.due_at).asc(), number]
     if query.sort is TaskSort.priority:
         rank = PRIORITY_ORDER.asc() if desc else PRIORITY_ORDER.desc()
         return [rank, sa.nulls_last(col(Task.due_at).asc()), number]
@@ -153,18 +161,73 @@ def order_by(query: TaskQuery) -> list[sa.ColumnElement[object]]:
 
 
 def select_page(
-    session: Session, user_id: object, query: TaskQuery, zone: ZoneInfo
-) -> tuple[list[Task], int]:
-    conditions = build_filters(session, user_id, query, zone)
-    rows = session.exec(
-        select(Task)
-        .where(*conditions)
-        .order_by(*order_by(query))
-        .limit(query.limit)
-        .offset(query.offset)
-    ).all()
+    session: Session,
+    user_id: object,
+    query: TaskQuery,
+    zone: ZoneInfo,
+    *,
+    data_version: int | None = None,
+) -> tuple[list[TaskPublic], int]:
+    now = utcnow()
+    conditions = build_filters(session, user_id, query, zone, now)
+    # Plain rows straight into the public model: a page of ORM objects costs twice as much.
+    rows = [
+        TaskPublic.model_validate(row)
+        for row in session.execute(
+            sa.select(*_PUBLIC_COLUMNS)
+            .where(*conditions)
+            .order_by(*order_by(query))
+            .limit(query.limit)
+            .offset(query.offset)
+        ).mappings()
+    ]
     if query.offset == 0 and len(rows) < query.limit:
-        total = len(rows)
-    else:
-        total = session.exec(select(sa.func.count()).select_from(Task).where(*conditions)).one()
-    return list(rows), int(total)
+        return rows, len(rows)
+    key = _total_key(user_id, data_version, query, zone, now)
+    total = _TOTALS.get(key) if key is not None else None
+    if total is None:
+        total = int(
+            session.exec(select(sa.func.count()).select_from(Task).where(*conditions)).one()
+        )
+        if key is not None:
+            _TOTALS.put(key, total)
+    return rows, total
+
+
+class _TotalsCache:
+    """Exact list totals, keyed by the user's task data version (bumped on every task write)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[object, ...], int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> int | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[object, ...], value: int) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_TOTALS = _TotalsCache()
+
+
+def _total_key(
+    user_id: object, data_version: int | None, query: TaskQuery, zone: ZoneInfo, now: datetime
+) -> tuple[object, ...] | None:
+    """None when the total depends on the current instant (overdue filters)."""
+    if data_version is None or query.overdue or (query.due or "").strip().lower() == "overdue":
+        return None
+    day = now.astimezone(zone).date() if query.due else None
+    return (
+        user_id, data_version, tuple(query.statuses), query.min_priority, tuple(query.tags),
+        query.project, query.due, day, zone.key, query.due_before, query.due_after,
+        query.archived, query.search,
+    )

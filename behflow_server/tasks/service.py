@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from behflow_server.auth.models import User
@@ -29,7 +29,9 @@ from behflow_server.tasks.query import TaskQuery, select_page
 from behflow_server.timezones import get_zone
 
 
-def public(task: Task) -> TaskPublic:
+def public(task: Task | TaskPublic) -> TaskPublic:
+    if isinstance(task, TaskPublic):
+        return task
     return TaskPublic.model_validate(task, from_attributes=True)
 
 
@@ -37,16 +39,28 @@ def _event(session: Session, task: Task, type: str) -> None:
     record_event(session, task.user_id, type, {"task": public(task).model_dump(mode="json")})
 
 
-def _next_number(session: Session, user_id: uuid.UUID) -> int:
+def _next_number(session: Session, user: User) -> int:
     """Hand out the user's next task number; the row update serialises concurrent creates."""
-    return int(
-        session.execute(
-            sa.update(User)
-            .where(col(User.id) == user_id)
-            .values(task_counter=User.task_counter + 1)
-            .returning(User.task_counter)
-        ).scalar_one()
-    )
+    number, version = session.execute(
+        sa.update(User)
+        .where(col(User.id) == user.id)
+        .values(task_counter=User.task_counter + 1, tasks_version=User.tasks_version + 1)
+        .returning(User.task_counter, User.tasks_version)
+    ).one()
+    set_committed_value(user, "task_counter", number)
+    set_committed_value(user, "tasks_version", version)
+    return int(number)
+
+
+def _touch(session: Session, user: User) -> None:
+    """Mark the user's task data as changed (list totals are cached against this version)."""
+    version = session.execute(
+        sa.update(User)
+        .where(col(User.id) == user.id)
+        .values(tasks_version=User.tasks_version + 1)
+        .returning(User.tasks_version)
+    ).scalar_one()
+    set_committed_value(user, "tasks_version", version)
 
 
 def _resolve_due(text: str, zone: ZoneInfo, now: datetime | None = None) -> datetime:
@@ -87,7 +101,7 @@ def create_task(
         due_at = _resolve_due(data.due, zone, now)
     task = Task(
         user_id=user.id,
-        number=_next_number(session, user.id),
+        number=_next_number(session, user),
         title=data.title,
         description=data.description,
         priority=data.priority.value,
@@ -120,8 +134,11 @@ def get_task(session: Session, user: User, number: int) -> Task:
 
 def list_tasks(
     session: Session, user: User, query: TaskQuery, *, zone: ZoneInfo | None = None
-) -> tuple[list[Task], int]:
-    return select_page(session, user.id, query, zone or get_zone(user.timezone))
+) -> tuple[list[TaskPublic], int]:
+    """A page of the user's tasks (as public records, ready to return) and the total."""
+    return select_page(
+        session, user.id, query, zone or get_zone(user.timezone), data_version=user.tasks_version
+    )
 
 
 def update_task(
@@ -157,6 +174,7 @@ def update_task(
     task.updated_at = now
     session.add(task)
     completed_now = not was_completed and task.status == TaskStatus.completed.value
+    _touch(session, user)
     _event(session, task, "task.completed" if completed_now else "task.updated")
     session.commit()
     return task
@@ -182,6 +200,7 @@ def delete_task(session: Session, user: User, number: int, *, hard: bool = False
         task.archived_at = task.archived_at or utcnow()
         task.updated_at = utcnow()
         session.add(task)
+    _touch(session, user)
     record_event(
         session, user.id, "task.deleted",
         {"task": snapshot.model_dump(mode="json"), "hard": hard},
@@ -196,6 +215,7 @@ def restore_task(session: Session, user: User, number: int) -> Task:
     task.archived_at = None
     task.updated_at = utcnow()
     session.add(task)
+    _touch(session, user)
     _event(session, task, "task.updated")
     session.commit()
     return task

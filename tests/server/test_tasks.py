@@ -343,3 +343,25 @@ def test_malformed_bodies(client: TestClient, auth: Headers) -> None:
     assert unknown.json()["error"]["code"] == "not_found"
     wrong_method = client.put(TASKS, headers=auth, json={})
     assert wrong_method.status_code == 405
+
+
+def test_list_totals_follow_every_kind_of_change(client: TestClient, auth: Headers) -> None:
+    def total(**params: object) -> int:
+        response = client.get(TASKS, headers=auth, params={"limit": 1, **params})
+        return int(response.json()["total"])
+
+    for title in ("a", "b", "c"):
+        _add(client, auth, title=title)
+    assert total() == 3 and total(status="completed") == 0
+    _add(client, auth, title="d")
+    assert total() == 4
+    client.post(f"{TASKS}/1/complete", headers=auth)
+    assert total(status="completed") == 1 and total(status="open") == 3
+    client.patch(f"{TASKS}/2", headers=auth, json={"tags": ["x"]})
+    assert total(tag="x") == 1
+    client.delete(f"{TASKS}/3", headers=auth)
+    assert total() == 3 and total(archived="only") == 1
+    client.post(f"{TASKS}/3/restore", headers=auth)
+    assert total() == 4
+    client.delete(f"{TASKS}/4?hard=true", headers=auth)
+    assert total(archived="include") == 3
