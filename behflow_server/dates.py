@@ -2,6 +2,11 @@
 
 One reader serves the REST API (`due`), quick add and the offline agent model. Phrases are
 read in the user's time zone relative to `now`; results are timezone-aware.
+
+`parse_when` reads a whole phrase: ISO first, then the phrase grammar in `behflow_server.when`
+(fast, exact, and it knows which words are too weak to be a date on their own), then dateparser
+for the long tail. `find_when` locates a date phrase inside free text, grammar only, so a title
+such as "Read The 5th Wave" keeps its words.
 """
 
 from __future__ import annotations
@@ -20,10 +25,23 @@ END_OF_DAY = time(23, 59)
 class ParsedWhen:
     value: datetime
     has_time: bool
+    # The precision the phrase named: second, minute, hour, day, week, month, quarter or year.
+    grain: str = "day"
+
+
+@dataclass(frozen=True)
+class FoundWhen:
+    """A date phrase found inside a longer text: text[start:end] reads as `when`."""
+
+    when: ParsedWhen
+    start: int
+    end: int
 
 
 def parse_iso(text: str, zone: ZoneInfo) -> ParsedWhen | None:
     text = text.strip()
+    if not text or not text[0].isdigit():
+        return None
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -36,8 +54,8 @@ def parse_iso(text: str, zone: ZoneInfo) -> ParsedWhen | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     if not has_time:
-        parsed = datetime.combine(parsed.date(), END_OF_DAY, tzinfo=zone)
-    return ParsedWhen(parsed, has_time=has_time)
+        return ParsedWhen(datetime.combine(parsed.date(), END_OF_DAY, tzinfo=zone), False)
+    return ParsedWhen(parsed, has_time=True, grain="minute")
 
 
 def parse_when(text: str, zone: ZoneInfo, now: datetime | None = None) -> ParsedWhen | None:
@@ -45,9 +63,31 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime | None = None) -> Parsed
     iso = parse_iso(text, zone)
     if iso is not None:
         return iso
-    import dateparser  # costly import, only when a phrase needs it
+    from behflow_server import when
 
     reference = (now or utcnow()).astimezone(zone)
+    tokens = when.tokenize(text)
+    if not tokens:
+        return None
+    parsed = when.parse_tokens([t.word for t in tokens], reference)
+    if parsed is not None:
+        return parsed
+    if not when.worth_fallback(tokens):
+        return None
+    return _dateparser(text, zone, reference)
+
+
+def find_when(text: str, zone: ZoneInfo, now: datetime | None = None) -> FoundWhen | None:
+    """The longest date phrase inside `text` (leftmost on ties), or None."""
+    from behflow_server import when
+
+    reference = (now or utcnow()).astimezone(zone)
+    return when.find(text, reference)
+
+
+def _dateparser(text: str, zone: ZoneInfo, reference: datetime) -> ParsedWhen | None:
+    import dateparser  # costly import, only for phrases the grammar does not know
+
     settings = {
         "PREFER_DATES_FROM": "future",
         "RELATIVE_BASE": reference.replace(tzinfo=None),
@@ -61,14 +101,27 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime | None = None) -> Parsed
     has_time = _mentions_time(text)
     value = parsed.replace(tzinfo=zone)
     if not has_time:
-        value = datetime.combine(value.date(), END_OF_DAY, tzinfo=zone)
-    return ParsedWhen(value, has_time=has_time)
+        return ParsedWhen(datetime.combine(value.date(), END_OF_DAY, tzinfo=zone), False)
+    return ParsedWhen(value, has_time=True, grain="minute")
 
 
 def _mentions_time(text: str) -> bool:
     lowered = text.lower()
-    markers = ("am", "pm", ":", "noon", "midnight", "morning", "evening", "tonight",
-               "afternoon", "hour", "minute", "o'clock", "oclock")
+    markers = (
+        "am",
+        "pm",
+        ":",
+        "noon",
+        "midnight",
+        "morning",
+        "evening",
+        "tonight",
+        "afternoon",
+        "hour",
+        "minute",
+        "o'clock",
+        "oclock",
+    )
     return any(marker in lowered for marker in markers)
 
 

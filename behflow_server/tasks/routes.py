@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from behflow_server.api.deps import CurrentUser, SessionDep, UserZone
 from behflow_server.errors import InvalidInput
-from behflow_server.tasks import service
+from behflow_server.tasks import quickadd, service
 from behflow_server.tasks.models import (
     BulkResult,
     TaskCreate,
@@ -111,6 +112,21 @@ def create_task(
     data: TaskCreate, session: SessionDep, user: CurrentUser, zone: UserZone
 ) -> TaskPublic:
     return service.public(service.create_task(session, user, data, zone=zone))
+
+
+@router.post(
+    "/quick",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskPublic | quickadd.QuickPreview,
+    responses={200: {"model": quickadd.QuickPreview, "description": "dry_run: the parsed fields"}},
+)
+def quick_add(
+    data: quickadd.QuickAdd, session: SessionDep, user: CurrentUser, zone: UserZone
+) -> TaskPublic | JSONResponse:
+    """Create a task from one line of text ("Call mom tomorrow 5pm #family !high")."""
+    if data.dry_run:
+        return JSONResponse(quickadd.preview(data, user, zone).model_dump(mode="json"))
+    return service.public(quickadd.quick_add(session, user, data, zone))
 
 
 @router.post("/bulk/complete", response_model=BulkResult)
