@@ -29,7 +29,7 @@ def _python() -> Path:
 
 
 def ensure_environment() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py runs under any python3)
         sys.exit("error: Behflow needs Python 3.11 or newer")
     if not _python().exists():
         print("creating .venv ...", file=sys.stderr)

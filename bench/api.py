@@ -40,19 +40,153 @@ from behflow_server.migrate import upgrade  # noqa: E402
 from behflow_server.tasks.models import Task  # noqa: E402
 from tests.support.live import LiveServer, free_port  # noqa: E402
 
-WORDS = [w for w in re.findall(r"[a-z]+", (
-    "call email write review plan book pay buy fix clean read prepare send order check update "
-    "schedule cancel renew submit draft finish organise visit meet ask print sign water feed "
-    "mother father doctor dentist landlord manager team client invoice report budget taxes "
-    "insurance passport ticket flight hotel groceries milk bread eggs coffee laptop phone car "
-    "bike garden kitchen garage roof window door paint lamp shelf desk chair slides notes memo "
-    "contract proposal agenda minutes backup server database release deploy bug test docs "
-    "friday monday weekend birthday anniversary party dinner lunch gym yoga run swim doctor "
-    "appointment prescription vitamins library course lesson homework exam thesis chapter "
-    "article podcast video photo album gift card letter parcel package bank loan mortgage "
-    "electricity water gas internet subscription membership warranty repair service filter"
-))]
-ENDPOINTS = ("create", "get", "list", "search")
+WORDS = [
+    "call",
+    "email",
+    "write",
+    "review",
+    "plan",
+    "book",
+    "pay",
+    "buy",
+    "fix",
+    "clean",
+    "read",
+    "prepare",
+    "send",
+    "order",
+    "check",
+    "update",
+    "schedule",
+    "cancel",
+    "renew",
+    "submit",
+    "draft",
+    "finish",
+    "organise",
+    "visit",
+    "meet",
+    "ask",
+    "print",
+    "sign",
+    "water",
+    "feed",
+    "mother",
+    "father",
+    "doctor",
+    "dentist",
+    "landlord",
+    "manager",
+    "team",
+    "client",
+    "invoice",
+    "report",
+    "budget",
+    "taxes",
+    "insurance",
+    "passport",
+    "ticket",
+    "flight",
+    "hotel",
+    "groceries",
+    "milk",
+    "bread",
+    "eggs",
+    "coffee",
+    "laptop",
+    "phone",
+    "car",
+    "bike",
+    "garden",
+    "kitchen",
+    "garage",
+    "roof",
+    "window",
+    "door",
+    "paint",
+    "lamp",
+    "shelf",
+    "desk",
+    "chair",
+    "slides",
+    "notes",
+    "memo",
+    "contract",
+    "proposal",
+    "agenda",
+    "minutes",
+    "backup",
+    "server",
+    "database",
+    "release",
+    "deploy",
+    "bug",
+    "test",
+    "docs",
+    "friday",
+    "monday",
+    "weekend",
+    "birthday",
+    "anniversary",
+    "party",
+    "dinner",
+    "lunch",
+    "gym",
+    "yoga",
+    "run",
+    "swim",
+    "doctor",
+    "appointment",
+    "prescription",
+    "vitamins",
+    "library",
+    "course",
+    "lesson",
+    "homework",
+    "exam",
+    "thesis",
+    "chapter",
+    "article",
+    "podcast",
+    "video",
+    "photo",
+    "album",
+    "gift",
+    "card",
+    "letter",
+    "parcel",
+    "package",
+    "bank",
+    "loan",
+    "mortgage",
+]
+# A long tail of rarer words (pseudo-words from syllables), as in real task lists: a search for
+# one of them is selective; a search for one of WORDS is the stress case.
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ren",
+    "to",
+    "sa",
+    "vel",
+    "dor",
+    "ni",
+    "pa",
+    "qu",
+    "zen",
+    "bri",
+    "tal",
+    "mo",
+    "fer",
+    "gu",
+    "sh",
+    "lin",
+    "ox",
+]
+RARE_WORDS = sorted({a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES[:8]})
+TAGS = ["home", "work", "errand", "health", "money"]
+ENDPOINTS = ("create", "get", "list", "search", "search-common")
 
 
 @dataclass
@@ -67,8 +201,9 @@ def ensure_wrk() -> str:
     if path:
         return path
     if os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL
+        )
         if shutil.which("wrk"):
             return "wrk"
     sys.exit("bench/api.py needs wrk: apt-get install wrk")
@@ -93,9 +228,13 @@ def seed(url: str, size: int) -> tuple[str, str]:
                 "token_version, task_counter, is_system, created_at, updated_at) "
                 "VALUES (:id, :u, :u, :h, 'UTC', 0, :n, false, :now, :now)"
             ),
-            {"id": user_id if database.kind == "postgresql" else user_id.hex, "u": username,
-             "h": hash_password("bench password"), "n": size,
-             "now": now if database.kind == "postgresql" else now.replace(tzinfo=None)},
+            {
+                "id": user_id if database.kind == "postgresql" else user_id.hex,
+                "u": username,
+                "h": hash_password("bench password"),
+                "n": size,
+                "now": now if database.kind == "postgresql" else now.replace(tzinfo=None),
+            },
         )
     table = Task.__table__
     statuses = ["not_started"] * 6 + ["in_progress", "blocked", "completed", "completed"]
@@ -105,18 +244,38 @@ def seed(url: str, size: int) -> tuple[str, str]:
         for number in range(1, size + 1):
             status = rng.choice(statuses)
             created = now - timedelta(minutes=size - number)
-            batch.append({
-                "id": uuid.uuid4(), "user_id": user_id, "number": number,
-                "title": " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6))).capitalize(),
-                "description": " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 12))) or None,
-                "status": status, "priority": rng.choice(priorities),
-                "due_at": now + timedelta(hours=rng.randint(-500, 2000)) if rng.random() < 0.6 else None,
-                "tags": rng.sample(["home", "work", "errand", "health", "money"], rng.randint(0, 2)),
-                "project": rng.choice([None, "home", "work", "side"]),
-                "recurrence": None, "remind_at": None, "recurrence_parent_id": None, "extra": {},
-                "created_at": created, "updated_at": created,
-                "completed_at": created if status == "completed" else None, "archived_at": None,
-            })
+            batch.append(
+                {
+                    "id": uuid.uuid4(),
+                    "user_id": user_id,
+                    "number": number,
+                    "title": " ".join(
+                        [rng.choice(WORDS)]
+                        + [rng.choice(RARE_WORDS) for _ in range(rng.randint(1, 3))]
+                    ).capitalize(),
+                    "description": " ".join(
+                        rng.choice(WORDS + RARE_WORDS) for _ in range(rng.randint(0, 8))
+                    )
+                    or None,
+                    "status": status,
+                    "priority": rng.choice(priorities),
+                    "due_at": now + timedelta(hours=rng.randint(-500, 2000))
+                    if rng.random() < 0.6
+                    else None,
+                    "tags": rng.sample(
+                        ["home", "work", "errand", "health", "money"], rng.randint(0, 2)
+                    ),
+                    "project": rng.choice([None, "home", "work", "side"]),
+                    "recurrence": None,
+                    "remind_at": None,
+                    "recurrence_parent_id": None,
+                    "extra": {},
+                    "created_at": created,
+                    "updated_at": created,
+                    "completed_at": created if status == "completed" else None,
+                    "archived_at": None,
+                }
+            )
             if len(batch) == 5000:
                 connection.execute(table.insert(), batch)
                 batch.clear()
@@ -127,13 +286,15 @@ def seed(url: str, size: int) -> tuple[str, str]:
         else:
             connection.exec_driver_sql("ANALYZE")
     database.dispose()
-    return username, "invoice"
+    return username, RARE_WORDS[len(RARE_WORDS) // 3]
 
 
 def run_wrk(wrk: str, url: str, script: Path, duration: int, connections: int) -> Result:
     output = subprocess.run(
         [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -163,32 +324,57 @@ end
 """
 
 
-def measure_store(wrk: str, url: str, kind: str, size: int, args: argparse.Namespace,
-                  workdir: Path) -> dict[str, Result]:
+def measure_store(
+    wrk: str, url: str, kind: str, size: int, args: argparse.Namespace, workdir: Path
+) -> dict[str, Result]:
     username, word = seed(url, size)
-    env = {"BEHFLOW_DATABASE_URL": url, "BEHFLOW_DATA_DIR": str(workdir),
-           "BEHFLOW_SCHEDULER_ENABLED": "false", "BEHFLOW_LOG_LEVEL": "warning",
-           "BEHFLOW_SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789"}
+    env = {
+        "BEHFLOW_DATABASE_URL": url,
+        "BEHFLOW_DATA_DIR": str(workdir),
+        "BEHFLOW_SCHEDULER_ENABLED": "false",
+        "BEHFLOW_LOG_LEVEL": "warning",
+        "BEHFLOW_SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789",
+    }
     server = LiveServer(env, workdir / f"server-{kind}-{size}.log").start()
     try:
-        token = httpx.post(f"{server.url}/login", json={"username": username,
-                           "password": "bench password"}).json()["access_token"]
+        token = httpx.post(
+            f"{server.url}/login", json={"username": username, "password": "bench password"}
+        ).json()["access_token"]
         scripts = {
             "get": lua("GET", f'"/api/v1/tasks/" .. math.random(1, {size})', token),
             "list": lua("GET", '"/api/v1/tasks?limit=50"', token),
             "search": lua("GET", f'"/api/v1/tasks?limit=50&search={word}"', token),
-            "create": lua("POST", '"/api/v1/tasks"', token,
-                          json.dumps({"title": "Benchmark task", "priority": "high",
-                                      "tags": ["bench"], "due_at": "2026-12-24T10:00:00Z"})),
+            "search-common": lua("GET", '"/api/v1/tasks?limit=50&search=invoice"', token),
+            "create": lua(
+                "POST",
+                '"/api/v1/tasks"',
+                token,
+                json.dumps(
+                    {
+                        "title": "Benchmark task",
+                        "priority": "high",
+                        "tags": ["bench"],
+                        "due_at": "2026-12-24T10:00:00Z",
+                    }
+                ),
+            ),
         }
-        hits = httpx.get(f"{server.url}/api/v1/tasks", params={"search": word, "limit": 1},
-                         headers={"Authorization": f"Bearer {token}"}).json()["total"]
-        print(f"  {kind} {size:>7,} tasks: search '{word}' matches {hits:,} tasks", flush=True)
+        for term in (word, "invoice"):
+            hits = httpx.get(
+                f"{server.url}/api/v1/tasks",
+                params={"search": term, "limit": 1},
+                headers={"Authorization": f"Bearer {token}"},
+            ).json()["total"]
+            print(f"  {kind} {size:>7,} tasks: search '{term}' matches {hits:,} tasks", flush=True)
         results: dict[str, Result] = {}
         for name in ENDPOINTS:
             script = workdir / f"{name}.lua"
             script.write_text(scripts[name])
             results[name] = run_wrk(wrk, server.url, script, args.duration, args.connections)
+        for name in ("search", "search-common"):
+            # Unloaded latency: one connection, no queueing behind other requests.
+            script = workdir / f"{name}.lua"
+            results[f"{name} c=1"] = run_wrk(wrk, server.url, script, args.duration, 1)
         return results
     finally:
         server.stop()
@@ -197,8 +383,17 @@ def measure_store(wrk: str, url: str, kind: str, size: int, args: argparse.Names
 def measure_ceiling(wrk: str, args: argparse.Namespace, workdir: Path) -> Result:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.ceiling_app:app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.ceiling_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
         cwd=ROOT,
     )
     try:
@@ -225,8 +420,11 @@ def main() -> None:
     args = parser.parse_args()
     wrk = ensure_wrk()
     workdir = Path(tempfile.mkdtemp(prefix="behflow-bench-"))
-    print(f"wrk: 1 thread, {args.connections} connections, {args.duration}s per figure; "
-          "server: 1 uvicorn worker", flush=True)
+    print(
+        f"wrk: 1 thread, {args.connections} connections, {args.duration}s per figure; "
+        "server: 1 uvicorn worker",
+        flush=True,
+    )
     ceiling = measure_ceiling(wrk, args, workdir)
     stores: list[tuple[str, str]] = [("sqlite", "")]
     if args.postgres:
@@ -241,13 +439,17 @@ def main() -> None:
             for name, result in measure_store(wrk, url, kind, size, args, workdir).items():
                 rows.append((kind, size, name, result))
     print()
-    print(f"{'store':<11}{'tasks':>9}  {'endpoint':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'vs ceiling':>12}")
-    print(f"{'ceiling':<11}{'-':>9}  {'rows':<8}{ceiling.rps:>9.0f}{ceiling.p50_ms:>9.2f}"
-          f"{ceiling.p99_ms:>9.2f}{'100%':>12}")
+    print("| store | tasks | endpoint | req/s | p50 ms | p99 ms | vs ceiling |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
+    print(
+        f"| ceiling | - | 50 constant rows | {ceiling.rps:.0f} | {ceiling.p50_ms:.2f} | "
+        f"{ceiling.p99_ms:.2f} | 100% |"
+    )
     for kind, size, name, result in rows:
-        print(f"{kind:<11}{size:>9,}  {name:<8}{result.rps:>9.0f}{result.p50_ms:>9.2f}"
-              f"{result.p99_ms:>9.2f}{result.rps / ceiling.rps:>11.0%}")
+        print(
+            f"| {kind} | {size:,} | {name} | {result.rps:.0f} | {result.p50_ms:.2f} | "
+            f"{result.p99_ms:.2f} | {result.rps / ceiling.rps:.0%} |"
+        )
     shutil.rmtree(workdir, ignore_errors=True)
 
 
