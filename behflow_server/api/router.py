@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from behflow_server.auth.routes import router as auth_router
 from behflow_server.events.routes import router as events_router
 from behflow_server.tasks.routes import router as tasks_router
+from behflow_server.web.routes import router as web_router
 
 API_PREFIX = "/api/v1"
 
@@ -18,4 +19,5 @@ def build_router() -> APIRouter:
     api.include_router(tasks_router)
     api.include_router(events_router)
     root.include_router(api)
+    root.include_router(web_router)
     return root
