@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from dateutil.easter import EASTER_ORTHODOX, easter
 from dateutil.relativedelta import relativedelta
@@ -208,6 +208,23 @@ FILLERS = {
     "a",
     "an",
     "coming",
+    "orthodox",
+}
+ZONE_OFFSETS = {
+    "gmt": 0.0,
+    "utc": 0.0,
+    "ist": 5.5,
+    "est": -5.0,
+    "edt": -4.0,
+    "cst": -6.0,
+    "cdt": -5.0,
+    "mst": -7.0,
+    "mdt": -6.0,
+    "pst": -8.0,
+    "pdt": -7.0,
+    "cet": 1.0,
+    "cest": 2.0,
+    "bst": 1.0,
 }
 PREPOSITIONS = {"on", "by", "at", "due", "before", "until", "till", "for", "in"}
 AMPM = {
@@ -262,6 +279,11 @@ class _Reading:
     period: str | None = None
     ambiguous_hour: bool = False
     strong: bool = False
+    # Set only by a bare weekday / a period word, so a later date or clock may refine them.
+    day_from_weekday: bool = False
+    clock_from_period: bool = False
+    year_given: bool = False
+    utc_offset: float | None = None
 
 
 class _Grammar:
@@ -335,7 +357,7 @@ class _Grammar:
         word = self.word(i)
         match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?(am|pm|a|p|a\.m\.|p\.m\.)?", word)
         match_h = re.fullmatch(r"(\d{1,2})h(\d{2})?", word)
-        match_compact = re.fullmatch(r"(\d{1,2})(\d{2})(am|pm)?", word)
+        match_compact = re.fullmatch(r"(\d{1,2})(\d{2})(am|pm)?(?:ish)?", word)
         hour = minute = second = None
         suffix: str | None = None
         j = i + 1
@@ -345,6 +367,8 @@ class _Grammar:
             minute = int(match.group(2) or 0)
             second = int(match.group(3) or 0)
             grain = "second" if match.group(3) else "minute" if match.group(2) else "hour"
+            if match.group(4) in {"a", "p"} and not after_at:
+                return None  # "4a" alone is not a time; "at 4p" is
             if match.group(4):
                 suffix = "am" if match.group(4).startswith("a") else "pm"
             elif (
@@ -456,6 +480,7 @@ class _Grammar:
                 reading.clock = PERIODS[word]
                 reading.ambiguous_hour = False
                 reading.grain = "hour"
+                reading.clock_from_period = True
             elif reading.ambiguous_hour and word in PM_PERIODS and reading.clock.hour < 12:
                 reading.clock = reading.clock.replace(hour=reading.clock.hour + 12)
                 reading.ambiguous_hour = False
@@ -475,6 +500,7 @@ class _Grammar:
         elif ambiguous and value.hour < 8:
             value = value.replace(hour=value.hour + 12)
         reading.clock, reading.ambiguous_hour, reading.grain = value, ambiguous, grain
+        reading.clock_from_period = False
         return j
 
     # dates -----------------------------------------------------------------
@@ -511,6 +537,9 @@ class _Grammar:
             else:
                 return None
         count, k = amount
+        if self.word(k) in {"upcoming", "next", "coming"} and self.word(k + 1) in UNITS:
+            self._shift(UNITS[self.word(k + 1)], int(count), reading)
+            return k + 2
         unit_word = self.word(k)
         weekday_plural = unit_word.rstrip("s") if unit_word.endswith("s") else unit_word
         tail = k + 1
@@ -536,6 +565,14 @@ class _Grammar:
         elif self.word(tail) == "ago":
             forward = False
             tail += 1
+        elif self.word(tail) in {"after", "before"} and unit in {"days", "weeks"}:
+            base = _Grammar(self.w[tail + 1 :], self.now).parse()
+            if base is None or base.has_time:
+                return None
+            sign = 1 if self.word(tail) == "after" else -1
+            reading.day = base.value.date() + timedelta(**{unit: int(count) * sign})
+            reading.strong = True
+            return len(self.w)
         elif word not in {"in", "within", "after"}:
             return None
         sign = 1 if forward else -1
@@ -627,6 +664,27 @@ class _Grammar:
                 return None
             reading.day, reading.strong = found, True
             return year_hit[1] if year_hit else k
+        nth = self._nth_of_month(i, reading)
+        if nth is not None:
+            return nth
+        if word == "the" and w(i + 1) == "week" and w(i + 2) == "of":
+            inner = _Reading()
+            k = self.date_phrase(i + 3, inner)
+            if k is None or inner.day is None:
+                return None
+            reading.day, reading.grain, reading.strong = self.week_start(inner.day), "week", True
+            return k
+        if word == "this" and w(i + 1) == "time":
+            reading.exact, reading.grain, reading.strong = self.now, "second", True
+            return i + 2
+        quarter = self.ordinal(i, bare_numbers=False)
+        if quarter is not None and quarter[0] <= 4 and w(quarter[1]) == "quarter":
+            k = quarter[1] + 1
+            year_hit = self.year(k)
+            year = year_hit[0] if year_hit else self.today.year
+            reading.day = date(year, 3 * (quarter[0] - 1) + 1, 1)
+            reading.grain, reading.strong = "quarter", True
+            return year_hit[1] if year_hit else k
         # "next friday", "last tuesday", "this week", "next month", "friday after next"
         if word in {"next", "last", "this", "coming", "upcoming", "past", "previous", "current"}:
             return self._anchored(i, reading)
@@ -638,9 +696,6 @@ class _Grammar:
             return i + 1
         if word in WEEKDAYS:
             return self._weekday(i, reading)
-        nth = self._nth_of_month(i, reading)
-        if nth is not None:
-            return nth
         if word in MONTHS:
             return self._month_first(i, reading)
         if word == "the" or word in ORDINAL_WORDS or re.fullmatch(r"\d{1,2}(st|nd|rd|th)?", word):
@@ -696,6 +751,7 @@ class _Grammar:
             k += 3
         else:
             reading.day = self.weekday_on_or_after(self.today, weekday)
+            reading.day_from_weekday = True
         reading.strong = reading.strong or self.word(i) not in WEAK_WORDS
         return k
 
@@ -745,6 +801,16 @@ class _Grammar:
             return k + 1
         unit = UNITS.get(target)
         if unit in {"days", "weeks", "months", "years", "quarters"}:
+            self._shift(unit, step, reading)
+            return k + 1
+        if anchor == "this" and target in PERIODS:
+            reading.day = self.today
+            return k
+        return None
+
+    def _shift(self, unit: str, step: int, reading: _Reading) -> None:
+        """The start of the day/week/month/quarter/year `step` units from this one."""
+        if unit in {"days", "weeks", "months", "years", "quarters"}:
             if unit == "days":
                 reading.day = self.today + timedelta(days=step)
                 reading.grain = "day"
@@ -760,11 +826,6 @@ class _Grammar:
             else:
                 reading.day, reading.grain = date(self.today.year + step, 1, 1), "year"
             reading.strong = True
-            return k + 1
-        if anchor == "this" and target in PERIODS:
-            reading.day = self.today
-            return k
-        return None
 
     def _end_of(self, i: int, reading: _Reading) -> int | None:
         w = self.word
@@ -861,6 +922,7 @@ class _Grammar:
                 return None
             reading.day = found
             reading.strong = True
+            reading.year_given = year_hit is not None
             return year_hit[1] if year_hit else k
         year_hit = self.year(k)
         if year_hit:
@@ -903,6 +965,7 @@ class _Grammar:
             if found is None:
                 return None
             reading.day, reading.strong = found, True
+            reading.year_given = year is not None
             return k
         if (
             w(k) == "the"
@@ -951,11 +1014,21 @@ class _Grammar:
             word = self.w[i]
             if word in {"ago"}:
                 return None
-            nxt = self.date_phrase(i, reading) if reading.day is None else None
+            nxt = None
+            if reading.day is None:
+                nxt = self.date_phrase(i, reading)
+            elif reading.day_from_weekday and (
+                word in MONTHS or self.ordinal(i, bare_numbers=False)
+            ):
+                nxt = self._refine_weekday(i, reading)
             if nxt is None and reading.exact is None and reading.day is None:
                 nxt = self.relative(i, reading)
-            if nxt is None and (reading.clock is None or word in PERIODS):
+            if nxt is None and (
+                reading.clock is None or reading.clock_from_period or word in PERIODS
+            ):
                 nxt = self.time_phrase(i, reading)
+            if nxt is None and word in ZONE_OFFSETS and reading.clock is not None:
+                reading.utc_offset, nxt = ZONE_OFFSETS[word], i + 1
             if (
                 nxt is None
                 and word in {"in"}
@@ -979,8 +1052,33 @@ class _Grammar:
             return None
         return self._finish(reading)
 
+    def _refine_weekday(self, i: int, reading: _Reading) -> int | None:
+        """ "Monday, Feb 18", "Fri, Jul 18", "Tuesday 19th": the weekday picks the year/month."""
+        weekday = reading.weekday
+        inner = _Reading(weekday=weekday)
+        k = self.date_phrase(i, inner)
+        if k is None or inner.day is None or inner.grain != "day":
+            return None
+        day = inner.day
+        if weekday is not None and day.weekday() != weekday and not inner.year_given:
+            for shift in (1, -1, 2, -2, 3, -3, 4, 5, 6):
+                try:
+                    candidate = day.replace(year=day.year + shift)
+                except ValueError:
+                    continue
+                if candidate.weekday() == weekday:
+                    day = candidate
+                    break
+        reading.day, reading.day_from_weekday, reading.strong = day, False, True
+        return k
+
     def _finish(self, reading: _Reading) -> ParsedWhen | None:
         zone = self.now.tzinfo
+        if reading.utc_offset is not None and reading.clock is not None:
+            source = timezone(timedelta(hours=reading.utc_offset))
+            day = reading.day or self.today
+            moment = datetime.combine(day, reading.clock, tzinfo=source).astimezone(zone)
+            return ParsedWhen(moment, True, "minute")
         if reading.exact is not None:
             return ParsedWhen(reading.exact, True, reading.grain)
         if reading.clock is not None:
@@ -1009,33 +1107,6 @@ def parse_tokens(words: list[str], now: datetime) -> ParsedWhen | None:
     """The phrase made of exactly these words, or None."""
     if not words:
         return None
-    return _merged(words, now)
-
-
-def _merged(words: list[str], now: datetime) -> ParsedWhen | None:
-    # "Monday, Feb 18" / "Tuesday 19th" / "Thu 15th": a weekday then a day of the month; the
-    # weekday only confirms (or, with a bare day number, selects) the date.
-    if words[0] in WEEKDAYS and len(words) > 1:
-        rest = words[1:]
-        if rest and (rest[0] in MONTHS or re.fullmatch(r"\d{1,2}(st|nd|rd|th)", rest[0])):
-            grammar = _Grammar(rest, now)
-            reading = _Reading(weekday=WEEKDAYS[words[0]])
-            end = grammar.date_phrase(0, reading)
-            if end is not None:
-                tail = _Grammar(rest, now)
-                tail_reading = reading
-                i = end
-                while i < len(rest):
-                    nxt = tail.time_phrase(i, tail_reading)
-                    if nxt is None:
-                        if rest[i] in FILLERS:
-                            i += 1
-                            continue
-                        break
-                    i = nxt
-                else:
-                    reading.strong = True
-                    return tail._finish(tail_reading)
     return _Grammar(words, now).parse()
 
 
@@ -1108,6 +1179,8 @@ _VOCAB = (
         "ides",
         "to",
         "just",
+        "time",
+        *ZONE_OFFSETS,
     }
 )
 _VOCAB_PATTERN = re.compile(
@@ -1124,7 +1197,9 @@ def worth_fallback(tokens: list[Token]) -> bool:
     """Only hand a phrase to dateparser when most of it looks like date words."""
     known = sum(in_vocabulary(t.word) for t in tokens)
     return known * 2 > len(tokens) and any(
-        not (t.word in FILLERS or t.word in {"this", "one", "past"}) and in_vocabulary(t.word)
+        in_vocabulary(t.word)
+        and t.word not in FILLERS | {"this", "one", "past"} | set(SMALL) | set(TENS)
+        and not t.word.isdigit()
         for t in tokens
     )
 

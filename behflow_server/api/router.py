@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from behflow_server.auth.routes import router as auth_router
+from behflow_server.chat.routes import router as chat_router
 from behflow_server.events.routes import router as events_router
 from behflow_server.tasks.routes import router as tasks_router
 from behflow_server.web.routes import router as web_router
@@ -17,6 +18,7 @@ def build_router() -> APIRouter:
     root.include_router(auth_router)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(tasks_router)
+    api.include_router(chat_router)
     api.include_router(events_router)
     root.include_router(api)
     root.include_router(web_router)

@@ -1,0 +1,1 @@
+"""The chat agent: a LangGraph graph whose tools call the task service."""

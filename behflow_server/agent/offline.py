@@ -1,0 +1,363 @@
+"""The offline model: reads a message with rules and answers with the same tool calls an LLM would.
+
+`interpret` is plain Python (the benchmark calls it directly); `OfflineChatModel` wraps it as a
+LangChain chat model so the very same graph runs with it or with an LLM.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from behflow_server.dates import find_when
+from behflow_server.errors import InvalidInput
+from behflow_server.tasks.quickadd import parse_text
+
+Intent = str  # add_task | list_tasks | update_task | complete_task | delete_task | other
+
+
+@dataclass
+class Interpretation:
+    intent: Intent
+    args: dict[str, Any] = field(default_factory=dict)
+    # A plain answer instead of a tool call (small talk, or a question back to the user).
+    reply: str | None = None
+
+    @property
+    def changes_tasks(self) -> bool:
+        return self.reply is None and self.intent in {
+            "add_task",
+            "update_task",
+            "complete_task",
+            "delete_task",
+        }
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_LEAD = _rx(
+    r"^(?:(?:ok(?:ay)?|hey|hi|so|and|also|now|then|olly|please|pls|kindly|just)\b[\s,]*)+"
+    r"|^(?:(?:can|could|would|will) you\s+(?:please\s+)?|i (?:want|need|would like) you to\s+"
+    r"|i'?d like you to\s+|(?:go ahead and|help me)\s+)"
+)
+_ALARM = _rx(r"\b(alarms?|wake me|wake up|snooze)\b")
+_CLOCK_QUESTION = _rx(
+    r"\b(what(?:'s| is)? (?:the )?(?:current |exact )?(?:time|date|day)\b(?! (?:is|are|for) my)"
+    r"|what time is it|time (?:is it|in|now in|difference|zone)|timezone|time zone"
+    r"|current (?:time|date)|today'?s date|what day is|what is today|convert|clock"
+    r"|what(?:'s| is) today|date today)"
+)
+_JOKE = _rx(r"\b(jokes?|funny|laugh)\b")
+_GREETING = _rx(r"^(hi|hello|hey|good (morning|afternoon|evening)|howdy|yo)\b")
+_THANKS = _rx(r"\b(thanks?|thank you|thx|appreciated?|great job|well done|awesome|perfect)\b")
+_HELP = _rx(r"^(help|what can you do|how does this work|commands)\b")
+
+_DELETE = _rx(
+    r"\b(delete|remove|erase|clear|trash|cancel|drop|discard|get rid of|wipe|purge|scratch"
+    r"|eliminate|rm|delet|take (?:\w+ )?(?:off|away|out))\b"
+)
+_COMPLETE = _rx(
+    r"\b(mark(?:ed)?\b.*\b(?:as )?(?:done|complete|completed|finished)"
+    r"|(?:tick|check|cross)(?:ed)? (?:\w+ ){0,4}off|i (?:have |'ve )?(?:finished|completed|done)"
+    r"|i did\b|done with|finished with|is (?:done|finished|complete|completed)"
+    r"|complete (?:task|#|it\b|that|the|my)|^(?:done|finished|completed)\b)"
+)
+_UPDATE = _rx(
+    r"\b(move|push|postpone|reschedule|delay|bump|shift|rename|change|update|edit|modify"
+    r"|prioriti[sz]e|set (?:the )?(?:priority|due|deadline)|make (?:it|that|this|the|#?\d+)\b"
+    r".*\b(?:urgent|high|low|medium|important)|put off)\b"
+)
+_ADD_VERB = _rx(
+    r"\b(add|create|put|insert|include|schedule|set up|setup|book|remind me|new (?:task|todo"
+    r"|to-do|reminder|event|meeting|appointment|item|list|entry)|make (?:a|an|me a|new)\b"
+    r"|set (?:a |an |up a )?(?:reminder|event|meeting|appointment|task|todo|to-do)"
+    r"|remember (?:to|that)|don'?t let me forget|jot|write down|note (?:down|that)"
+    r"|save (?:a|an|this|that)|plan (?:a|an|to)|arrange|organi[sz]e a|i need to|i have to"
+    r"|i must|i should|i gotta|need to remember|todo:?|to-do:?|task:)\b"
+)
+_QUESTION = _rx(
+    r"^(what|what's|whats|which|when|where|who|how many|how much|do i|did i|am i|are there"
+    r"|is there|is my|are my|have i|any|show|list|display|read|tell me|give me|check|view|see"
+    r"|open|find|search|look|get me|what else|anything|whats up)\b"
+)
+_LIST_WORDS = _rx(
+    r"\b(agenda|schedule|plans?|calendar|overdue|upcoming|to-?do(?:'s| list)?|tasks?|lists?"
+    r"|reminders?|events?|meetings?|appointments?|due|busy|free|planned)\b"
+)
+_EVENTISH = _rx(
+    r"\b(meeting|appointment|event|reminder|dinner|lunch|party|call|birthday|church|class"
+    r"|doctor|dentist|interview|conference|flight|visit|date with|gym|session)\b"
+)
+_NUMBERS = _rx(r"(?:#|\b(?:task|number|no\.?|item)\s*#?)(\d{1,9})\b")
+
+_ADD_STRIP = _rx(
+    r"^(?:(?:please |can you |could you |would you |will you )*)"
+    r"(?:(?:add|create|put|insert|include|schedule|set up|setup|book|make|set|new|save|jot down"
+    r"|write down|note down|note|plan|arrange)\b\s*(?:me\s+)?(?:(?:a|an|the|this|that)\s+)?"
+    r"(?:new\s+)?(?:(?:task|todo|to-do|reminder|event|meeting entry|calendar entry|entry|item"
+    r"|note)\b\s*)?(?:(?:to|for|that|about|called|named|titled|saying)\b\s*|:\s*)?"
+    r"|remind me (?:to |about |that |of )?|(?:please )?remember (?:to |that )?"
+    r"|don'?t let me forget (?:to |about )?|i (?:need|have|must|should|gotta) to |i must |i should "
+    r"|(?:todo|to-do|task):?\s+)",
+)
+_LIST_SUFFIX = _rx(
+    r"\s+(?:to|on|in|into|onto)\s+(?:my|the|our)\s+([\w' -]+?)\s*(?:list|calendar|schedule"
+    r"|agenda|to-?do list)\b"
+)
+_UPDATE_STRIP = _rx(
+    r"^(?:move|push|postpone|reschedule|delay|bump|shift|rename|change|update|edit|modify"
+    r"|prioriti[sz]e|set|make|put off)\s+"
+)
+_REF_TAIL = _rx(
+    r"\s*\b(?:as )?(?:done|complete|completed|finished|off|off my list|from (?:my |the )?\w+"
+    r"(?: list)?|please|for me|now)\b.*$"
+)
+_PRIORITY_CHANGE = _rx(r"\b(urgent|high|low|medium|important|top)(?: priority)?\b")
+_PRIORITY_VALUE = {
+    "urgent": "urgent",
+    "top": "urgent",
+    "high": "high",
+    "important": "high",
+    "low": "low",
+    "medium": "medium",
+}
+
+
+def clean(text: str) -> str:
+    text = text.strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = _LEAD.sub("", text).strip(" ,")
+    return text.rstrip(" ?!.")
+
+
+def interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
+    """What the message asks for, as a tool call or a plain answer."""
+    message = clean(text)
+    lowered = message.lower()
+    if not lowered:
+        return Interpretation("other", reply=_help())
+    if _ALARM.search(lowered):
+        return Interpretation(
+            "other",
+            reply="I manage tasks, not alarms; I can add a task "
+            "with a due time instead, e.g. “call mom tomorrow at 7am”.",
+        )
+    if _CLOCK_QUESTION.search(lowered) and not re.search(r"\bmy\b", lowered):
+        local = now.astimezone(zone)
+        return Interpretation(
+            "other", reply=local.strftime(f"It is %H:%M on %A %d %B %Y ({zone.key}).")
+        )
+    numbers = [int(n) for n in _NUMBERS.findall(lowered)]
+    if _COMPLETE.search(lowered):
+        return Interpretation("complete_task", _ref_args(_complete_ref(message), numbers))
+    if _DELETE.search(lowered) and not _is_bare_cancel(lowered):
+        return Interpretation("delete_task", _ref_args(_delete_ref(message), numbers))
+    if _UPDATE.search(lowered) and not _ADD_VERB.search(lowered):
+        return _update(message, numbers, zone, now)
+    question = _QUESTION.search(lowered)
+    add_verb = _ADD_VERB.search(lowered)
+    if (
+        question
+        and not (
+            add_verb
+            and add_verb.start() < 12
+            and not lowered.startswith(("what", "when", "which", "do i", "did i", "have i", "any"))
+        )
+        and (_LIST_WORDS.search(lowered) or find_when(message, zone, now) is not None)
+    ):
+        return _list(message, zone, now)
+    if add_verb or (_EVENTISH.search(lowered) and find_when(message, zone, now) is not None):
+        return _add(message, zone, now)
+    if question and _LIST_WORDS.search(lowered):
+        return _list(message, zone, now)
+    if _JOKE.search(lowered):
+        return Interpretation(
+            "other",
+            reply="Why did the task go to therapy? It had too many "
+            "unresolved issues. (I am better at tasks than jokes.)",
+        )
+    if _GREETING.search(lowered):
+        return Interpretation("other", reply="Hello! " + _help())
+    if _THANKS.search(lowered):
+        return Interpretation("other", reply="You're welcome!")
+    return Interpretation("other", reply=_help(unknown=True))
+
+
+def _help(*, unknown: bool = False) -> str:
+    lead = "I did not understand that. " if unknown else ""
+    return (
+        f"{lead}I can add, list, change, complete and delete tasks, e.g. “remind me to call mom "
+        "tomorrow at 5pm”, “what's due this week?”, “push the dentist task to friday”, "
+        "“mark it done”, “delete the grocery task”."
+    )
+
+
+def _is_bare_cancel(lowered: str) -> bool:
+    """ "cancel it please" after nothing pending is a stop request, not a deletion."""
+    match = re.search(r"\bcancel\b(.*)$", lowered)
+    if match is None or _rx(r"\b(delete|remove|erase|clear|trash)\b").search(lowered):
+        return False
+    rest = set(re.findall(r"[\w']+", match.group(1))) - {
+        "please",
+        "now",
+        "that",
+        "it",
+        "this",
+        "everything",
+        "all",
+    }
+    return not rest
+
+
+def _ref_args(ref: str | None, numbers: list[int]) -> dict[str, Any]:
+    if numbers:
+        return {"numbers": numbers}
+    return {"ref": ref or "it"}
+
+
+def _strip_ref(text: str) -> str:
+    text = _NUMBERS.sub(" ", text)
+    text = _REF_TAIL.sub("", text)
+    text = re.sub(r"^(?:the|my|a|an)\s+", "", text.strip(), flags=re.I)
+    text = re.sub(
+        r"\s+(?:task|one|item|todo|to-?do|reminder|event|appointment)$", "", text, flags=re.I
+    )
+    return text.strip(" ,.")
+
+
+def _complete_ref(message: str) -> str | None:
+    text = re.sub(
+        r"^(?:mark(?:ed)?|tick|check|cross|complete|i (?:have |'ve )?(?:finished|completed|done)"
+        r"|i did|(?:i'?m )?done with|finished with|done|finished|completed)\s*(?:off\s+)?",
+        "",
+        message,
+        flags=re.I,
+    )
+    text = re.sub(r"\s+(?:is|are) (?:done|finished|complete|completed)$", "", text, flags=re.I)
+    return _strip_ref(text) or None
+
+
+def _delete_ref(message: str) -> str | None:
+    text = _DELETE.sub(" ", message, count=1)
+    text = re.sub(r"^.*?\b(?:delete|remove|erase|clear|trash|cancel|drop)\b", "", text, flags=re.I)
+    return _strip_ref(text) or None
+
+
+def _update(message: str, numbers: list[int], zone: ZoneInfo, now: datetime) -> Interpretation:
+    args: dict[str, Any] = {}
+    body = _UPDATE_STRIP.sub("", message.strip())
+    rename = re.match(r"^(.*?)\s+(?:to|as|into)\s+[\"“]?(.+?)[\"”]?$", body)
+    if message.lower().startswith("rename") and rename:
+        args["title"] = rename.group(2).strip()
+        return Interpretation(
+            "update_task", {**_ref_args(_strip_ref(rename.group(1)), numbers), **args}
+        )
+    found = find_when(body, zone, now)
+    if found is not None:
+        args["due"] = found.when.value.isoformat()
+        body = body[: found.start] + body[found.end :]
+    priority = _PRIORITY_CHANGE.search(body)
+    if priority is not None:
+        args["priority"] = _PRIORITY_VALUE[priority.group(1).lower()]
+        body = body[: priority.start()] + body[priority.end() :]
+    body = re.sub(
+        r"\b(?:to|till|until|for|priority|the due date of|due date|deadline of"
+        r"|date of)\b",
+        " ",
+        body,
+        flags=re.I,
+    )
+    if not args:
+        return Interpretation(
+            "update_task",
+            reply="What should I change: the due date, the "
+            "title or the priority? E.g. “move the dentist task to friday”.",
+        )
+    return Interpretation("update_task", {**_ref_args(_strip_ref(body) or None, numbers), **args})
+
+
+def _list(message: str, zone: ZoneInfo, now: datetime) -> Interpretation:
+    lowered = message.lower()
+    args: dict[str, Any] = {}
+    if re.search(r"\b(overdue|late|past due|missed)\b", lowered):
+        args["due"] = "overdue"
+    elif re.search(
+        r"\b(this|the|next 7 days|rest of the) week\b|\bweek\b", lowered
+    ) and not re.search(r"\bnext week\b", lowered):
+        args["due"] = "week"
+    elif re.search(r"\btoday\b|\btonight\b", lowered):
+        args["due"] = "today"
+    elif re.search(r"\btomorrow\b", lowered):
+        args["due"] = "tomorrow"
+    else:
+        found = find_when(message, zone, now)
+        if found is not None and found.when.grain not in {"week", "month", "year"}:
+            args["due"] = found.when.value.date().isoformat()
+    if re.search(r"\b(completed|finished|done)\b", lowered):
+        args["status"] = "completed"
+    elif re.search(r"\b(all|every)\b.*\btasks\b", lowered):
+        args["status"] = "all"
+    priority = re.search(r"\b(urgent|high[- ]priority|important)\b", lowered)
+    if priority:
+        args["priority"] = "urgent" if priority.group(1) == "urgent" else "high"
+    tag = re.search(r"(?<!\S)#([\w-]+)", message)
+    if tag:
+        args["tag"] = tag.group(1)
+    project = re.search(r"(?<!\S)\+([\w-]+)", message)
+    if project:
+        args["project"] = project.group(1)
+    search = re.search(
+        r"\b(?:about|called|named|matching|containing|mentioning|with)\s+"
+        r"[\"“]?([\w' -]+?)[\"”]?$",
+        message,
+        flags=re.I,
+    )
+    if search and not find_when(search.group(1), zone, now):
+        args["search"] = search.group(1).strip()
+    return Interpretation("list_tasks", args)
+
+
+def _add(message: str, zone: ZoneInfo, now: datetime) -> Interpretation:
+    text = message.strip()
+    tags: list[str] = []
+    list_name = _LIST_SUFFIX.search(text)
+    if list_name is not None:
+        name = list_name.group(1).strip().lower()
+        if name not in {"to do", "todo", "to-do", "task", "tasks", ""}:
+            tags.append(re.sub(r"\W+", "-", name.split()[-1]))
+        text = text[: list_name.start()] + text[list_name.end() :]
+    text = _ADD_STRIP.sub("", text, count=1).strip()
+    text = re.sub(
+        r"^(?:a |an |the )?(?:new )?(?:task|todo|to-do|reminder)\s+(?:to |for |about )?",
+        "",
+        text,
+        flags=re.I,
+    )
+    try:
+        parsed = parse_text(text or "-", zone, now)
+    except InvalidInput:
+        parsed = None
+    if parsed is None or parsed.title in {"-", ""} or not re.search(r"\w", parsed.title):
+        return Interpretation(
+            "add_task", reply="What should the task say? E.g. “add call mom tomorrow at 5pm”."
+        )
+    args: dict[str, Any] = {"title": parsed.title[0].upper() + parsed.title[1:]}
+    if parsed.due_at is not None:
+        local = parsed.due_at.astimezone(zone)
+        args["due"] = local.isoformat()
+    if parsed.priority.value != "none":
+        args["priority"] = parsed.priority.value
+    if parsed.tags or tags:
+        args["tags"] = list(dict.fromkeys(parsed.tags + tags))
+    if parsed.project:
+        args["project"] = parsed.project
+    if parsed.recurrence:
+        args["recurrence"] = parsed.recurrence
+    return Interpretation("add_task", args)

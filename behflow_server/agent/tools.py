@@ -1,0 +1,354 @@
+"""The agent's tools: thin callers of behflow_server.tasks.service.
+
+Arguments are validated by Pydantic; any BehflowError or bad argument goes back to the model as
+text. The user always comes from the authenticated request, never from model output. Deleting,
+and changing more than one task at once, only happens after the user confirms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session
+
+from behflow_server.auth.models import User
+from behflow_server.errors import BehflowError
+from behflow_server.tasks import service
+from behflow_server.tasks.models import (
+    OPEN_STATUSES,
+    Task,
+    TaskCreate,
+    TaskPriority,
+    TaskStatus,
+    TaskUpdate,
+)
+from behflow_server.tasks.query import TaskQuery
+
+# Words that point at the task talked about last.
+PRONOUNS = {
+    "it",
+    "that",
+    "this",
+    "that one",
+    "this one",
+    "the last one",
+    "last",
+    "the task",
+    "that task",
+    "this task",
+    "the one",
+    "them",
+}
+_NOISE = {
+    "the",
+    "a",
+    "an",
+    "my",
+    "one",
+    "task",
+    "todo",
+    "to-do",
+    "item",
+    "thing",
+    "about",
+    "for",
+    "with",
+    "to",
+    "of",
+    "on",
+    "called",
+    "named",
+    "titled",
+}
+
+
+def _stem(word: str) -> str:
+    """Enough stemming for title matching: "groceries" ~ "grocery", "bills" ~ "bill"."""
+    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ed", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+class TaskRef(BaseModel):
+    """Which task(s): numbers, or `ref` words ("it", or words from the title)."""
+
+    numbers: list[int] | None = Field(
+        default=None, description="Task numbers (#3 is 3).", max_length=100
+    )
+    ref: str | None = Field(
+        default=None,
+        max_length=200,
+        description='"it" for the task mentioned last, or words from the task\'s title.',
+    )
+
+
+class AddTaskArgs(BaseModel):
+    title: str = Field(min_length=1, max_length=500)
+    due: str | None = Field(
+        default=None, max_length=200, description='When it is due: "tomorrow 5pm", ISO 8601, ...'
+    )
+    priority: TaskPriority | None = None
+    tags: list[str] | None = None
+    project: str | None = None
+    recurrence: str | None = Field(default=None, description="RFC 5545 RRULE, FREQ=WEEKLY;...")
+    description: str | None = None
+
+
+class ListTasksArgs(BaseModel):
+    due: str | None = Field(
+        default=None,
+        max_length=100,
+        description="today, tomorrow, week, overdue, none, or a date phrase",
+    )
+    status: Literal["open", "completed", "all"] = "open"
+    priority: TaskPriority | None = Field(default=None, description="this priority or higher")
+    tag: str | None = None
+    project: str | None = None
+    search: str | None = Field(default=None, max_length=200, description="words in title/notes")
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class UpdateTaskArgs(TaskRef):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    due: str | None = Field(default=None, max_length=200, description="new due date phrase")
+    priority: TaskPriority | None = None
+    tags: list[str] | None = None
+    project: str | None = None
+    description: str | None = None
+    status: TaskStatus | None = None
+
+
+class CompleteTaskArgs(TaskRef):
+    pass
+
+
+class DeleteTaskArgs(TaskRef):
+    pass
+
+
+TOOL_ARGS: dict[str, type[BaseModel]] = {
+    "add_task": AddTaskArgs,
+    "list_tasks": ListTasksArgs,
+    "update_task": UpdateTaskArgs,
+    "complete_task": CompleteTaskArgs,
+    "delete_task": DeleteTaskArgs,
+}
+TOOL_DESCRIPTIONS = {
+    "add_task": "Create a task for the user.",
+    "list_tasks": "List the user's tasks, optionally filtered by due date, status, priority, "
+    "tag, project or search words.",
+    "update_task": "Change a task: reschedule (due), rename (title), reprioritise, retag.",
+    "complete_task": "Mark a task (or tasks) as done.",
+    "delete_task": "Delete a task (or tasks). Always asks the user to confirm first.",
+}
+CHANGING_TOOLS = {"add_task", "update_task", "complete_task", "delete_task"}
+
+
+def tool_specs() -> list[dict[str, Any]]:
+    """OpenAI-style function specs for bind_tools."""
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": name,
+                "description": TOOL_DESCRIPTIONS[name],
+                "parameters": model.model_json_schema(),
+            },
+        }
+        for name, model in TOOL_ARGS.items()
+    ]
+
+
+class NeedsAnswer(Exception):
+    """The request is ambiguous or incomplete: the message is a question for the user."""
+
+
+def describe(task: Task, zone: ZoneInfo) -> str:
+    parts = [f"#{task.number} {task.title}"]
+    if task.due_at is not None:
+        local = task.due_at.astimezone(zone)
+        when = local.strftime("%a %d %b %Y")
+        if (local.hour, local.minute) != (23, 59):
+            when += local.strftime(" %H:%M")
+        parts.append(f"due {when}")
+    if task.priority != TaskPriority.none.value:
+        parts.append(f"{task.priority} priority")
+    if task.tags:
+        parts.append(" ".join(f"#{tag}" for tag in task.tags))
+    if task.project:
+        parts.append(f"+{task.project}")
+    if task.recurrence:
+        parts.append(f"repeats {task.recurrence}")
+    if task.status == TaskStatus.completed.value:
+        parts.append("done")
+    return ", ".join(parts)
+
+
+@dataclass
+class ToolRunner:
+    """Runs tool calls for one user, one message; remembers what was mentioned and changed."""
+
+    session: Session
+    user: User
+    zone: ZoneInfo
+    now: datetime
+    recent: list[int] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    pending: dict[str, Any] | None = None
+
+    def run(self, name: str, args: dict[str, Any], *, confirmed: bool = False) -> str:
+        model = TOOL_ARGS.get(name)
+        if model is None:
+            return f"Error: there is no tool called {name!r}."
+        try:
+            parsed = model.model_validate(args)
+            return getattr(self, f"_{name}")(parsed, confirmed)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "arguments"
+            return f"Error: invalid {where}: {first['msg']}."
+        except NeedsAnswer as question:
+            return f"Question for the user: {question}"
+        except BehflowError as exc:
+            self.session.rollback()
+            return f"Error: {exc.message}"
+
+    # references ------------------------------------------------------------
+    def remember(self, numbers: list[int]) -> None:
+        for number in numbers:
+            if number in self.recent:
+                self.recent.remove(number)
+            self.recent.append(number)
+        del self.recent[:-10]
+
+    def resolve(self, ref: TaskRef) -> list[Task]:
+        if ref.numbers:
+            return [
+                service.get_task(self.session, self.user, n) for n in dict.fromkeys(ref.numbers)
+            ]
+        words = (ref.ref or "").strip().lower()
+        if not words or words in PRONOUNS:
+            if not self.recent:
+                raise NeedsAnswer(
+                    "Which task do you mean? Give its number or words from its title."
+                )
+            return [service.get_task(self.session, self.user, self.recent[-1])]
+        return [self._match(words)]
+
+    def _match(self, words: str) -> Task:
+        """The one open task whose title holds the most of these words; ambiguity is a question."""
+        wanted = [_stem(w) for w in re.findall(r"[\w']+", words) if w not in _NOISE]
+        if not wanted:
+            raise NeedsAnswer("Which task do you mean? Give its number or words from its title.")
+        tasks, _ = service.list_tasks(
+            self.session,
+            self.user,
+            TaskQuery(statuses=list(OPEN_STATUSES), limit=1000),
+            zone=self.zone,
+        )
+        scored: list[tuple[int, Task]] = []
+        for task in tasks:
+            title_words = [_stem(w) for w in re.findall(r"[\w']+", task.title.lower())]
+            score = sum(
+                any(t.startswith(w) or w.startswith(t) for t in title_words if len(t) > 2 or t == w)
+                for w in wanted
+            )
+            if score:
+                scored.append((score, task))
+        if not scored:
+            raise NeedsAnswer(f"I found no open task matching “{words}”.")
+        best = max(score for score, _ in scored)
+        top = [task for score, task in scored if score == best]
+        if len(top) > 1:
+            options = "; ".join(f"#{t.number} {t.title}" for t in top[:5])
+            raise NeedsAnswer(f"Which one do you mean: {options}?")
+        return top[0]
+
+    def _confirm(self, tool: str, tasks: list[Task], args: dict[str, Any], verb: str) -> str:
+        listed = "; ".join(f"#{t.number} {t.title}" for t in tasks)
+        summary = f"{verb} {listed}"
+        self.pending = {
+            "tool": tool,
+            "args": {**args, "numbers": [t.number for t in tasks], "ref": None},
+            "summary": summary,
+        }
+        return (
+            f"Needs confirmation: I will {summary}. Reply “yes” to go ahead; anything else cancels."
+        )
+
+    def _act(self, kind: str, task: Task) -> None:
+        self.actions.append({"action": kind, "number": task.number, "title": task.title})
+        self.remember([task.number])
+
+    # tools -----------------------------------------------------------------
+    def _add_task(self, args: AddTaskArgs, confirmed: bool) -> str:
+        data = TaskCreate.model_validate(args.model_dump(exclude_none=True))
+        task = service.create_task(self.session, self.user, data, zone=self.zone)
+        self._act("created", task)
+        return f"Created {describe(task, self.zone)}."
+
+    def _list_tasks(self, args: ListTasksArgs, confirmed: bool) -> str:
+        statuses = {"open": list(OPEN_STATUSES), "completed": [TaskStatus.completed], "all": []}
+        query = TaskQuery(
+            statuses=statuses[args.status],
+            min_priority=args.priority,
+            tags=[args.tag] if args.tag else [],
+            project=args.project,
+            due=args.due,
+            search=args.search,
+            limit=args.limit,
+        )
+        tasks, total = service.list_tasks(self.session, self.user, query, zone=self.zone)
+        if not tasks:
+            return "No tasks match."
+        if len(tasks) == 1:
+            self.remember([tasks[0].number])
+        lines = [f"- {describe(task, self.zone)}" for task in tasks]
+        more = f"\n(and {total - len(tasks)} more)" if total > len(tasks) else ""
+        noun = "task" if total == 1 else "tasks"
+        return f"{total} {noun}:\n" + "\n".join(lines) + more
+
+    def _update_task(self, args: UpdateTaskArgs, confirmed: bool) -> str:
+        changes = args.model_dump(exclude_none=True, exclude={"numbers", "ref"})
+        if not changes:
+            raise NeedsAnswer("What should I change: the date, title or priority?")
+        data = TaskUpdate.model_validate(changes)
+        tasks = self.resolve(args)
+        if len(tasks) > 1 and not confirmed:
+            return self._confirm("update_task", tasks, args.model_dump(exclude_none=True), "change")
+        done = []
+        for task in tasks:
+            updated = service.update_task(
+                self.session, self.user, task.number, data, zone=self.zone
+            )
+            self._act("updated", updated)
+            done.append(describe(updated, self.zone))
+        return "Updated " + "; ".join(done) + "."
+
+    def _complete_task(self, args: CompleteTaskArgs, confirmed: bool) -> str:
+        tasks = self.resolve(args)
+        if len(tasks) > 1 and not confirmed:
+            return self._confirm("complete_task", tasks, {}, "mark as done")
+        done = []
+        for task in tasks:
+            completed = service.complete_task(self.session, self.user, task.number)
+            self._act("completed", completed)
+            done.append(f"#{completed.number} {completed.title}")
+        return "Marked as done: " + "; ".join(done) + "."
+
+    def _delete_task(self, args: DeleteTaskArgs, confirmed: bool) -> str:
+        tasks = self.resolve(args)
+        if not confirmed:
+            return self._confirm("delete_task", tasks, {}, "delete")
+        done = []
+        for task in tasks:
+            deleted = service.delete_task(self.session, self.user, task.number)
+            self._act("deleted", deleted)
+            done.append(f"#{deleted.number} {deleted.title}")
+        return "Deleted " + "; ".join(done) + " (archived: it can still be restored)."

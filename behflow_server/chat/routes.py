@@ -1,0 +1,100 @@
+"""/api/v1/chat: thin callers of the chat service."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Response, status
+from fastapi.responses import StreamingResponse
+
+from behflow_server.api.deps import Context, CurrentUser, SessionDep, UserZone
+from behflow_server.chat import service
+from behflow_server.chat.schemas import (
+    ChatMessagePublic,
+    ChatReply,
+    ChatRequest,
+    ChatSessionPublic,
+)
+from behflow_server.errors import BehflowError
+
+router = APIRouter(prefix="/chat", tags=["chat"])
+
+
+@router.post("", response_model=ChatReply)
+def chat(
+    data: ChatRequest, session: SessionDep, user: CurrentUser, zone: UserZone, context: Context
+) -> ChatReply:
+    """Send one message to the agent; pass `session_id` to continue a conversation."""
+    agent = service.get_agent(context.settings, context.services)
+    return service.send_message(
+        session,
+        user,
+        data.message,
+        data.session_id,
+        agent=agent,
+        zone=zone,
+        ttl_hours=context.settings.chat_session_ttl_hours,
+    )
+
+
+@router.post(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "`token` events, then one `done` event (a ChatReply).",
+        }
+    },
+)
+def chat_stream(
+    data: ChatRequest, user: CurrentUser, zone: UserZone, context: Context
+) -> StreamingResponse:
+    """The same as POST /chat, as Server-Sent Events: reply tokens as they come, then `done`."""
+    agent = service.get_agent(context.settings, context.services)
+    user_id = user.id
+
+    def events() -> Iterator[str]:
+        # The stream outlives the request's dependencies, so it keeps its own session.
+        with context.db.session() as session:
+            owner = session.get(type(user), user_id)
+            try:
+                for event, body in service.stream_message(
+                    session,
+                    owner,
+                    data.message,
+                    data.session_id,
+                    agent=agent,
+                    zone=zone,
+                    ttl_hours=context.settings.chat_session_ttl_hours,
+                ):
+                    yield f"event: {event}\ndata: {json.dumps(body)}\n\n"
+            except BehflowError as exc:
+                yield f"event: error\ndata: {json.dumps(exc.to_dict()['error'])}\n\n"
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/sessions", response_model=list[ChatSessionPublic])
+def list_sessions(
+    session: SessionDep, user: CurrentUser, context: Context
+) -> list[ChatSessionPublic]:
+    """The user's live chat sessions, most recent first."""
+    return service.list_sessions(session, user, context.settings.chat_session_ttl_hours)
+
+
+@router.get("/sessions/{session_id}/messages", response_model=list[ChatMessagePublic])
+def list_messages(
+    session_id: uuid.UUID, session: SessionDep, user: CurrentUser, context: Context
+) -> list[ChatMessagePublic]:
+    return service.list_messages(session, user, session_id, context.settings.chat_session_ttl_hours)
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_session(session_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Response:
+    service.delete_session(session, user, session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
