@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from behflow_server.errors import BehflowError
@@ -78,6 +79,17 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
 
+async def _unstorable_value(_: Request, exc: Exception) -> JSONResponse:
+    """The database refused a value from the request: NUL characters or out-of-range numbers
+    (PostgreSQL), integers beyond 64 bits (SQLite). The request's fault, so a 422."""
+    text = str(exc)
+    nul = "NUL" in text or "u0000" in text
+    reason = "a text contains a NUL character" if nul else "a value is out of range"
+    return error_response(
+        422, "invalid_input", f"The request cannot be stored: {reason}.", {"reason": reason}
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal_error", "Something went wrong on the server.")
@@ -87,4 +99,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(BehflowError, _behflow_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sa_exc.DataError, _unstorable_value)
+    app.add_exception_handler(OverflowError, _unstorable_value)
     app.add_exception_handler(Exception, _unexpected)

@@ -365,3 +365,13 @@ def test_list_totals_follow_every_kind_of_change(client: TestClient, auth: Heade
     assert total() == 4
     client.delete(f"{TASKS}/4?hard=true", headers=auth)
     assert total(archived="include") == 3
+
+
+def test_nul_characters_are_refused_not_a_server_error(client: TestClient, auth: Headers) -> None:
+    # PostgreSQL cannot store NUL in text; SQLite can. Either way: no 500.
+    created = client.post(TASKS, headers=auth, json={"title": "a\u0000b"})
+    assert created.status_code in (201, 422)
+    for params in ({"project": "a\x00b"}, {"search": "a\x00b"}, {"tag": "x\x00"}):
+        assert client.get(TASKS, headers=auth, params=params).status_code in (200, 422)
+    login = client.post("/login", json={"username": "a\u0000b", "password": "whatever"})
+    assert login.status_code in (401, 422)
