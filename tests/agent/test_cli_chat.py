@@ -1,0 +1,76 @@
+"""`behflow chat` as a real subprocess against a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from tests.support.live import LiveServer
+
+pytestmark = pytest.mark.e2e
+
+
+def _token(api: httpx.Client) -> str:
+    response = api.post(
+        "/register",
+        json={"username": "carol", "password": "correct horse", "timezone": "Europe/Berlin"},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["access_token"])
+
+
+def _behflow(
+    server: LiveServer, token: str | None, *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BEHFLOW_URL": server.url}
+    if token:
+        env["BEHFLOW_TOKEN"] = token
+    return subprocess.run(
+        [sys.executable, "-m", "behflow_cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_chat_command_talks_to_the_agent(live_server: LiveServer, api: httpx.Client) -> None:
+    token = _token(api)
+    added = _behflow(live_server, token, "chat", "remind me to call mom tomorrow at 5pm")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("Created #1 Call mom")
+
+    done = _behflow(live_server, token, "chat", "--json", "mark it done")
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert body["actions"] == [{"action": "completed", "number": 1, "title": "Call mom"}]
+
+    fresh = _behflow(live_server, token, "chat", "--new", "mark it done")
+    assert fresh.returncode == 0
+    assert "Which task" in fresh.stdout
+
+    piped = _behflow(live_server, token, "chat", "--new", stdin="add buy milk\nmark it done\n")
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.splitlines() == ["Created #2 Buy milk.", "Marked as done: #2 Buy milk."]
+    headers = {"Authorization": f"Bearer {token}"}
+    sessions = api.get("/api/v1/chat/sessions", headers=headers).json()
+    assert len(sessions) == 3
+
+
+def test_chat_command_errors_are_one_line(live_server: LiveServer, api: httpx.Client) -> None:
+    token = _token(api)
+    unknown = _behflow(live_server, token, "chat", "--session", "nope", "hello")
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("error: ") and len(unknown.stderr.splitlines()) == 1
+    both = _behflow(live_server, token, "chat", "--new", "--session", "x", "hi")
+    assert both.returncode == 2 and "either --session or --new" in both.stderr
+    logged_out = _behflow(live_server, None, "chat", "hello")
+    assert logged_out.returncode == 4 and "Traceback" not in logged_out.stderr
+    long = _behflow(live_server, token, "chat", "x" * 9000)
+    assert long.returncode == 2 and "message" in long.stderr
