@@ -1,18 +1,144 @@
-"""The `behflow` command: one Typer sub-app per command group."""
+"""The `behflow` command.
+
+Command groups load lazily: `behflow task list` imports only commands/task.py, so every call
+stays cheap however many groups there are. To add a command group, add one line to COMMANDS.
+"""
 
 from __future__ import annotations
 
-import typer
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any
 
-from behflow_cli.commands import server
+import typer
+from typer.core import TyperGroup
+
+from behflow_cli.errors import FAILURE, USAGE, CliError, from_api_error
+
+# name -> "package.module" (the module's Typer `app` is the group) or "package.module:command"
+# (one command of that module's `app`, shown at the top level).
+COMMANDS: dict[str, str] = {
+    "register": "behflow_cli.commands.auth:register",
+    "login": "behflow_cli.commands.auth:login",
+    "logout": "behflow_cli.commands.auth:logout",
+    "whoami": "behflow_cli.commands.auth:whoami",
+    "task": "behflow_cli.commands.task",
+    "chat": "behflow_cli.commands.chat",
+    "server": "behflow_cli.commands.server",
+}
+
+
+class LazyGroup(TyperGroup):
+    """A click group whose commands are imported only when they are called (or listed)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, _, command_name = spec.partition(":")
+        group = typer.main.get_command(importlib.import_module(module_name).app)
+        command = group.commands[command_name] if command_name else group  # type: ignore[attr-defined]
+        command.name = cmd_name
+        return command
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # The HTTP client is imported only by commands that use it; so is its error type.
+            client = sys.modules.get("behflow_cli.client")
+            if client is not None and isinstance(exc, client.ApiError):
+                raise from_api_error(exc) from None
+            raise
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     name="behflow",
-    help="Behflow: a terminal-first task manager with an AI agent.",
+    help="Behflow: a terminal-first task manager with an AI agent.\n\n"
+    "Start with: behflow task add Buy milk --due tomorrow",
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
-app.add_typer(server.app, name="server")
 
 
-def run() -> None:
-    app()
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"behflow {version('behflow')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        help="Print the version and exit.",
+        callback=_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Behflow: a terminal-first task manager with an AI agent.
+
+    Start with: behflow task add Buy milk --due tomorrow
+    """
+
+
+def _json_flag_values(args: Sequence[str]) -> list[str]:
+    """Let `--json` stand alone (all fields) or take a field list, like the GitHub CLI."""
+    from behflow_cli.output import looks_like_field_list
+
+    result: list[str] = []
+    for index, arg in enumerate(args):
+        if arg == "--":
+            result.extend(args[index:])
+            break
+        following = args[index + 1] if index + 1 < len(args) else None
+        if arg == "--json" and (following is None or not looks_like_field_list(following)):
+            result.append("--json=")
+        else:
+            result.append(arg)
+    return result
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    sys.exit(code)
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    """The console entry point: errors become one line on stderr and a documented exit code."""
+    # httpcore imports trio whenever it is installed (~55 ms), only to support trio event
+    # loops; a CLI process never runs one. Applies to https:// servers (httpx's own transport).
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--json" in args:
+        args = _json_flag_values(args)
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="behflow", standalone_mode=False)
+    except CliError as exc:
+        _fail(exc.message, exc.exit_code)
+    except typer.TyperException as exc:  # click's usage errors (vendored by Typer)
+        context = getattr(exc, "ctx", None)
+        hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+        _fail(exc.format_message() + hint, getattr(exc, "exit_code", USAGE))
+    except (typer.Abort, KeyboardInterrupt):
+        sys.stderr.write("\naborted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`behflow task list | head`): not an error worth a traceback.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except OSError as exc:
+        _fail(str(exc), FAILURE)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,1 @@
+"""One module per command group; behflow_cli.main loads each only when it is called."""

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import typer
 
-app = typer.Typer(help="Run the Behflow server.", no_args_is_help=True)
+from behflow_cli import output
+from behflow_cli.commands.common import FormatOption, JsonOption
+from behflow_cli.errors import FAILURE, UNREACHABLE, CliError
+
+app = typer.Typer(help="Run the Behflow server.", no_args_is_help=True, add_completion=False)
 
 
 def _settings_or_exit(**overrides: object):  # type: ignore[no-untyped-def]
@@ -15,25 +20,117 @@ def _settings_or_exit(**overrides: object):  # type: ignore[no-untyped-def]
     try:
         return load_settings(**overrides)
     except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise CliError(str(exc), 2) from None
 
 
 @app.command()
 def start(
     host: str | None = typer.Option(None, help="Address to bind (default 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port to listen on (default 8765)."),
+    background: bool = typer.Option(
+        False,
+        "--background",
+        "-b",
+        help="Run detached; the log and pid files go in the state directory.",
+    ),
 ) -> None:
-    """Start the server in the foreground (Ctrl-C stops it).
+    """Start the server (in the foreground unless --background; Ctrl-C stops it).
 
-    Example: behflow server start --port 9000
+    Examples:
+
+      behflow server start --port 9000
+
+      behflow server start --background
     """
+    from behflow_cli import autostart, config
+
+    if background:
+        host = host or config.DEFAULT_HOST
+        port = port or config.default_port()
+        pid = autostart.running_pid()
+        if pid is not None:
+            raise CliError(f"the background server is already running (pid {pid})", FAILURE)
+        pid = autostart.start_background(host, port)
+        output.info(
+            f"Behflow server on http://{host}:{port} (pid {pid}, log {autostart.log_path()})"
+        )
+        return
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = _settings_or_exit(**overrides)
     from behflow_server.serve import serve
 
-    typer.echo(f"Behflow server on http://{settings.host}:{settings.port}", err=True)
+    output.info(f"Behflow server on http://{settings.host}:{settings.port}")
     serve(settings)
+
+
+@app.command()
+def stop() -> None:
+    """Stop the server started in the background (by `start --background` or autostart).
+
+    Example: behflow server stop
+    """
+    from behflow_cli import autostart
+
+    pid = autostart.stop()
+    if pid is None:
+        raise CliError("no background Behflow server is running", FAILURE)
+    output.info(f"Stopped the Behflow server (pid {pid}).")
+
+
+@app.command()
+def status(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) -> None:
+    """Say whether the configured server answers; exits 5 when it does not.
+
+    Example: behflow server status --json status,version
+    """
+    from behflow_cli import autostart, config
+    from behflow_cli.client import ApiError, BehflowClient
+
+    out = output.Output(fmt, json_fields, output.SERVER_FIELDS)
+    url = config.server_url()
+    info: dict[str, object] = {"status": "stopped", "url": url, "pid": autostart.running_pid()}
+    info["log"] = str(autostart.log_path()) if info["pid"] else None
+    try:
+        with BehflowClient(url, timeout=3.0) as api:
+            health = api.health()
+        info.update(
+            status="running", version=health.get("version"), database=health.get("database")
+        )
+    except ApiError as exc:
+        info["status"] = "unreachable" if exc.status == 0 else f"unhealthy ({exc.message})"
+    if out.human:
+        output.key_value_table([(k.capitalize(), output._text(v)) for k, v in info.items() if v])
+    else:
+        out.record(info, output.SERVER_FIELDS)
+    if info["status"] != "running":
+        raise typer.Exit(UNREACHABLE)
+
+
+@app.command()
+def logs(
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
+    lines: int = typer.Option(100, "--lines", "-n", min=0, help="Show this many last lines."),
+) -> None:
+    """Print the background server's log.
+
+    Example: behflow server logs -f
+    """
+    from behflow_cli import autostart
+
+    path = autostart.log_path()
+    if not path.exists():
+        raise CliError(f"no server log yet at {path}", FAILURE)
+    with path.open("r", errors="replace") as handle:
+        tail = handle.readlines()[-lines:] if lines else []
+        sys.stdout.writelines(tail)
+        sys.stdout.flush()
+        while follow:
+            line = handle.readline()
+            if line:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+            else:
+                time.sleep(0.2)
 
 
 @app.command()
@@ -46,7 +143,5 @@ def migrate() -> None:
     try:
         applied = migrations.upgrade(Database(settings.resolved_database_url).engine)
     except Exception as exc:
-        typer.echo(f"error: migration failed: {exc}", err=True)
-        raise typer.Exit(1) from None
-    print("applied: " + ", ".join(applied) if applied else "database is up to date",
-          file=sys.stdout)
+        raise CliError(f"migration failed: {exc}", FAILURE) from None
+    output.write("applied: " + ", ".join(applied) if applied else "database is up to date")

@@ -1,0 +1,5 @@
+"""`python -m behflow_cli`: the same as the `behflow` command."""
+
+from behflow_cli.main import run
+
+run()

@@ -1,0 +1,292 @@
+"""Output for people (a rich table on a terminal) and for pipes (plain, tsv, json, ndjson).
+
+`rich` is imported only when a table is drawn: pipes and scripts never pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from behflow_cli.errors import usage
+
+FORMATS = ("table", "plain", "tsv", "json", "ndjson")
+
+TASK_FIELDS = (
+    "number",
+    "title",
+    "status",
+    "priority",
+    "due_at",
+    "tags",
+    "project",
+    "description",
+    "recurrence",
+    "remind_at",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "archived_at",
+    "id",
+    "extra",
+)
+TASK_COLUMNS = ("number", "status", "priority", "due_at", "title", "tags", "project")
+USER_FIELDS = ("username", "timezone", "id", "created_at", "url")
+BULK_FIELDS = ("changed", "not_found")
+SERVER_FIELDS = ("status", "url", "pid", "version", "database", "log")
+ALL_FIELDS = frozenset(TASK_FIELDS + USER_FIELDS + BULK_FIELDS + SERVER_FIELDS) | {"parsed"}
+
+_FIELD_LIST = re.compile(r"^[a-z_]+(,[a-z_]+)*$")
+
+STATUS_MARKS = {
+    "not_started": ("○", "white"),
+    "in_progress": ("◐", "cyan"),
+    "blocked": ("⊘", "red"),
+    "completed": ("✓", "green"),
+}
+PRIORITY_MARKS = {
+    "urgent": ("!!!", "bold red"),
+    "high": ("!!", "red"),
+    "medium": ("!", "yellow"),
+    "low": ("·", "blue"),
+    "none": ("", ""),
+}
+
+
+def looks_like_field_list(value: str) -> bool:
+    """Whether the word after `--json` names fields (else `--json` stands alone)."""
+    return bool(_FIELD_LIST.match(value)) and all(f in ALL_FIELDS for f in value.split(","))
+
+
+class Output:
+    """The chosen format and, for machine formats, the fields to print."""
+
+    def __init__(self, fmt: str | None, json_fields: str | None, fields: Sequence[str]) -> None:
+        self.available = tuple(fields)
+        if fmt is not None and fmt not in FORMATS:
+            raise usage(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+        self.selected: tuple[str, ...] | None = None
+        if json_fields is not None:
+            names = [name.strip() for name in json_fields.split(",") if name.strip()]
+            unknown = [name for name in names if name not in self.available]
+            if unknown:
+                raise usage(
+                    f"unknown field {unknown[0]!r} for --json; available: "
+                    + ",".join(self.available)
+                )
+            self.selected = tuple(names) or None
+            fmt = fmt or "json"
+        self.format = fmt or ("table" if stdout_is_tty() else "plain")
+
+    @property
+    def human(self) -> bool:
+        return self.format == "table"
+
+    def fields(self, default: Sequence[str]) -> Sequence[str]:
+        if self.selected:
+            return self.selected
+        return self.available if self.format in ("json", "ndjson") else default
+
+    def records(self, rows: Sequence[Mapping[str, Any]], default_columns: Sequence[str]) -> None:
+        """Print rows in a machine format (the caller draws tables itself)."""
+        names = self.fields(default_columns)
+        picked = [{name: row.get(name) for name in names} for row in rows]
+        if self.format == "json":
+            write(json.dumps(picked, indent=2, ensure_ascii=False))
+        elif self.format == "ndjson":
+            for row in picked:
+                write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+        elif self.format == "tsv":
+            write("\t".join(names))
+            for row in picked:
+                write("\t".join(_tsv_cell(row[name]) for name in names))
+        else:
+            for row in picked:
+                write("\t".join(_plain_cell(row[name]) for name in names))
+
+    def record(self, row: Mapping[str, Any], default_fields: Sequence[str]) -> None:
+        """Print one object: json as an object, plain as `field<TAB>value` lines."""
+        names = self.fields(default_fields)
+        picked = {name: row.get(name) for name in names}
+        if self.format == "json":
+            write(json.dumps(picked, indent=2, ensure_ascii=False))
+        elif self.format == "ndjson":
+            write(json.dumps(picked, ensure_ascii=False, separators=(",", ":")))
+        elif self.format == "tsv":
+            write("\t".join(names))
+            write("\t".join(_tsv_cell(picked[name]) for name in names))
+        else:
+            for name in names:
+                write(f"{name}\t{_plain_cell(picked[name])}")
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+def write(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def info(message: str) -> None:
+    """A note for people: stderr, so pipes stay clean."""
+    sys.stderr.write(message + "\n")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def _plain_cell(value: Any) -> str:
+    return re.sub(r"[\t\r\n]+", " ", _text(value))
+
+
+def _tsv_cell(value: Any) -> str:
+    text = _text(value).replace("\\", "\\\\")
+    return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+# Human rendering -----------------------------------------------------------------------------
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _span(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "now"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h"
+    days = hours // 24
+    if days < 60:
+        return f"{days} days"
+    return f"{days // 30} months"
+
+
+def relative_due(value: str | None, now: datetime | None = None) -> tuple[str, str]:
+    """("in 2 days", style) or ("overdue 3 h", "red"); ("", "") without a due date."""
+    due = parse_time(value)
+    if due is None:
+        return "", ""
+    delta = (due - (now or datetime.now(UTC))).total_seconds()
+    if delta < 0:
+        span = _span(-delta)
+        return ("overdue " + span if span != "now" else "due now"), "bold red"
+    span = _span(delta)
+    if span == "now":
+        return "due now", "bold yellow"
+    return "in " + span, ("yellow" if delta < 24 * 3600 else "")
+
+
+def local_time(value: str | None) -> str:
+    moment = parse_time(value)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z") if moment else ""
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    # Rich honours NO_COLOR itself; highlight=False keeps numbers in titles uncoloured.
+    return Console(stderr=stderr, highlight=False, no_color="NO_COLOR" in os.environ or None)
+
+
+def task_table(tasks: Iterable[Mapping[str, Any]], *, total: int | None = None) -> None:
+    from rich.table import Table
+
+    rows = list(tasks)
+    out = console()
+    if not rows:
+        out.print("No tasks.")
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("#", justify="right", style="bold")
+    table.add_column("St")
+    table.add_column("Pri")
+    table.add_column("Title", overflow="fold")
+    table.add_column("Due")
+    table.add_column("Tags", style="magenta")
+    table.add_column("Project", style="cyan")
+    for task in rows:
+        mark, mark_style = STATUS_MARKS.get(task["status"], ("?", ""))
+        pri, pri_style = PRIORITY_MARKS.get(task["priority"], ("", ""))
+        if task["status"] == "completed" or task.get("archived_at"):
+            due_text, due_style = local_time(task.get("due_at"))[:10], "dim"
+        else:
+            due_text, due_style = relative_due(task.get("due_at"))
+        title_style = "dim strike" if task["status"] == "completed" else ""
+        table.add_row(
+            str(task["number"]),
+            f"[{mark_style}]{mark}[/]" if mark_style else mark,
+            f"[{pri_style}]{pri}[/]" if pri_style else pri,
+            f"[{title_style}]{_escape(task['title'])}[/]"
+            if title_style
+            else _escape(task["title"]),
+            f"[{due_style}]{due_text}[/]" if due_style else due_text,
+            " ".join("#" + t for t in task.get("tags") or []),
+            task.get("project") or "",
+        )
+    out.print(table)
+    if total is not None and total > len(rows):
+        out.print(f"[dim]{len(rows)} of {total} tasks shown; use --limit to see more[/]")
+
+
+def key_value_table(pairs: Sequence[tuple[str, str]], title: str | None = None) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, show_header=False, pad_edge=False, title=title, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for key, value in pairs:
+        table.add_row(key, _escape(value))
+    console().print(table)
+
+
+def task_details(task: Mapping[str, Any]) -> None:
+    mark, _ = STATUS_MARKS.get(task["status"], ("?", ""))
+    due_text, _ = relative_due(task.get("due_at"))
+    due = local_time(task.get("due_at"))
+    pairs = [
+        ("Status", f"{mark} {task['status'].replace('_', ' ')}"),
+        ("Priority", task["priority"]),
+        ("Due", f"{due} ({due_text})" if due else ""),
+        ("Tags", " ".join("#" + t for t in task.get("tags") or [])),
+        ("Project", task.get("project") or ""),
+        ("Recurrence", task.get("recurrence") or ""),
+        ("Remind", local_time(task.get("remind_at"))),
+        ("Created", local_time(task.get("created_at"))),
+        ("Updated", local_time(task.get("updated_at"))),
+        ("Completed", local_time(task.get("completed_at"))),
+        ("Archived", local_time(task.get("archived_at"))),
+        ("Description", task.get("description") or ""),
+    ]
+    key_value_table(
+        [(k, v) for k, v in pairs if v], title=f"#{task['number']} {_escape(task['title'])}"
+    )
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,117 @@
+"""What a person sees: the first-use flow with autostart, and the rich table, on a real pty."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import PASSWORD, Cli
+from tests.cli.support import PtySession, run
+from tests.support.live import free_port
+
+
+@pytest.fixture
+def local_default_env(
+    live_server_env: dict[str, str], isolated_env: Path
+) -> Iterator[dict[str, str]]:
+    """No BEHFLOW_URL: the CLI uses the default local URL, whose port BEHFLOW_PORT moves."""
+    env = {**os.environ, **live_server_env, "BEHFLOW_PORT": str(free_port())}
+    yield env
+    pid_file = isolated_env / "state" / "server.pid"
+    if pid_file.exists():  # the test failed before `server stop`
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+def test_first_use_autostarts_the_server_and_creates_an_account(
+    local_default_env: dict[str, str], isolated_env: Path
+) -> None:
+    session = PtySession(["task", "add", "Buy milk", "--due", "tomorrow"], local_default_env)
+    session.expect("Create a new account now?")
+    session.send("y")
+    session.expect("Username:")
+    session.send("dana")
+    session.expect("Password: ")
+    session.send(PASSWORD)
+    session.expect("Repeat for confirmation: ")
+    session.send(PASSWORD)
+    assert session.wait() == 0, session.text
+    assert "Starting the Behflow server" in session.text
+    assert "Created #1 Buy milk (due in " in session.text
+
+    listed = run(["task", "list"], local_default_env)
+    assert listed.returncode == 0, listed.stderr
+    assert "\tBuy milk\t" in listed.stdout
+
+    status = run(["server", "status", "--json", "status,pid"], local_default_env)
+    assert status.returncode == 0, status.stderr
+    assert '"status": "running"' in status.stdout
+    assert "behflow server starting" in run(["server", "logs"], local_default_env).stdout
+    assert (isolated_env / "state" / "server.pid").exists()
+
+    assert run(["server", "start", "--background"], local_default_env).returncode == 1
+    stopped = run(["server", "stop"], local_default_env)
+    assert stopped.returncode == 0, stopped.stderr
+    assert run(["server", "status"], local_default_env).returncode == 5
+    assert not (isolated_env / "state" / "server.pid").exists()
+
+    # Started again by hand, the same account and task are there.
+    started = run(["server", "start", "--background"], local_default_env)
+    assert started.returncode == 0, started.stderr
+    assert run(["task", "list", "--json", "title"], local_default_env).stdout.count("Buy milk")
+    assert run(["server", "stop"], local_default_env).returncode == 0
+
+
+def test_tty_shows_a_table_and_asks_before_deleting(alice: Cli, cli_env: dict[str, str]) -> None:
+    alice("task", "add", "Late report", "--due", "2020-03-01", "-p", "urgent", "-t", "work")
+    alice("task", "add", "Plan trip", "--due", "in 3 days", "--project", "travel")
+
+    table = PtySession(["task", "list"], cli_env)
+    assert table.wait() == 0
+    lines = table.text.splitlines()
+    assert any(line.split()[:3] == ["#", "St", "Pri"] for line in lines), table.text
+    assert "overdue" in table.text and "!!!" in table.text and "#work" in table.text
+    assert "in 2 days" in table.text or "in 3 days" in table.text
+
+    ask = PtySession(["task", "delete", "2"], cli_env)
+    ask.expect("Delete #2?")
+    ask.send("n")
+    assert ask.wait() == 1
+    assert "nothing deleted" in ask.text
+
+    forced = alice("task", "show", "1", "--format", "table")
+    assert forced.returncode == 0
+    assert "#1 Late report" in forced.stdout and "Priority" in forced.stdout
+
+
+def test_cli_imports_stay_cheap(alice: Cli, cli_env: dict[str, str]) -> None:
+    """Client commands never load the server stack, and rich only for a terminal."""
+    for args in (["task", "list"], ["task", "add", "x", "--due", "tomorrow"]):
+        result = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "behflow_cli", *args],
+            capture_output=True,
+            text=True,
+            env=cli_env,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        modules = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+        for heavy in (
+            "behflow_server",
+            "sqlmodel",
+            "fastapi",
+            "pydantic",
+            "dateparser",
+            "rich",
+            "httpcore",
+            "trio",
+            "keyring",
+        ):
+            assert heavy not in modules, f"{' '.join(args)} imported {heavy}"
