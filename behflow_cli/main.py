@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "task": "behflow_cli.commands.task",
     "chat": "behflow_cli.commands.chat",
     "server": "behflow_cli.commands.server",
+    "process": "behflow_cli.commands.process",
+    "webhook": "behflow_cli.commands.webhook",
+    "stats": "behflow_cli.commands.stats:stats",
 }
 
 
@@ -40,8 +43,8 @@ class LazyGroup(TyperGroup):
         if spec is None:
             return super().get_command(ctx, cmd_name)
         module_name, _, command_name = spec.partition(":")
-        group = typer.main.get_command(importlib.import_module(module_name).app)
-        command = group.commands[command_name] if command_name else group  # type: ignore[attr-defined]
+        group = _group(importlib.import_module(module_name).app, cmd_name)
+        command = group.get_command(ctx, command_name) if command_name else group
         command.name = cmd_name
         return command
 
@@ -54,6 +57,45 @@ class LazyGroup(TyperGroup):
             if client is not None and isinstance(exc, client.ApiError):
                 raise from_api_error(exc) from None
             raise
+
+
+class TyperSubGroup(TyperGroup):
+    """A Typer app's commands, each built only when called: building one inspects its whole
+    signature, and `behflow task list` need not pay for the other eight."""
+
+    def __init__(self, typer_app: typer.Typer, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.typer_app = typer_app
+        self.infos = {
+            info.name or typer.main.get_command_name(info.callback.__name__): info  # type: ignore[union-attr]
+            for info in typer_app.registered_commands
+        }
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.infos)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in self.infos:
+            self.commands[cmd_name] = typer.main.get_command_from_info(
+                self.infos[cmd_name],
+                pretty_exceptions_short=True,
+                rich_markup_mode=self.typer_app.rich_markup_mode,
+            )
+        return self.commands.get(cmd_name)
+
+
+def _group(typer_app: typer.Typer, name: str) -> Any:
+    """The click group for a command module's Typer app."""
+    plain = typer_app.registered_callback is None and not typer_app.registered_groups
+    if not plain or len(typer_app.registered_commands) < 2:
+        return typer.main.get_command(typer_app)
+    return TyperSubGroup(
+        typer_app,
+        name=name,
+        help=typer_app.info.help,
+        no_args_is_help=bool(typer_app.info.no_args_is_help),
+        rich_markup_mode=typer_app.rich_markup_mode,
+    )
 
 
 app = typer.Typer(
@@ -127,6 +169,8 @@ def run(argv: Sequence[str] | None = None) -> None:
     except CliError as exc:
         _fail(exc.message, exc.exit_code)
     except typer.TyperException as exc:  # click's usage errors (vendored by Typer)
+        if not exc.format_message():  # no_args_is_help: the help was printed already
+            sys.exit(getattr(exc, "exit_code", USAGE))
         context = getattr(exc, "ctx", None)
         hint = f" (see `{context.command_path} --help`)" if context is not None else ""
         _fail(exc.format_message() + hint, getattr(exc, "exit_code", USAGE))
