@@ -36,6 +36,14 @@ class FoundWhen:
     when: ParsedWhen
     start: int
     end: int
+    # Further parts read with it, e.g. the time in "tomorrow's meeting at 10am".
+    more: tuple[tuple[int, int], ...] = ()
+
+    def without(self, text: str) -> str:
+        """`text` with the phrase's parts blanked out (positions stay valid)."""
+        for start, end in ((self.start, self.end), *self.more):
+            text = text[:start] + " " * (end - start) + text[end:]
+        return text
 
 
 def parse_iso(text: str, zone: ZoneInfo) -> ParsedWhen | None:

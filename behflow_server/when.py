@@ -261,6 +261,8 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(word, match.start(), match.end()))
             continue
         word = word.strip(_STRIP)
+        if word.endswith(("'s", "\u2019s")) and word[:-2] in _VOCAB:
+            word = word[:-2]  # "tomorrow's meeting"
         lead = len(raw) - len(raw.lstrip(_STRIP))
         if word:
             tokens.append(Token(word, match.start() + lead, match.start() + lead + len(word)))
@@ -1208,9 +1210,12 @@ MAX_SPAN = 9
 
 
 def find(text: str, now: datetime) -> FoundWhen | None:
-    """The longest date phrase in `text`, grammar only; weak phrases need a preposition."""
+    """The longest date phrase in `text`, grammar only; weak phrases need a preposition.
+
+    A date and a time said apart ("tomorrow's meeting at 10am") are read together.
+    """
     tokens = tokenize(text)
-    best: tuple[int, int, ParsedWhen] | None = None
+    spans: list[tuple[int, int, ParsedWhen]] = []
     i = 0
     n = len(tokens)
     while i < n:
@@ -1222,23 +1227,37 @@ def find(text: str, now: datetime) -> FoundWhen | None:
             run_end += 1
         found = _longest_in_run(tokens, i, run_end, now)
         if found is not None:
-            start, end, parsed = found
-            if best is None or end - start > best[1] - best[0]:
-                best = (start, end, parsed)
-            i = end
+            spans.append(found)
+            i = found[1]
         else:
             i = run_end if run_end > i else i + 1
-    if best is None:
+    if not spans:
         return None
+    best = max(spans, key=lambda span: span[1] - span[0])
     start, end, parsed = best
-    # Take a leading preposition along: "call mom on friday" -> title "call mom".
+    extra: tuple[tuple[int, int], ...] = ()
+    for other in sorted(spans, key=lambda span: abs(span[0] - start)):
+        if other is best or other[2].has_time == parsed.has_time:
+            continue
+        first, second = sorted([best, other])
+        words = [t.word for t in tokens[first[0] : first[1]] + tokens[second[0] : second[1]]]
+        merged = parse_tokens(words, now)
+        if merged is not None and merged.has_time:
+            parsed = merged
+            extra = (_with_preposition(tokens, other[0], other[1]),)
+            break
+    return FoundWhen(parsed, *_with_preposition(tokens, start, end), extra)
+
+
+def _with_preposition(tokens: list[Token], start: int, end: int) -> tuple[int, int]:
+    """Character range of the phrase, taking a leading preposition along ("on friday")."""
     if (
         start > 0
         and tokens[start - 1].word in PREPOSITIONS
         and tokens[start].word not in PREPOSITIONS
     ):
         start -= 1
-    return FoundWhen(parsed, tokens[start].start, tokens[end - 1].end)
+    return tokens[start].start, tokens[end - 1].end
 
 
 def _longest_in_run(

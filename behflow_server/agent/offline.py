@@ -41,30 +41,41 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 _LEAD = _rx(
-    r"^(?:(?:ok(?:ay)?|hey|hi|so|and|also|now|then|olly|please|pls|kindly|just)\b[\s,]*)+"
+    r"^(?:(?:ok(?:ay)?|hey|hi|so|and|also|now|then|olly|please|pls|plz|kindly|just|pda|alexa"
+    r"|siri|google|computer|assistant|s\d)\b[\s,:;.]*)+"
     r"|^(?:(?:can|could|would|will) you\s+(?:please\s+)?|i (?:want|need|would like) you to\s+"
     r"|i'?d like you to\s+|(?:go ahead and|help me)\s+)"
 )
-_ALARM = _rx(r"\b(alarms?|wake me|wake up|snooze)\b")
+# Alarms and wake-up calls are not tasks (also misspelt: "alaram", "aarm").
+_ALARM = _rx(r"\b(ala?r?a?ms?|alrams?|aarms?|wake me|wake up|wake-?up|snooze|get (?:me )?up)\b")
 _CLOCK_QUESTION = _rx(
     r"\b(what(?:'s| is)? (?:the )?(?:current |exact )?(?:time|date|day)\b(?! (?:is|are|for) my)"
-    r"|what time is it|time (?:is it|in|now in|difference|zone)|timezone|time zone"
-    r"|current (?:time|date)|today'?s date|what day is|what is today|convert|clock"
-    r"|what(?:'s| is) today|date today)"
+    r"|what time is it|time (?:is it|in|now in|difference)|current (?:time|date)|today'?s date"
+    r"|what day is|what(?:'s| is) today|whats today|date today|date of today|(?:which|what) date"
+    r"|how many days|when is (?:easter|christmas|thanksgiving|the \w+ \w+ of)"
+    r"|(?:national|bank|public) holiday)"
 )
+_ZONE_TALK = _rx(r"\b(time ?zones?|clock|convert|gmt|ist|est|pst|cst|pacific|central time)\b")
 _JOKE = _rx(r"\b(jokes?|funny|laugh)\b")
 _GREETING = _rx(r"^(hi|hello|hey|good (morning|afternoon|evening)|howdy|yo)\b")
 _THANKS = _rx(r"\b(thanks?|thank you|thx|appreciated?|great job|well done|awesome|perfect)\b")
 _HELP = _rx(r"^(help|what can you do|how does this work|commands)\b")
 
+_LIST_NOUN = r"(?:lists?|lsit|calend[ae]rs?|calender|schedules?|agenda|to-?do(?:'s)?(?: list)?)"
 _DELETE = _rx(
-    r"\b(delete|remove|erase|clear|trash|cancel|drop|discard|get rid of|wipe|purge|scratch"
-    r"|eliminate|rm|delet|take (?:\w+ )?(?:off|away|out))\b"
+    r"\b(delet(?:e|ed|es|ing)?|remov(?:e|ed|es|ing)|eras(?:e|ed|ing)|trash|cancel(?:l?ed)?"
+    r"|drop|discard|get rid of|wipe|purge|scratch|eliminate|rm|kill|abolish|destroy|dismiss"
+    r"|disregard|throw (?:away|out)|cross out|x out|strike (?:out|off)"
+    r"|clear (?:my|the|out|up|all|everything|it|that|this|off)"
+    r"|clean (?:my|the|out|up)|empty (?:my|the)|format (?:my|the)|reset (?:my|the)"
+    r"|take\b.{1,40}\b(?:off|away|out)|taken (?:off|away|out)"
+    rf"|off (?:of )?(?:the |my )?{_LIST_NOUN}|no longer (?:need|going|joining|be|want)"
+    r"|don'?t want)\b"
 )
 _COMPLETE = _rx(
     r"\b(mark(?:ed)?\b.*\b(?:as )?(?:done|complete|completed|finished)"
-    r"|(?:tick|check|cross)(?:ed)? (?:\w+ ){0,4}off|i (?:have |'ve )?(?:finished|completed|done)"
-    r"|i did\b|done with|finished with|is (?:done|finished|complete|completed)"
+    r"|(?:tick|check|cross)(?:ed)? (?:\w+ ){0,4}off|i(?: have|'ve| ve)? (?:finished|completed|done)"
+    r"|i did (?!not\b|n't)|done with|finished with|is (?:done|finished|complete|completed)"
     r"|complete (?:task|#|it\b|that|the|my)|^(?:done|finished|completed)\b)"
 )
 _UPDATE = _rx(
@@ -72,26 +83,44 @@ _UPDATE = _rx(
     r"|prioriti[sz]e|set (?:the )?(?:priority|due|deadline)|make (?:it|that|this|the|#?\d+)\b"
     r".*\b(?:urgent|high|low|medium|important)|put off)\b"
 )
+# "update my grocery list with shoes" adds to a list.
+_UPDATE_LIST_WITH = _rx(rf"\b(?:update|edit)\b.*\b{_LIST_NOUN}\b.*\bwith\b")
 _ADD_VERB = _rx(
-    r"\b(add|create|put|insert|include|schedule|set up|setup|book|remind me|new (?:task|todo"
-    r"|to-do|reminder|event|meeting|appointment|item|list|entry)|make (?:a|an|me a|new)\b"
-    r"|set (?:a |an |up a )?(?:reminder|event|meeting|appointment|task|todo|to-do)"
-    r"|remember (?:to|that)|don'?t let me forget|jot|write down|note (?:down|that)"
-    r"|save (?:a|an|this|that)|plan (?:a|an|to)|arrange|organi[sz]e a|i need to|i have to"
-    r"|i must|i should|i gotta|need to remember|todo:?|to-do:?|task:)\b"
+    r"\b(add|added|adding|create|put|insert|include|schedule|set up|setup|book|remind(?: me)?"
+    r"|new (?:task|todo|to-do|reminder|event|meeting|appointment|item|list|entry|\w+ list)"
+    r"|make (?:a|an|me a|new|list|this)\b|(?:start|begin|generate|produce|bring up|open up)"
+    r" (?:a |an |my |new |fresh |this )+\w*|fresh list|enter\b|notify me|alert me"
+    r"|set (?:a |an |up a |me |me a )?(?:\w+ )?(?:reminders?|events?|meeting|appointment|task"
+    r"|todo|to-do|notification)|block off|mark (?:next|on|the)|remember (?:to|that)"
+    r"|don'?t let me forget|jot|write down|note (?:down|that)|save (?:a|an|this|that)"
+    r"|plan (?:a|an|to)|arrange|organi[sz]e a|i must|i should|i gotta"
+    r"|i (?:need|have) to (?!hear|know|see|find|understand|get up|be\b)"
+    r"|(?:tell|remind|alert|notify) me (?:on|at|in|by|tomorrow|today|tonight|next|this)\b"
+    r"|(?:we|i) need (?!you\b|to know\b|help\b|information\b)|need to remember|todo:?|to-do:?"
+    r"|task:)\b"
 )
 _QUESTION = _rx(
-    r"^(what|what's|whats|which|when|where|who|how many|how much|do i|did i|am i|are there"
-    r"|is there|is my|are my|have i|any|show|list|display|read|tell me|give me|check|view|see"
-    r"|open|find|search|look|get me|what else|anything|whats up)\b"
+    r"^(what|what's|whats|which|when|where|who|how many|how much|how soon|do i|did i|am i"
+    r"|are there|is there|is my|are my|have i|any|show|list|display|read|tell me|give me"
+    r"|check|view|see|open|find|search|look|get me|what else|anything|whats up|is|are|was"
+    r"|were|does|do|did|can i|could i|let me (?:know|see|hear)|pull up|recite|name|speak"
+    r"|provide|describe|count|go through|let's go through|i want to (?:see|know|hear))\b"
+)
+# Showing or reading something back, anywhere in the message.
+_RETRIEVE = _rx(
+    r"\b(show|read|open|display|pull up|bring up|view|see|hear|tell me|let me know|recite"
+    r"|what(?:'s| is| are)? on|whats on|what do i have|what have i got|go through|check"
+    r"|provide|give me|can i have|look at|review|evaluate|name)\b"
 )
 _LIST_WORDS = _rx(
-    r"\b(agenda|schedule|plans?|calendar|overdue|upcoming|to-?do(?:'s| list)?|tasks?|lists?"
-    r"|reminders?|events?|meetings?|appointments?|due|busy|free|planned)\b"
+    r"\b(agenda|schedules?|plans?|calend[ae]rs?|calender|overdue|upcoming|to-?do(?:'s| list)?"
+    r"|tasks?|lists?|reminders?|events?|meetings?|appointments?|due|busy|free|planned"
+    r"|birthday|party|anniversary)\b"
 )
 _EVENTISH = _rx(
-    r"\b(meeting|appointment|event|reminder|dinner|lunch|party|call|birthday|church|class"
-    r"|doctor|dentist|interview|conference|flight|visit|date with|gym|session)\b"
+    r"\b(meeting|meet|appointment|event|reminder|dinner|lunch|party|call|birthday|church"
+    r"|class|doctor|dentist|interview|conference|flight|visit|date with|gym|session|wedding"
+    r"|reservations?|match|game|movie|trip|payment|fees|rent|pick up|buy|pay)\b"
 )
 _NUMBERS = _rx(r"(?:#|\b(?:task|number|no\.?|item)\s*#?)(\d{1,9})\b")
 
@@ -138,7 +167,15 @@ def clean(text: str) -> str:
 
 
 def interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
-    """What the message asks for, as a tool call or a plain answer."""
+    """What the message asks for: a tool call, or a plain answer (intent "other")."""
+    result = _interpret(text, zone, now)
+    if result.reply is not None:
+        # Incomplete requests ("remind me at 5pm") get a question back, not a tool call.
+        return Interpretation("other", reply=result.reply)
+    return result
+
+
+def _interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
     message = clean(text)
     lowered = message.lower()
     if not lowered:
@@ -146,10 +183,12 @@ def interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
     if _ALARM.search(lowered):
         return Interpretation(
             "other",
-            reply="I manage tasks, not alarms; I can add a task "
-            "with a due time instead, e.g. “call mom tomorrow at 7am”.",
+            reply="I manage tasks, not alarms; I can add a task with a due time instead, "
+            "e.g. “call mom tomorrow at 7am”.",
         )
-    if _CLOCK_QUESTION.search(lowered) and not re.search(r"\bmy\b", lowered):
+    if _ZONE_TALK.search(lowered) or (
+        _CLOCK_QUESTION.search(lowered) and not re.search(r"\bmy\b", lowered)
+    ):
         local = now.astimezone(zone)
         return Interpretation(
             "other", reply=local.strftime(f"It is %H:%M on %A %d %B %Y ({zone.key}).")
@@ -159,35 +198,53 @@ def interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
         return Interpretation("complete_task", _ref_args(_complete_ref(message), numbers))
     if _DELETE.search(lowered) and not _is_bare_cancel(lowered):
         return Interpretation("delete_task", _ref_args(_delete_ref(message), numbers))
-    if _UPDATE.search(lowered) and not _ADD_VERB.search(lowered):
-        return _update(message, numbers, zone, now)
-    question = _QUESTION.search(lowered)
     add_verb = _ADD_VERB.search(lowered)
-    if (
-        question
-        and not (
-            add_verb
-            and add_verb.start() < 12
-            and not lowered.startswith(("what", "when", "which", "do i", "did i", "have i", "any"))
-        )
-        and (_LIST_WORDS.search(lowered) or find_when(message, zone, now) is not None)
-    ):
-        return _list(message, zone, now)
-    if add_verb or (_EVENTISH.search(lowered) and find_when(message, zone, now) is not None):
+    if _UPDATE_LIST_WITH.search(lowered):
+        return _add(re.sub(r"^.*?\bwith\s*", "", message), zone, now)
+    if _UPDATE.search(lowered) and not add_verb:
+        return _update(message, numbers, zone, now)
+    # A request phrased as a question ("..., can you remind me?") is still a request.
+    is_question = bool(_INTERROGATIVE.match(lowered)) or (
+        not add_verb and (bool(_QUESTION.match(lowered)) or text.rstrip().endswith("?"))
+    )
+    found = find_when(message, zone, now)
+    if is_question:
+        if _LIST_WORDS.search(lowered) or _EVENTISH.search(lowered) or found is not None:
+            return _list(message, zone, now)
+        if _JOKE.search(lowered):
+            return _joke()
+        return Interpretation("other", reply=_help(unknown=True))
+    if _JOKE.search(lowered) and not re.search(r"\b(add|remind|create)\b", lowered):
+        return _joke()
+    if _YES_ALONE.match(lowered):
+        return Interpretation("other", reply="There is nothing waiting for a yes right now.")
+    past = _PAST.search(lowered)
+    if add_verb or (found is not None and _EVENTISH.search(lowered) and not past):
         return _add(message, zone, now)
-    if question and _LIST_WORDS.search(lowered):
+    if _LIST_WORDS.search(lowered) and (_RETRIEVE.search(lowered) or len(lowered.split()) <= 4):
         return _list(message, zone, now)
-    if _JOKE.search(lowered):
-        return Interpretation(
-            "other",
-            reply="Why did the task go to therapy? It had too many "
-            "unresolved issues. (I am better at tasks than jokes.)",
-        )
     if _GREETING.search(lowered):
         return Interpretation("other", reply="Hello! " + _help())
     if _THANKS.search(lowered):
         return Interpretation("other", reply="You're welcome!")
     return Interpretation("other", reply=_help(unknown=True))
+
+
+_INTERROGATIVE = _rx(
+    r"^(what|what's|whats|when|which|where|who|how|have i|any|is|are|was|were|am i|does"
+    r"|do (?:i|you|we)|did (?:i|you|we))\b"
+)
+_YES_ALONE = _rx(r"^(yes|yeah|yep|yup|sure|ok|okay|confirm(ed)?|do it|go ahead)\W*$")
+# A statement about the past ("I had lunch with Ann today") is not a request.
+_PAST = _rx(r"\b(had|was|were|did|saw|met|enjoyed|happened|went|ate|wore|been|couldn'?t)\b")
+
+
+def _joke() -> Interpretation:
+    return Interpretation(
+        "other",
+        reply="Why did the task go to therapy? It had too many unresolved issues. "
+        "(I am better at tasks than jokes.)",
+    )
 
 
 def _help(*, unknown: bool = False) -> str:
@@ -225,7 +282,7 @@ def _ref_args(ref: str | None, numbers: list[int]) -> dict[str, Any]:
 def _strip_ref(text: str) -> str:
     text = _NUMBERS.sub(" ", text)
     text = _REF_TAIL.sub("", text)
-    text = re.sub(r"^(?:the|my|a|an)\s+", "", text.strip(), flags=re.I)
+    text = re.sub(r"^(?:(?:the|my|a|an)\s+)+", "", text.strip(), flags=re.I)
     text = re.sub(
         r"\s+(?:task|one|item|todo|to-?do|reminder|event|appointment)$", "", text, flags=re.I
     )
@@ -234,7 +291,7 @@ def _strip_ref(text: str) -> str:
 
 def _complete_ref(message: str) -> str | None:
     text = re.sub(
-        r"^(?:mark(?:ed)?|tick|check|cross|complete|i (?:have |'ve )?(?:finished|completed|done)"
+        r"^(?:mark(?:ed)?|tick|check|cross|complete|i(?: have|'ve| ve)? (?:finished|completed|done)"
         r"|i did|(?:i'?m )?done with|finished with|done|finished|completed)\s*(?:off\s+)?",
         "",
         message,
@@ -262,7 +319,7 @@ def _update(message: str, numbers: list[int], zone: ZoneInfo, now: datetime) -> 
     found = find_when(body, zone, now)
     if found is not None:
         args["due"] = found.when.value.isoformat()
-        body = body[: found.start] + body[found.end :]
+        body = found.without(body)
     priority = _PRIORITY_CHANGE.search(body)
     if priority is not None:
         args["priority"] = _PRIORITY_VALUE[priority.group(1).lower()]

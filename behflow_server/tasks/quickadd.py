@@ -237,7 +237,7 @@ def parse_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickP
     due_at: datetime | None = None
     has_time = False
     if found is not None:
-        work.take(found.start, found.end)
+        work.text = found.without(work.text)
         due_at, has_time = found.when.value, found.when.has_time
     if rule is not None:
         due_at, has_time = _first_occurrence(rule, due_at, has_time, now)
