@@ -38,6 +38,16 @@ class Settings(BaseSettings):
 
     scheduler_enabled: bool = True
     chat_session_ttl_hours: int = Field(default=24 * 7, ge=1)
+    # Automation (docs/automation.md): how often the scheduler looks for due work, the
+    # shortest interval a process may use, retry back-off, event retention, webhooks.
+    scheduler_tick_seconds: float = Field(default=5.0, gt=0, le=300)
+    scheduler_min_interval_seconds: int = Field(default=60, ge=1)
+    scheduler_retry_base_seconds: float = Field(default=30.0, gt=0)
+    scheduler_workers: int = Field(default=4, ge=1, le=64)
+    events_retention_days: int = Field(default=7, ge=1)
+    webhook_max_attempts: int = Field(default=5, ge=1, le=20)
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
     events_replay_limit: int = Field(default=1000, ge=1, le=100_000)

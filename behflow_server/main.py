@@ -18,6 +18,8 @@ from behflow_server.config import Settings, load_settings
 from behflow_server.context import AppContext
 from behflow_server.errors import ServiceUnavailable
 from behflow_server.events.live import LiveEvents
+from behflow_server.scheduler import Scheduler
+from behflow_server.webhooks.delivery import WebhookDispatcher
 
 log = logging.getLogger("behflow")
 MAX_BODY_BYTES = 1_048_576
@@ -33,9 +35,14 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         live_events = LiveEvents.start_for(context)
+        webhooks = WebhookDispatcher.start_for(context)
+        scheduler = Scheduler.start_for(context) if settings.scheduler_enabled else None
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
+            webhooks.stop()
             live_events.stop()
             context.db.dispose()
 

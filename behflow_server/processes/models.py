@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
 from behflow_server.db import JSONType, UTCDateTime, utcnow
@@ -87,3 +88,72 @@ class DailyStat(SQLModel, table=True):
     day: str = Field(max_length=10)  # ISO date in the user's time zone
     figures: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+PROCESS_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+
+
+class ProcessFields(SQLModel):
+    schedule: str | None = Field(default=None, min_length=1, max_length=100)
+    timezone: str | None = Field(default=None, min_length=1, max_length=64)
+    config: dict[str, Any] | None = None
+    enabled: bool | None = None
+    max_attempts: int | None = Field(default=None, ge=1, le=10)
+    timeout_seconds: int | None = Field(default=None, ge=1, le=24 * 3600)
+
+
+class ProcessCreate(ProcessFields):
+    name: Annotated[str, StringConstraints(pattern=PROCESS_NAME_PATTERN)]
+    kind: str = Field(min_length=1, max_length=40)
+    schedule: str = Field(min_length=1, max_length=100)  # type: ignore[assignment]
+
+
+class ProcessUpdate(ProcessFields):
+    pass
+
+
+class ProcessPublic(SQLModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    schedule: str
+    timezone: str
+    config: dict[str, Any]
+    enabled: bool
+    max_attempts: int
+    timeout_seconds: int
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExecutionPublic(SQLModel):
+    id: uuid.UUID
+    process_id: uuid.UUID
+    scheduled_for: datetime
+    trigger: str
+    status: ExecutionStatus
+    attempt: int
+    started_at: datetime
+    finished_at: datetime | None
+    next_attempt_at: datetime | None
+    worker: str | None
+    result: dict[str, Any]
+    error: str | None
+
+
+class DayFigures(SQLModel):
+    day: str
+    created: int
+    completed: int
+    overdue: int | None
+    mean_hours_to_complete: float | None
+
+
+class StatsPublic(SQLModel):
+    timezone: str
+    days: list[DayFigures]
+    streak: int
+    open: int
+    overdue: int

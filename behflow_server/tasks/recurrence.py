@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from dateutil.rrule import rrulestr
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrule, rrulestr
+from sqlmodel import Session
+
+from behflow_server.auth.models import User
+from behflow_server.db import utcnow
 from behflow_server.errors import InvalidInput
+from behflow_server.tasks.models import Task, TaskUpdate
 
 
 def validate_rule(rule: str) -> str:
@@ -28,3 +35,115 @@ def validate_rule(rule: str) -> str:
             details={"field": "recurrence"},
         )
     return text
+
+
+# --- Next occurrences ------------------------------------------------------------------------
+#
+# Occurrences are computed in the owner's zone on wall-clock time, so a task due 09:00 every
+# day stays at 09:00 local across DST changes. A monthly rule starting on the 29th-31st (with
+# no BYMONTHDAY/BYDAY of its own) lands on the month's last day in shorter months, and a yearly
+# one from February 29th on February 28th, instead of skipping those months as plain RFC 5545
+# would. A wall-clock time that does not exist on a DST-change day (02:30 when clocks jump from
+# 02:00 to 03:00) is read with the offset before the change, i.e. one hour later.
+
+_BY_PARTS = ("BYMONTHDAY", "BYDAY", "BYSETPOS", "BYYEARDAY", "BYWEEKNO", "BYMONTH")
+
+
+def _parts(rule: str) -> dict[str, str]:
+    return {
+        key.strip().upper(): value.strip()
+        for key, _, value in (part.partition("=") for part in rule.split(";") if part.strip())
+    }
+
+
+def _rrule(rule: str, start: datetime) -> rrule:
+    parsed = rrulestr(rule, dtstart=start)
+    assert isinstance(parsed, rrule)
+    parts = _parts(rule)
+    if any(name in parts for name in _BY_PARTS):
+        return parsed
+    frequency = parts.get("FREQ")
+    if frequency == "MONTHLY" and start.day > 28:
+        return parsed.replace(bymonthday=tuple(range(28, start.day + 1)), bysetpos=-1)
+    if frequency == "YEARLY" and (start.month, start.day) == (2, 29):
+        return parsed.replace(bymonth=2, bymonthday=(28, 29), bysetpos=-1)
+    return parsed
+
+
+def next_occurrence(
+    rule: str, anchor: datetime, zone: ZoneInfo, *, after: datetime | None = None
+) -> datetime | None:
+    """The first occurrence of `rule` (counted from `anchor`, its first occurrence) strictly
+    after both `anchor` and `after`, in UTC; None when the rule has ended."""
+    local_anchor = anchor.astimezone(zone).replace(tzinfo=None)
+    limit = max(anchor, after) if after is not None else anchor
+    local_limit = limit.astimezone(zone).replace(tzinfo=None)
+    try:
+        found = _rrule(validate_rule(rule), local_anchor).after(local_limit, inc=False)
+    except ValueError:
+        # An UNTIL in UTC ("...Z") needs an aware start: dateutil still iterates wall-clock time.
+        aware = _rrule(validate_rule(rule), anchor.astimezone(zone))
+        found_aware = aware.after(limit.astimezone(zone), inc=False)
+        return found_aware.astimezone(UTC) if found_aware else None
+    if found is None:
+        return None
+    return _from_wall_clock(found, zone)
+
+
+def _from_wall_clock(local: datetime, zone: ZoneInfo) -> datetime:
+    aware = local.replace(tzinfo=zone, fold=0)
+    # Round-trip: a wall-clock time skipped by DST comes back as the real instant it names.
+    return aware.astimezone(UTC)
+
+
+def next_task(task: Task, zone: ZoneInfo, now: datetime) -> Task | None:
+    """The next occurrence of a recurring task, unsaved (number and id left to the caller);
+    None when the rule has ended."""
+    assert task.recurrence
+    anchor = task.due_at
+    if anchor is None:
+        local_now = now.astimezone(zone)
+        anchor = datetime.combine(local_now.date(), time(0), tzinfo=zone).astimezone(UTC)
+    due = next_occurrence(task.recurrence, anchor, zone, after=now)
+    if due is None:
+        return None
+    remind_at = None
+    if task.remind_at is not None and task.due_at is not None:
+        remind_at = task.remind_at + (due - task.due_at)
+    return Task(
+        user_id=task.user_id,
+        number=0,
+        title=task.title,
+        description=task.description,
+        priority=task.priority,
+        due_at=due,
+        tags=list(task.tags),
+        project=task.project,
+        recurrence=task.recurrence,
+        remind_at=remind_at,
+        recurrence_parent_id=task.id,
+        extra=dict(task.extra),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def skip_occurrence(session: Session, user: User, number: int, *, zone: ZoneInfo) -> Task:
+    """Move a recurring task to its next occurrence without completing it."""
+    from behflow_server.tasks import service
+
+    task = service.get_task(session, user, number)
+    if not task.recurrence:
+        raise InvalidInput(
+            f"Task #{number} does not repeat; only recurring tasks can skip an occurrence.",
+            code="not_recurring",
+        )
+    following = next_task(task, zone, utcnow())
+    if following is None or following.due_at is None:
+        raise InvalidInput(
+            f"Task #{number}'s recurrence has no further occurrence.", code="recurrence_ended"
+        )
+    changes: dict[str, object] = {"due_at": following.due_at}
+    if following.remind_at is not None:
+        changes["remind_at"] = following.remind_at
+    return service.update_task(session, user, number, TaskUpdate(**changes), zone=zone)

@@ -176,8 +176,30 @@ def update_task(
     completed_now = not was_completed and task.status == TaskStatus.completed.value
     _touch(session, user)
     _event(session, task, "task.completed" if completed_now else "task.updated")
+    if completed_now and task.recurrence:
+        _create_next_occurrence(session, user, task, zone, now)
     session.commit()
     return task
+
+
+def _create_next_occurrence(
+    session: Session, user: User, task: Task, zone: ZoneInfo, now: datetime
+) -> None:
+    """Completing a recurring task brings its next occurrence, once: the unique
+    recurrence_parent_id turns a second (even concurrent) completion into a no-op."""
+    exists = select(Task.id).where(col(Task.recurrence_parent_id) == task.id)
+    if session.exec(exists).first() is not None:
+        return
+    following = recurrence.next_task(task, zone, now)
+    if following is None:
+        return
+    try:
+        with session.begin_nested():
+            following.number = _next_number(session, user)
+            session.add(following)
+    except sa.exc.IntegrityError:
+        return
+    _event(session, following, "task.created")
 
 
 def set_status(

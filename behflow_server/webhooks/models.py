@@ -48,3 +48,47 @@ class WebhookDelivery(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Events a webhook can subscribe to.
+WEBHOOK_EVENTS = (
+    "task.created",
+    "task.updated",
+    "task.completed",
+    "task.deleted",
+    "reminder.due",
+    "process.succeeded",
+    "process.failed",
+)
+TEST_EVENT = "webhook.test"
+
+
+class WebhookCreate(SQLModel):
+    url: str = Field(min_length=1, max_length=2000)
+    events: list[str] = Field(default_factory=list, max_length=len(WEBHOOK_EVENTS))
+
+
+class WebhookPublic(SQLModel):
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    enabled: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    # Shown once, at creation: receivers verify signatures with it.
+    secret: str
+
+
+class DeliveryPublic(SQLModel):
+    id: uuid.UUID
+    webhook_id: uuid.UUID
+    event_type: str
+    status: str
+    attempts: int
+    response_status: int | None
+    error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    delivered_at: datetime | None
