@@ -120,8 +120,11 @@ class _Body(httpx.SyncByteStream):
         if self._closed:
             return
         self._closed = True
-        if self._response.isclosed() and not self._response.will_close:
+        # http.client leaves a fully read Content-Length body open (length 0) until closed.
+        finished = self._response.isclosed() or self._response.length == 0
+        reusable = finished and not self._response.will_close
+        self._response.close()
+        if reusable:
             self._transport._give_back(self._key, self._conn)
         else:
-            self._response.close()
             self._conn.close()
