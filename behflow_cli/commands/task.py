@@ -78,6 +78,9 @@ def add(
     tag: list[str] = typer.Option([], "--tag", "-t", help="A tag (repeat for more)."),
     project: str | None = typer.Option(None, "--project", "-P", help="Project name."),
     description: str | None = typer.Option(None, "--description", "-D", help="Longer notes."),
+    every: str | None = typer.Option(
+        None, "--every", help='Repeat: "monday", "other friday at 5pm", "weekday", "month".'
+    ),
     explain: bool = typer.Option(
         False, "--explain", help="Show how the text is read, without creating anything."
     ),
@@ -106,6 +109,8 @@ def add(
         "description": description,
     }
     with _client(timezone=True) as api:
+        if every is not None:
+            overrides["recurrence"] = _recurrence(api, every)
         if explain:
             parsed = [api.quick_preview(text, **overrides) for text in texts]
             if out.format in ("json", "ndjson") or len(parsed) > 1:
@@ -123,6 +128,16 @@ def add(
         if not texts:
             raise usage("standard input had no task lines")
         _add_many(api, texts, overrides, out)
+
+
+def _recurrence(api: Any, phrase: str) -> str:
+    """An RRULE for a repetition phrase, read by the server's quick-add grammar."""
+    text = phrase.strip()
+    words = text if text.lower().startswith(("every", "on ")) else f"every {text}"
+    rule = api.quick_preview(f"x {words}").get("recurrence")
+    if not rule:
+        raise usage(f'cannot read --every {phrase!r}; try "monday", "weekday" or "2 weeks"')
+    return str(rule)
 
 
 def _add_many(api: Any, texts: list[str], overrides: dict[str, Any], out: output.Output) -> None:

@@ -1,0 +1,158 @@
+"""`behflow process`, `behflow webhook`, `behflow stats` and `task add --every`: the real CLI in
+a subprocess against a real server process (one per module and database)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.automation.receiver import Receiver
+from tests.cli.support import run
+from tests.conftest import TEST_SECRET
+from tests.support.databases import empty_postgres, postgres_url, prepare_postgres
+from tests.support.live import LiveServer
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    home = tmp_path_factory.mktemp("automation-cli")
+    if request.param == "sqlite":
+        url = f"sqlite:///{home / 'behflow.db'}"
+    else:
+        pg = postgres_url()
+        if pg is None:
+            pytest.skip("BEHFLOW_TEST_DATABASE_URL is not set")
+        prepare_postgres(pg)
+        empty_postgres(pg)
+        url = pg
+    env = {
+        "BEHFLOW_DATABASE_URL": url,
+        "BEHFLOW_DATA_DIR": str(home),
+        "BEHFLOW_SECRET_KEY": TEST_SECRET,
+        "BEHFLOW_SCHEDULER_ENABLED": "false",
+        "BEHFLOW_LOG_LEVEL": "warning",
+    }
+    live = LiveServer(env, home / "server.log").start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def cli(server: LiveServer, request: pytest.FixtureRequest) -> Cli:
+    env = {**os.environ, "BEHFLOW_URL": server.url}
+
+    def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return run(list(args), env, stdin=stdin)
+
+    name = f"u{abs(hash(request.node.nodeid)) % 10**8}"
+    made = _cli("register", "--username", name, "--password-stdin", stdin="correct horse\n")
+    assert made.returncode == 0, made.stderr
+    return _cli
+
+
+def test_process_commands(cli: Cli) -> None:
+    listed = cli("process", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert {p["name"] for p in json.loads(listed.stdout)} == {
+        "analytics",
+        "reminders",
+        "reschedule-overdue",
+    }
+    made = cli(
+        "process",
+        "create",
+        "moves",
+        "--kind",
+        "reschedule_overdue",
+        "--schedule",
+        "0 7 * * *",
+        "-c",
+        "policy=plus_days",
+        "-c",
+        "days=2",
+        "--json",
+    )
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["config"] == {"policy": "plus_days", "time": "09:00", "days": 2}
+    changed = cli("process", "update", "moves", "--schedule", "every 2h", "--json")
+    assert json.loads(changed.stdout)["schedule"] == "every 2h"
+    assert cli("process", "disable", "moves").returncode == 0
+    assert json.loads(cli("process", "show", "moves", "--json").stdout)["enabled"] is False
+    assert cli("process", "enable", "moves").returncode == 0
+    ran = cli("process", "run", "moves")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split("\t")[:2] == ["status", "succeeded\n"] or "succeeded" in ran.stdout
+    history = json.loads(cli("process", "history", "moves", "--json").stdout)
+    assert [h["trigger"] for h in history] == ["manual"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (
+            ("process", "create", "x", "--kind", "reminders", "--schedule", "61 * * * *"),
+            2,
+            "Invalid schedule",
+        ),
+        (
+            ("process", "create", "x", "--kind", "teleport", "--schedule", "every 1h"),
+            2,
+            "Unknown process kind",
+        ),
+        (("process", "show", "nope"), 1, "No process named 'nope'"),
+        (("process", "update", "reminders"), 2, "nothing to change"),
+        (
+            ("process", "create", "x", "--kind", "reminders", "--schedule", "every 1h", "-c", "x"),
+            2,
+            "key=value",
+        ),
+        (("webhook", "add", "ftp://example.com/x"), 2, "http or https"),
+        (("webhook", "remove", "abc"), 1, "no webhook"),
+    ],
+)
+def test_bad_input_is_one_line_with_an_exit_code(
+    cli: Cli, args: tuple[str, ...], code: int, fragment: str
+) -> None:
+    result = cli(*args)
+    assert result.returncode == code, result.stderr
+    assert fragment in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_webhook_commands(cli: Cli) -> None:
+    with Receiver() as receiver:
+        added = cli("webhook", "add", receiver.url, "--event", "task.completed", "--json")
+        assert added.returncode == 0, added.stderr
+        hook = json.loads(added.stdout)
+        assert len(hook["secret"]) == 64
+        listed = json.loads(cli("webhook", "list", "--json").stdout)
+        assert [h["url"] for h in listed] == [receiver.url]
+        tested = cli("webhook", "test", hook["id"][:8])
+        assert tested.returncode == 0, tested.stderr
+        assert receiver.wait_for(1)
+    refused = cli("webhook", "test", hook["id"][:8])  # the receiver is gone
+    assert refused.returncode == 1 and "test delivery failed" in refused.stderr
+    assert cli("webhook", "remove", hook["id"][:8]).returncode == 0
+    assert json.loads(cli("webhook", "list", "--json").stdout) == []
+
+
+def test_stats_and_every(cli: Cli) -> None:
+    added = cli("task", "add", "Water plants", "--every", "monday", "--json")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["recurrence"] == "FREQ=WEEKLY;BYDAY=MO"
+    bad = cli("task", "add", "Nope", "--every", "blue moon")
+    assert bad.returncode == 2 and "cannot read --every" in bad.stderr
+    assert cli("task", "done", "1").returncode == 0
+    figures = json.loads(cli("stats", "--days", "3", "--json").stdout)
+    assert len(figures) == 3 and figures[-1]["completed"] == 1
+    chart = cli("stats", "--days", "3", "--format", "table")
+    assert chart.returncode == 0, chart.stderr
+    assert "█ 1" in chart.stdout and "Streak: 1 day" in chart.stdout
