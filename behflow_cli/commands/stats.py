@@ -17,6 +17,7 @@ app = typer.Typer(add_completion=False)
 def _group() -> None:
     """Analytics. (A callback keeps this a group, so the root CLI can pick `stats` from it.)"""
 
+
 DAY_FIELDS = ("day", "created", "completed", "overdue", "mean_hours_to_complete")
 BAR_WIDTH = 30
 
