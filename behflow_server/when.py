@@ -162,8 +162,6 @@ PERIODS = {
     "tonight": time(21, 0),
     "noon": time(12, 0),
     "midday": time(12, 0),
-    "lunch": time(12, 0),
-    "lunchtime": time(12, 0),
     "midnight": END_OF_DAY,
     "eod": time(17, 0),
 }
@@ -261,11 +259,12 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(word, match.start(), match.end()))
             continue
         word = word.strip(_STRIP)
+        start = match.start() + len(raw) - len(raw.lstrip(_STRIP))
+        end = start + len(word)
         if word.endswith(("'s", "\u2019s")) and word[:-2] in _VOCAB:
-            word = word[:-2]  # "tomorrow's meeting"
-        lead = len(raw) - len(raw.lstrip(_STRIP))
+            word = word[:-2]  # "tomorrow's meeting": the phrase still spans the "'s"
         if word:
-            tokens.append(Token(word, match.start() + lead, match.start() + lead + len(word)))
+            tokens.append(Token(word, start, end))
     return tokens
 
 
@@ -344,14 +343,10 @@ class _Grammar:
     # times of day ----------------------------------------------------------
     def ampm(self, i: int) -> tuple[str, int] | None:
         word = self.word(i)
-        if word in AMPM and not (word in {"a", "p", "a.", "p."} and self.word(i + 1) != "m"):
-            if word in {"a", "p"} and self.word(i + 1) == "m":
-                return AMPM[word], i + 2
-            if word in {"a", "p"}:
-                return None
+        if word in {"a", "p"}:  # spoken style: "nine fifty nine a m"
+            return (AMPM[word], i + 2) if self.word(i + 1) == "m" else None
+        if word in AMPM:
             return AMPM[word], i + 1
-        if word in {"a", "p"} and self.word(i + 1) == "m":
-            return ("am" if word == "a" else "pm"), i + 2
         return None
 
     def clock(self, i: int, *, after_at: bool) -> tuple[time, int, bool, str] | None:
@@ -399,7 +394,6 @@ class _Grammar:
             minute = 0
             if self.word(j) in {"o'clock", "oclock"}:
                 j += 1
-                suffix = suffix or None
             else:
                 minutes = self._minutes_words(j)
                 if minutes is not None:
@@ -419,6 +413,8 @@ class _Grammar:
         if suffix is None:
             if self.word(j) in {"o'clock", "oclock"}:
                 j += 1
+            elif self.word(j) == "o" and self.word(j + 1) == "clock":
+                j += 2
             elif (
                 match
                 and not match.group(2)
@@ -430,8 +426,7 @@ class _Grammar:
             marker = self.ampm(j)
             if marker is not None:
                 suffix, j = marker
-        if minute is None or second is None:
-            second = 0
+        second = second or 0
         if suffix == "pm" and hour < 12:
             hour += 12
         elif suffix == "am" and hour == 12:
@@ -1276,6 +1271,9 @@ def _longest_in_run(
             preceded = start > 0 and tokens[start - 1].word in PREPOSITIONS | {"next", "every"}
             if not preceded and not _strong(words):
                 continue
+            # Leave leading filler words that add nothing to the title: "a 7pm meeting".
+            while len(words) > 1 and words[0] in FILLERS and parse_tokens(words[1:], now) == parsed:
+                words, start, length = words[1:], start + 1, length - 1
             return start, start + length, parsed
     return None
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from behflow_server.dates import find_when
+from behflow_server.dates import FoundWhen, find_when
 from behflow_server.errors import InvalidInput
 from behflow_server.tasks.quickadd import parse_text
 
@@ -55,7 +55,9 @@ _CLOCK_QUESTION = _rx(
     r"|how many days|when is (?:easter|christmas|thanksgiving|the \w+ \w+ of)"
     r"|(?:national|bank|public) holiday)"
 )
-_ZONE_TALK = _rx(r"\b(time ?zones?|clock|convert|gmt|ist|est|pst|cst|pacific|central time)\b")
+_ZONE_TALK = _rx(
+    r"\b(time ?zones?|(?<!o )(?<!o')clock|convert|gmt|ist|est|pst|cst|pacific|central time)\b"
+)
 _JOKE = _rx(r"\b(jokes?|funny|laugh)\b")
 _GREETING = _rx(r"^(hi|hello|hey|good (morning|afternoon|evening)|howdy|yo)\b")
 _THANKS = _rx(r"\b(thanks?|thank you|thx|appreciated?|great job|well done|awesome|perfect)\b")
@@ -103,7 +105,8 @@ _QUESTION = _rx(
     r"^(what|what's|whats|which|when|where|who|how many|how much|how soon|do i|did i|am i"
     r"|are there|is there|is my|are my|have i|any|show|list|display|read|tell me|give me"
     r"|check|view|see|open|find|search|look|get me|what else|anything|whats up|is|are|was"
-    r"|were|does|do|did|can i|could i|let me (?:know|see|hear)|pull up|recite|name|speak"
+    r"|were|does|do (?:i|you|we|they)|did (?:i|you|we|they)|can i|could i"
+    r"|let me (?:know|see|hear)|pull up|recite|name|speak"
     r"|provide|describe|count|go through|let's go through|i want to (?:see|know|hear))\b"
 )
 # Showing or reading something back, anywhere in the message.
@@ -218,12 +221,11 @@ def _interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
         return _joke()
     if _YES_ALONE.match(lowered):
         return Interpretation("other", reply="There is nothing waiting for a yes right now.")
-    past = _PAST.search(lowered)
-    if add_verb or (found is not None and _EVENTISH.search(lowered) and not past):
+    if add_verb or (found is not None and _imperative_with_date(lowered, found)):
         return _add(message, zone, now)
     if _LIST_WORDS.search(lowered) and (_RETRIEVE.search(lowered) or len(lowered.split()) <= 4):
         return _list(message, zone, now)
-    if _GREETING.search(lowered):
+    if _GREETING.search(text.strip().lower()):
         return Interpretation("other", reply="Hello! " + _help())
     if _THANKS.search(lowered):
         return Interpretation("other", reply="You're welcome!")
@@ -235,8 +237,19 @@ _INTERROGATIVE = _rx(
     r"|do (?:i|you|we)|did (?:i|you|we))\b"
 )
 _YES_ALONE = _rx(r"^(yes|yeah|yep|yup|sure|ok|okay|confirm(ed)?|do it|go ahead)\W*$")
-# A statement about the past ("I had lunch with Ann today") is not a request.
-_PAST = _rx(r"\b(had|was|were|did|saw|met|enjoyed|happened|went|ate|wore|been|couldn'?t)\b")
+# A statement ("I had lunch with Ann today", "the weather is sunny today") is not a request.
+_STATEMENT = _rx(
+    r"\b(had|was|were|did|saw|met|enjoyed|happened|went|ate|wore|been|couldn'?t|is|are"
+    r"|it'?s)\b"
+)
+
+
+def _imperative_with_date(lowered: str, found: FoundWhen) -> bool:
+    """ "Do the dishes tomorrow", "dentist appointment friday 10am": a task with a date."""
+    if _STATEMENT.search(lowered):
+        return False
+    rest = found.without(lowered)
+    return bool(_EVENTISH.search(rest)) or len(re.findall(r"[a-z']{3,}", rest)) >= 2
 
 
 def _joke() -> Interpretation:

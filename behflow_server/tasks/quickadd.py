@@ -372,50 +372,36 @@ def _title(work: _Text) -> str:
     return title.strip()
 
 
-def build_create(data: QuickAdd, zone: ZoneInfo, now: datetime | None = None) -> TaskCreate:
-    """The TaskCreate for a quick add: the text's fields, with the explicit ones on top."""
+def resolve(data: QuickAdd, zone: ZoneInfo, now: datetime | None = None) -> QuickParsed:
+    """The fields a quick add creates: what the text says, with the explicit fields on top."""
+    now = now or utcnow()
     parsed = parse_text(data.text, zone, now)
-    return TaskCreate(
+    due_at, has_time = parsed.due_at, parsed.due_has_time
+    if data.due is not None:
+        # Read exactly as create_task reads an explicit `due` (same reading, same error).
+        due_at = service._resolve_due(data.due, zone, now)
+        explicit = parse_when(data.due, zone, now)
+        has_time = explicit is not None and explicit.has_time
+    rule = data.recurrence if data.recurrence is not None else parsed.recurrence
+    return QuickParsed(
         title=parsed.title,
-        description=data.description if data.description is not None else parsed.description,
-        due_at=None if data.due is not None else parsed.due_at,
-        due=data.due,
+        description=data.description,
+        due_at=due_at,
+        due_has_time=has_time and due_at is not None,
         priority=data.priority if data.priority is not None else parsed.priority,
         tags=data.tags if data.tags is not None else parsed.tags,
         project=data.project if data.project is not None else parsed.project,
-        recurrence=data.recurrence if data.recurrence is not None else parsed.recurrence,
+        recurrence=recurrence_rules.validate_rule(rule) if rule else None,
     )
 
 
 def preview(data: QuickAdd, user: User, zone: ZoneInfo | None = None) -> QuickPreview:
     """What quick add would create, without saving (dry_run)."""
-    zone = zone or get_zone(user.timezone)
-    now = utcnow()
-    create = build_create(data, zone, now)
-    parsed = parse_text(data.text, zone, now)
-    due_at, has_time = create.due_at, parsed.due_has_time
-    if create.due is not None:
-        # The same reading (and error) as create_task gives an explicit `due`.
-        due_at = service._resolve_due(create.due, zone, now)
-        explicit = parse_when(create.due, zone, now)
-        has_time = explicit is not None and explicit.has_time
-    return QuickPreview(
-        parsed=QuickParsed(
-            title=create.title,
-            description=create.description,
-            due_at=due_at,
-            due_has_time=has_time and due_at is not None,
-            priority=create.priority,
-            tags=create.tags or [],
-            project=create.project,
-            recurrence=recurrence_rules.validate_rule(create.recurrence)
-            if create.recurrence
-            else None,
-        )
-    )
+    return QuickPreview(parsed=resolve(data, zone or get_zone(user.timezone)))
 
 
 def quick_add(session: Session, user: User, data: QuickAdd, zone: ZoneInfo | None = None) -> Task:
     """Create the task the text describes."""
     zone = zone or get_zone(user.timezone)
-    return service.create_task(session, user, build_create(data, zone), zone=zone)
+    fields = resolve(data, zone).model_dump(exclude={"due_has_time"})
+    return service.create_task(session, user, TaskCreate(**fields), zone=zone)
