@@ -9,6 +9,7 @@ streaming, content decoding) work as usual. https:// URLs use httpx's own transp
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -84,6 +85,9 @@ class PlainHTTPTransport(httpx.BaseTransport):
             raise httpx.ConnectError(str(exc), request=request) from exc
         assert conn.sock is not None
         conn.sock.settimeout(timeouts.get("read"))
+        # A body larger than one segment goes out in a second send(); without this, Nagle's
+        # algorithm holds it until the server's delayed ACK (up to 40 ms).
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return conn
 
     def close(self) -> None:

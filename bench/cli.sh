@@ -56,6 +56,7 @@ printf 'bench-password\n' | "$BEHFLOW" register --username bench --password-stdi
 load_start=$(date +%s.%N)
 seq 1 "$N" | sed 's/^/task /' | "$BEHFLOW" task add - >/dev/null
 load_end=$(date +%s.%N)
+echo "load average before timing: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 
 echo "loaded: taskwarrior $(task count) tasks, todo.txt $(wc -l <"$WORK/todo/todo.txt") lines," \
     "behflow $("$BEHFLOW" task list --limit 1000 --json number | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))') tasks" \
@@ -66,7 +67,8 @@ HF=(hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style none)
     -n "behflow task list" "$BEHFLOW task list" \
     -n "behflow task list --limit 1000" "$BEHFLOW task list --limit 1000" \
     -n "task list" "task list" \
-    -n "todo-txt ls" "todo-txt -p ls" >/dev/null
+    -n "todo-txt ls" "todo-txt -p ls" \
+    -n "python -c pass (interpreter floor)" "$PY -c pass" >/dev/null
 "${HF[@]}" --export-json "$WORK/add.json" \
     -n "behflow task add" "$BEHFLOW task add Buy milk" \
     -n "behflow task add --due tomorrow" "$BEHFLOW task add Buy milk --due tomorrow" \
@@ -74,12 +76,12 @@ HF=(hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style none)
     -n "todo-txt add" "todo-txt add Buy milk" >/dev/null
 "$PY" - "$WORK/list.json" "$WORK/add.json" <<'PYEOF'
 import json, sys
-print("| Command | Median (ms) | Mean ± σ (ms) | vs Taskwarrior |")
-print("|---|---|---|---|")
+print("| Command | Median (ms) | Mean ± σ (ms) | CPU user (ms) | Median vs Taskwarrior |")
+print("|---|---|---|---|---|")
 for path in sys.argv[1:]:
     results = json.load(open(path))["results"]
     base = next(r for r in results if r["command"].startswith("task "))["median"]
     for r in results:
         print(f"| `{r['command']}` | {r['median'] * 1000:.1f} | {r['mean'] * 1000:.1f} ± "
-              f"{r['stddev'] * 1000:.1f} | {r['median'] / base:.2f}× |")
+              f"{r['stddev'] * 1000:.1f} | {r['user'] * 1000:.1f} | {r['median'] / base:.2f}× |")
 PYEOF
