@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "process": "behflow_cli.commands.process",
     "webhook": "behflow_cli.commands.webhook",
     "stats": "behflow_cli.commands.stats:stats",
+    "tui": "behflow_cli.commands.tui",
 }
 
 

@@ -1,0 +1,1 @@
+"""`behflow tui`: the full-screen Textual interface (see docs/tui.md)."""

@@ -1,0 +1,30 @@
+"""The quick-add box: one line of text the server parses ("Call mom tomorrow 5pm #family !high")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+from textual.widgets import Input
+
+
+class QuickAdd(Input):
+    class Added(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            placeholder="Add: Call mom tomorrow 5pm #family !high",
+            max_length=2000,
+            compact=True,
+            **kwargs,
+        )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if text:
+            self.post_message(self.Added(text))
+            self.clear()

@@ -1,0 +1,219 @@
+"""The TUI driven by keys through Textual's pilot, against a real server: keys -> API effects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from behflow_cli.client import BehflowClient
+from behflow_cli.tui.app import create_app
+from behflow_cli.tui.screens.confirm import ConfirmScreen
+from behflow_cli.tui.screens.edit import EditScreen
+from behflow_cli.tui.screens.help import HelpScreen
+from behflow_cli.tui.widgets.chat_pane import ChatPane
+from behflow_cli.tui.widgets.live_status import LiveStatus
+from behflow_cli.tui.widgets.task_card import TaskCard
+from behflow_cli.tui.widgets.task_table import TaskTable
+from tests.support.live import LiveServer
+from tests.tui.conftest import server_env, sign_up
+from tests.tui.helpers import main_screen, ready, titles, until
+
+
+def drive(
+    client: BehflowClient,
+    scenario: Callable[[Pilot[Any]], Awaitable[None]],
+    size: tuple[int, int] = (100, 30),
+) -> None:
+    async def run() -> None:
+        app = create_app(client)
+        async with app.run_test(size=size) as pilot:
+            await scenario(pilot)
+
+    asyncio.run(run())
+
+
+def status_of(api: BehflowClient, number: int) -> str:
+    return str(api.get_task(number)["status"])
+
+
+def test_keys_change_tasks_through_the_api(client: BehflowClient, other: BehflowClient) -> None:
+    async def scenario(pilot: Pilot[Any]) -> None:
+        screen = await ready(pilot)
+        await pilot.press("a")
+        await pilot.press(*"Buy milk tomorrow #home !high", "enter")
+        await until(pilot, lambda: "Buy milk" in titles(pilot))
+        task = other.list_tasks()["items"][0]
+        assert (task["title"], task["tags"], task["priority"]) == ("Buy milk", ["home"], "high")
+        number = task["number"]
+        await pilot.press("escape")
+        assert isinstance(pilot.app.focused, TaskTable)
+
+        for key, expected in (("s", "in_progress"), ("b", "blocked"), ("d", "completed")):
+            await pilot.press(key)
+            await until(pilot, lambda expected=expected: status_of(other, number) == expected)
+        await until(pilot, lambda: len(screen.undo_stack) == 4)  # add, start, block, done
+        await pilot.press("u")  # undo the completion
+        await until(pilot, lambda: status_of(other, number) == "blocked")
+        await pilot.press("o")
+        await until(pilot, lambda: status_of(other, number) == "not_started")
+
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("n")  # declined: nothing happens
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: other.get_task(number)["archived_at"] is not None)
+        await until(pilot, lambda: "Buy milk" not in titles(pilot))
+        await until(pilot, lambda: screen.undo_stack[-1].label == f"delete #{number}")
+        await pilot.press("u")  # undo the delete
+        await until(pilot, lambda: other.get_task(number)["archived_at"] is None)
+        await until(pilot, lambda: "Buy milk" in titles(pilot))
+
+        await pilot.press("e")
+        form = await until(
+            pilot, lambda: isinstance(pilot.app.screen, EditScreen) and pilot.app.screen
+        )
+        form.query_one("#title", Input).value = "Buy oat milk"
+        form.query_one("#tags", Input).value = "home shop"
+        form.query_one("#due", Input).value = ""
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: other.get_task(number)["title"] == "Buy oat milk")
+        saved = other.get_task(number)
+        assert saved["tags"] == ["home", "shop"] and saved["due_at"] is None
+        await until(pilot, lambda: screen.undo_stack[-1].label == f"edit #{number}")
+        await pilot.press("u")  # undo the edit: title, tags and due date come back
+        await until(pilot, lambda: other.get_task(number)["title"] == "Buy milk")
+        restored = other.get_task(number)
+        assert restored["tags"] == ["home"] and restored["due_at"] == task["due_at"]
+
+        # A bad due date: the server says no, the TUI shows it and carries on.
+        await pilot.press("e")
+        form = await until(
+            pilot, lambda: isinstance(pilot.app.screen, EditScreen) and pilot.app.screen
+        )
+        form.query_one("#due", Input).value = "when pigs fly"
+        await pilot.press("ctrl+s")
+        await until(
+            pilot, lambda: any("Saving failed" in (n.title or "") for n in pilot.app._notifications)
+        )
+        assert pilot.app.is_running and screen.is_current
+
+    drive(client, scenario)
+
+
+def test_changes_made_elsewhere_appear_live(client: BehflowClient, other: BehflowClient) -> None:
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        made = other.create_task("Made in another terminal")
+        await until(pilot, lambda: "Made in another terminal" in titles(pilot))
+        table = main_screen(pilot).query_one(TaskTable)
+        assert made["number"] in table.highlighted  # the changed row stands out
+        other.complete_task(made["number"])
+        await until(pilot, lambda: "Made in another terminal" not in titles(pilot))
+
+    drive(client, scenario)
+
+
+def test_filter_sort_help_and_palette(client: BehflowClient, other: BehflowClient) -> None:
+    other.create_task("Alpha report", tags=["work"], priority="low")
+    other.create_task("Bravo groceries", tags=["home"], priority="urgent")
+    other.create_task("Charlie slides", tags=["work"], priority="high")
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        screen = await ready(pilot)
+        await pilot.press("slash", *"#work", "enter")
+        await until(pilot, lambda: sorted(titles(pilot)) == ["Alpha report", "Charlie slides"])
+        await pilot.press("slash", "ctrl+u", *"sort:-title", "enter")
+        await until(
+            pilot, lambda: titles(pilot) == ["Charlie slides", "Bravo groceries", "Alpha report"]
+        )
+        await pilot.press("slash", "ctrl+u", *"status:bogus", "enter")
+        await until(pilot, lambda: any("status" in n.message for n in pilot.app._notifications))
+        await pilot.press("slash", "ctrl+u", "enter", "S")  # next sort after due: priority
+        await until(pilot, lambda: titles(pilot)[0] == "Bravo groceries")
+        assert screen.filter.sort == "priority"
+
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.is_current)
+
+        # Every action is in the command palette too.
+        selected = screen.query_one(TaskTable).selected_task()
+        assert selected is not None
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"Complete the selected")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: other.get_task(selected["number"])["status"] == "completed")
+
+    drive(client, scenario)
+
+
+def test_theme_is_remembered(client: BehflowClient) -> None:
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        assert pilot.app.theme == "atom-one-dark"
+        await pilot.press("t")
+        assert pilot.app.theme == "atom-one-light"
+
+    drive(client, scenario)
+    saved = json.loads((Path(os.environ["BEHFLOW_CONFIG_DIR"]) / "config.json").read_text())
+    assert saved["tui_theme"] == "light"
+    assert create_app(client).theme_name == "light"
+
+
+def test_offline_then_back_with_nothing_missed(tmp_path: Path) -> None:
+    server = LiveServer(server_env(tmp_path), tmp_path / "server.log").start()
+    try:
+        token = sign_up(server.url)
+        api = BehflowClient(server.url, token)
+        other = BehflowClient(server.url, token)
+
+        async def scenario(pilot: Pilot[Any]) -> None:
+            status = (await ready(pilot)).query_one(LiveStatus)
+            server.stop()
+            await until(pilot, lambda: not status.online, timeout=10)
+            assert "offline" in str(status.render())
+            server.start()
+            other.create_task("Added while the TUI was offline")
+            await until(pilot, lambda: status.online, timeout=15)
+            await until(pilot, lambda: "Added while the TUI was offline" in titles(pilot))
+
+        drive(api, scenario)
+        other.close()
+    finally:
+        server.stop()
+
+
+def chat_served(client: BehflowClient) -> bool:
+    paths = httpx.get(f"{client.base_url}/openapi.json", timeout=10).json()["paths"]
+    return "/api/v1/chat" in paths
+
+
+def test_chat_pane_adds_a_task(client: BehflowClient, other: BehflowClient) -> None:
+    if not chat_served(client):
+        pytest.skip("POST /api/v1/chat is not served by this build yet")
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        screen = await ready(pilot)
+        await pilot.press("c")
+        pane = screen.query_one(ChatPane)
+        assert pane.display
+        await pilot.press(*"add buy milk tomorrow", "enter")
+        await until(pilot, lambda: pane.query(TaskCard), timeout=20)
+        await until(pilot, lambda: "buy milk" in [t.lower() for t in titles(pilot)])
+        assert any(t["title"].lower() == "buy milk" for t in other.list_tasks()["items"])
+
+    drive(client, scenario)
