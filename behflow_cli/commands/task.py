@@ -110,7 +110,8 @@ def add(
     }
     with _client(timezone=True) as api:
         if every is not None:
-            overrides["recurrence"] = _recurrence(api, every)
+            overrides["recurrence"], first_due = _recurrence(api, every)
+            overrides["due"] = overrides["due"] or first_due
         if explain:
             parsed = [api.quick_preview(text, **overrides) for text in texts]
             if out.format in ("json", "ndjson") or len(parsed) > 1:
@@ -130,31 +131,39 @@ def add(
         _add_many(api, texts, overrides, out)
 
 
-def _recurrence(api: Any, phrase: str) -> str:
-    """An RRULE for a repetition phrase, read by the server's quick-add grammar."""
+def _recurrence(api: Any, phrase: str) -> tuple[str, str | None]:
+    """The RRULE for a repetition phrase and its first occurrence (the due time, unless --due
+    says otherwise: "every friday at 5pm" keeps its time there), read by the server's
+    quick-add grammar."""
     text = phrase.strip()
     words = text if text.lower().startswith(("every", "on ")) else f"every {text}"
-    rule = api.quick_preview(f"x {words}").get("recurrence")
-    if not rule:
+    parsed = api.quick_preview(f"x {words}")
+    if not parsed.get("recurrence"):
         raise usage(f'cannot read --every {phrase!r}; try "monday", "weekday" or "2 weeks"')
-    return str(rule)
+    return str(parsed["recurrence"]), parsed.get("due_at")
 
 
 def _add_many(api: Any, texts: list[str], overrides: dict[str, Any], out: output.Output) -> None:
     from behflow_cli.client import ApiError
 
     failures = 0
+    created: list[dict[str, Any]] = []  # --json prints one array at the end
     for line_number, text in enumerate(texts, start=1):
         try:
             task = dict(api.quick_add(text, **overrides))
         except ApiError as exc:
-            if exc.code in ("unreachable", "unauthorized", "token_expired", "invalid_token"):
+            if exc.status in (0, 401):  # unreachable or logged out: no line will work
                 raise
             failures += 1
             output.info(f"error: line {line_number} ({text!r}): {exc.message}")
             continue
+        if out.format == "json":
+            created.append(task)
+            continue
         _created([task], out)
         sys.stdout.flush()
+    if out.format == "json":
+        out.records(created, output.TASK_COLUMNS)
     if failures:
         raise CliError(f"{failures} of {len(texts)} lines were not added", FAILURE)
 

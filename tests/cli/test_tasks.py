@@ -45,8 +45,17 @@ def test_stdin_bulk_add(alice: Cli) -> None:
         {"title": "c", "tags": ["x"]},
     ]
 
-    partial = alice("task", "add", "-", "--due", "someday-never-ish", stdin="d\n")
-    assert partial.returncode == 2
+    as_json = _json(alice("task", "add", "-", "--json", "number,title", stdin="d\ne\n"))
+    assert as_json == [{"number": 4, "title": "d"}, {"number": 5, "title": "e"}]
+
+    # A line that fails is reported with its line number; the others are still added.
+    partial = alice("task", "add", "-", "-p", "high", stdin="f\n#only-a-tag\ng\n")
+    assert partial.returncode == 1
+    assert partial.stdout.split() == ["6", "7"]
+    assert "line 2 ('#only-a-tag')" in partial.stderr
+    assert "1 of 3 lines were not added" in partial.stderr
+    priorities = _json(alice("task", "list", "--search", "g", "--json", "title,priority"))
+    assert {"title": "g", "priority": "high"} in priorities
 
 
 def test_list_output_formats(alice: Cli) -> None:
