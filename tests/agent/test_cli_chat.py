@@ -40,7 +40,9 @@ def _behflow(
     )
 
 
-def test_chat_command_talks_to_the_agent(live_server: LiveServer, api: httpx.Client) -> None:
+def test_chat_command_talks_to_the_agent_and_reports_errors(
+    live_server: LiveServer, api: httpx.Client
+) -> None:
     token = _token(api)
     added = _behflow(live_server, token, "chat", "remind me to call mom tomorrow at 5pm")
     assert added.returncode == 0, added.stderr
@@ -62,9 +64,7 @@ def test_chat_command_talks_to_the_agent(live_server: LiveServer, api: httpx.Cli
     sessions = api.get("/api/v1/chat/sessions", headers=headers).json()
     assert len(sessions) == 3
 
-
-def test_chat_command_errors_are_one_line(live_server: LiveServer, api: httpx.Client) -> None:
-    token = _token(api)
+    # Errors: one line on stderr, documented exit codes, no traceback.
     unknown = _behflow(live_server, token, "chat", "--session", "nope", "hello")
     assert unknown.returncode == 2
     assert unknown.stderr.startswith("error: ") and len(unknown.stderr.splitlines()) == 1
