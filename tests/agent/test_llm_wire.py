@@ -31,8 +31,12 @@ class FakeOpenAI:
                     {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
                 )
                 time.sleep(fake.delay)
-                payload = json.dumps(fake.answer(body)).encode()
+                answer = fake.answer(body)
                 try:
+                    if body.get("stream"):
+                        self._stream(answer)
+                        return
+                    payload = json.dumps(answer).encode()
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
@@ -40,6 +44,48 @@ class FakeOpenAI:
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting: that is the point of the slow server
+
+            def _stream(self, answer: dict[str, Any]) -> None:
+                """The same answer as chat.completion.chunk events, text split into pieces."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                choice = answer["choices"][0]
+                message = choice["message"]
+                deltas: list[dict[str, Any]] = []
+                if message.get("tool_calls"):
+                    deltas.append(
+                        {
+                            "role": "assistant",
+                            "tool_calls": [
+                                {"index": n, **call} for n, call in enumerate(message["tool_calls"])
+                            ],
+                        }
+                    )
+                else:
+                    words = message["content"].split(" ")
+                    deltas.extend(
+                        {"content": w + (" " if n < len(words) - 1 else "")}
+                        for n, w in enumerate(words)
+                    )
+                for n, delta in enumerate(deltas):
+                    chunk = {
+                        "id": answer["id"],
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": answer["model"],
+                        "choices": [
+                            {
+                                "index": 0,
+                                "delta": delta,
+                                "finish_reason": choice["finish_reason"]
+                                if n == len(deltas) - 1
+                                else None,
+                            }
+                        ],
+                    }
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -134,6 +180,32 @@ def test_llm_tool_calls_go_over_the_wire(settings: Settings, fake_openai: FakeOp
     assert "Time zone: Europe/Berlin" in first["messages"][0]["content"]
     assert second["messages"][-1]["role"] == "tool"
     assert second["messages"][-1]["tool_call_id"] == "call_1"
+
+
+def test_llm_replies_stream_token_by_token(settings: Settings, fake_openai: FakeOpenAI) -> None:
+    with _client_for(settings, llm_base_url=fake_openai.url, llm_max_retries=0) as client:
+        auth = _login(client)
+        response = client.post(
+            "/api/v1/chat/stream", headers=auth, json={"message": "get oat milk"}
+        )
+        assert response.status_code == 200
+        events = [
+            (
+                block.split("\n", 1)[0].removeprefix("event: "),
+                json.loads(block.split("\n", 1)[1].removeprefix("data: ")),
+            )
+            for block in response.text.split("\n\n")
+            if block.strip()
+        ]
+        assert client.get("/api/v1/tasks/1", headers=auth).json()["title"] == "Buy oat milk"
+    tokens = [body["text"] for name, body in events if name == "token"]
+    name, done = events[-1]
+    assert name == "done"
+    assert len(tokens) > 3
+    assert "".join(tokens) == done["reply"]
+    assert done["reply"].startswith("Done: Created #1 Buy oat milk")
+    assert done["actions"] == [{"action": "created", "number": 1, "title": "Buy oat milk"}]
+    assert all(r["body"].get("stream") for r in fake_openai.requests)
 
 
 def test_openai_api_key_is_used_when_no_behflow_key(
