@@ -12,12 +12,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from behflow_cli import config
 from behflow_cli.errors import CliError
 
 PID_FILE = "server.pid"
+LOCK_FILE = "server.lock"
 LOG_FILE = "server.log"
 START_TIMEOUT = 60.0
 
@@ -110,21 +113,48 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes] | None, timeou
 
 def start_background(host: str, port: int, timeout: float = START_TIMEOUT) -> int:
     """Start the server detached and wait for /health; returns its pid."""
-    process = spawn(host, port)
-    wait_until_healthy(f"http://{host}:{port}", process, timeout)
+    with _start_lock():
+        process = spawn(host, port)
+        wait_until_healthy(f"http://{host}:{port}", process, timeout)
     return process.pid
 
 
+@contextmanager
+def _start_lock() -> Iterator[None]:
+    """One starter at a time: two commands run at once must not both spawn a server."""
+    import fcntl
+
+    state = config.state_dir()
+    state.mkdir(parents=True, exist_ok=True)
+    with (state / LOCK_FILE).open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _answers(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"{url}/health", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def autostart(url: str) -> None:
-    """Start the default local server (the caller checked nothing answers there)."""
-    port = config.default_port()
-    pid = running_pid()
-    if pid is not None:
-        # Our server is still starting (or stuck): give it the time it needs.
-        wait_until_healthy(url, None, START_TIMEOUT)
-        return
-    print(f"Starting the Behflow server at {url} (log: {log_path()})...", file=sys.stderr)
-    start_background(config.DEFAULT_HOST, port)
+    """Start the default local server (the caller found nothing answering there)."""
+    with _start_lock():
+        if _answers(url):  # another command started it while we waited for the lock
+            return
+        if running_pid() is not None:
+            # Our server is still starting (or stuck): give it the time it needs.
+            wait_until_healthy(url, None, START_TIMEOUT)
+            return
+        print(f"Starting the Behflow server at {url} (log: {log_path()})...", file=sys.stderr)
+        process = spawn(config.DEFAULT_HOST, config.default_port())
+        wait_until_healthy(url, process, START_TIMEOUT)
 
 
 def stop(timeout: float = 15.0) -> int | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import PASSWORD, Cli
-from tests.cli.support import PtySession, run
+from tests.cli.support import CLI, PtySession, run
 from tests.support.live import free_port
 
 
@@ -61,6 +61,25 @@ def test_first_use_autostarts_the_server_and_creates_an_account(
     assert stopped.returncode == 0, stopped.stderr
     assert run(["server", "status"], local_default_env).returncode == 5
     assert not (isolated_env / "state" / "server.pid").exists()
+
+    # Two commands at once with no server: one server is started, both commands succeed.
+    both = [
+        subprocess.Popen(
+            [*CLI, "task", "list"],
+            env=local_default_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=90) for process in both]
+    assert [process.returncode for process in both] == [0, 0], outputs
+    assert all("Buy milk" in out for out, _ in outputs)
+    assert sum("Starting the Behflow server" in err for _, err in outputs) == 1
+    assert run(["server", "stop"], local_default_env).returncode == 0
+    assert run(["server", "status"], local_default_env).returncode == 5  # no second server
 
     # Started again by hand, the same account and task are there.
     started = run(["server", "start", "--background"], local_default_env)
