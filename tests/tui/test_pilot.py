@@ -63,6 +63,7 @@ def test_keys_change_tasks_through_the_api(client: BehflowClient, other: Behflow
         await until(pilot, lambda: len(screen.undo_stack) == 4)  # add, start, block, done
         await pilot.press("u")  # undo the completion
         await until(pilot, lambda: status_of(other, number) == "blocked")
+        await until(pilot, lambda: "Buy milk" in titles(pilot))  # back in the open list
         await pilot.press("o")
         await until(pilot, lambda: status_of(other, number) == "not_started")
 
