@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from behflow_server.chat.models import ChatSession
 from behflow_server.events.models import Event
+from behflow_server.processes.models import AutomatedProcessExecution, ExecutionStatus
 
 
 def expire_idle_chat_sessions(session: Session, now: datetime, ttl: timedelta) -> int:
@@ -25,5 +26,19 @@ def expire_idle_chat_sessions(session: Session, now: datetime, ttl: timedelta) -
 def purge_old_events(session: Session, before: datetime) -> int:
     """Drop events older than `before`: clients resume from recent ones only."""
     result = session.execute(sa.delete(Event).where(col(Event.created_at) < before))
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def purge_old_executions(session: Session, before: datetime) -> int:
+    """Drop finished runs that started before `before`: a per-minute process logs 10,000 a week."""
+    result = session.execute(
+        sa.delete(AutomatedProcessExecution).where(
+            col(AutomatedProcessExecution.started_at) < before,
+            col(AutomatedProcessExecution.status).in_(
+                [ExecutionStatus.succeeded.value, ExecutionStatus.failed.value]
+            ),
+        )
+    )
     session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -112,14 +112,15 @@ def _run_cleanup(ctx: JobContext) -> dict[str, Any]:
         ctx.session, ctx.now, timedelta(hours=ctx.settings.chat_session_ttl_hours)
     )
     revocations = auth_service.purge_expired_revocations(ctx.session)
-    events = cleanup.purge_old_events(
-        ctx.session, ctx.now - timedelta(days=ctx.settings.events_retention_days)
-    )
+    horizon = ctx.now - timedelta(days=ctx.settings.events_retention_days)
+    events = cleanup.purge_old_events(ctx.session, horizon)
+    executions = cleanup.purge_old_executions(ctx.session, horizon)
     return {
         "expired_chat_sessions": expired,
         "purged_revocations": revocations,
         "purged_events": events,
-        "count": expired + revocations + events,
+        "purged_executions": executions,
+        "count": expired + revocations + events + executions,
     }
 
 
@@ -151,7 +152,7 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             "session_cleanup",
-            "Expire idle chat sessions, purge expired revocations and old events.",
+            "Expire idle chat sessions; purge expired revocations, old events and old runs.",
             _run_cleanup,
             _no_config("session_cleanup"),
             system=True,

@@ -148,9 +148,14 @@ def test_stats_and_every(cli: Cli) -> None:
     added = cli("task", "add", "Water plants", "--every", "monday", "--json")
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout)["recurrence"] == "FREQ=WEEKLY;BYDAY=MO"
+    friday = cli("task", "add", "Review", "--every", "other friday at 5pm", "--json")
+    task = json.loads(friday.stdout)
+    assert task["recurrence"] == "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"
+    assert task["title"] == "Review" and task["due_at"].endswith("17:00:00Z")
     bad = cli("task", "add", "Nope", "--every", "blue moon")
     assert bad.returncode == 2 and "cannot read --every" in bad.stderr
-    assert cli("task", "done", "1").returncode == 0
+    done = cli("task", "done", "1")
+    assert done.returncode == 0, done.stderr
     figures = json.loads(cli("stats", "--days", "3", "--json").stdout)
     assert len(figures) == 3 and figures[-1]["completed"] == 1
     chart = cli("stats", "--days", "3", "--format", "table")

@@ -168,6 +168,17 @@ def test_session_cleanup_expires_idle_chats_and_purges_old_rows(
     revoked = RevokedToken(jti="gone", expires_at=datetime(2000, 1, 1, tzinfo=UTC))
     session.add_all([idle, fresh, old_event, revoked])
     session.commit()
+    reminders = processes.get_process(session, user, "reminders")
+    for days, status in ((9, "succeeded"), (9, "retrying"), (1, "succeeded")):
+        session.add(
+            Execution(
+                process_id=reminders.id,
+                scheduled_for=clock.now - timedelta(days=days, seconds=len(status)),
+                started_at=clock.now - timedelta(days=days),
+                status=status,
+            )
+        )
+    session.commit()
     old_event_id = old_event.id
     scheduler.tick()  # becomes leader, creates the system process
     system = session.exec(
@@ -180,6 +191,10 @@ def test_session_cleanup_expires_idle_chats_and_purges_old_rows(
     assert execution.result["expired_chat_sessions"] == 1
     assert execution.result["purged_revocations"] == 1
     assert execution.result["purged_events"] >= 1
+    assert execution.result["purged_executions"] == 1  # the old finished one only
+    week_ago = clock.now - timedelta(days=7)
+    old_runs = [e.status for e in _executions(session, reminders) if e.started_at < week_ago]
+    assert old_runs == ["retrying"]
     session.expire_all()
     assert session.get(ChatSession, idle.id).expired_at is not None  # type: ignore[union-attr]
     assert session.get(ChatSession, fresh.id).expired_at is None  # type: ignore[union-attr]
