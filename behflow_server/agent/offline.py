@@ -7,6 +7,7 @@ LangChain chat model so the very same graph runs with it or with an LLM.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -78,7 +79,7 @@ _COMPLETE = _rx(
     r"\b(mark(?:ed)?\b.*\b(?:as )?(?:done|complete|completed|finished)"
     r"|(?:tick|check|cross)(?:ed)? (?:\w+ ){0,4}off|i(?: have|'ve| ve)? (?:finished|completed|done)"
     r"|i did (?!not\b|n't)|done with|finished with|is (?:done|finished|complete|completed)"
-    r"|complete (?:task|#|it\b|that|the|my)|^(?:done|finished|completed)\b)"
+    r"|complete (?:task|#|it\b|that|the|my|all|every)|^(?:done|finished|completed)\b)"
 )
 _UPDATE = _rx(
     r"\b(move|push|postpone|reschedule|delay|bump|shift|rename|change|update|edit|modify"
@@ -125,6 +126,7 @@ _EVENTISH = _rx(
     r"|class|doctor|dentist|interview|conference|flight|visit|date with|gym|session|wedding"
     r"|reservations?|match|game|movie|trip|payment|fees|rent|pick up|buy|pay)\b"
 )
+_ALL = _rx(r"\b(all|every|everything)\b")
 _NUMBERS = _rx(r"(?:#|\b(?:task|number|no\.?|item)\s*#?)(\d{1,9})\b")
 
 _ADD_STRIP = _rx(
@@ -198,8 +200,15 @@ def _interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
         )
     numbers = [int(n) for n in _NUMBERS.findall(lowered)]
     if _COMPLETE.search(lowered):
+        if _ALL.search(lowered) and not numbers:
+            # "mark all overdue tasks done": the open ones, whatever "done" says about status.
+            match = _match_all(message, zone, now, _complete_ref, keep_status=False)
+            return Interpretation("complete_task", {"match": match})
         return Interpretation("complete_task", _ref_args(_complete_ref(message), numbers))
     if _DELETE.search(lowered) and not _is_bare_cancel(lowered):
+        if _ALL.search(lowered) and not numbers:
+            match = _match_all(message, zone, now, _delete_ref)
+            return Interpretation("delete_task", {"match": match})
         return Interpretation("delete_task", _ref_args(_delete_ref(message), numbers))
     add_verb = _ADD_VERB.search(lowered)
     if _UPDATE_LIST_WITH.search(lowered):
@@ -318,6 +327,26 @@ def _delete_ref(message: str) -> str | None:
     text = _DELETE.sub(" ", message, count=1)
     text = re.sub(r"^.*?\b(?:delete|remove|erase|clear|trash|cancel|drop)\b", "", text, flags=re.I)
     return _strip_ref(text) or None
+
+
+def _match_all(
+    message: str,
+    zone: ZoneInfo,
+    now: datetime,
+    ref_of: Callable[[str], str | None],
+    *,
+    keep_status: bool = True,
+) -> dict[str, Any]:
+    """Filters for "all completed tasks", "everything tagged #old", "all the grocery items"."""
+    filters = _list(message, zone, now).args
+    if not keep_status:
+        filters.pop("status", None)
+    if filters:
+        return filters
+    words = _strip_ref(_ALL.sub(" ", ref_of(message) or ""))
+    words = re.sub(r"\b(?:the|my|of|tasks?|items?|things?|to-?dos?)\b", " ", words, flags=re.I)
+    words = " ".join(words.split())
+    return {"search": words} if words else {}
 
 
 def _update(message: str, numbers: list[int], zone: ZoneInfo, now: datetime) -> Interpretation:

@@ -75,6 +75,20 @@ def _stem(word: str) -> str:
     return word
 
 
+class ListTasksArgs(BaseModel):
+    due: str | None = Field(
+        default=None,
+        max_length=100,
+        description="today, tomorrow, week, overdue, none, or a date phrase",
+    )
+    status: Literal["open", "completed", "all"] = "open"
+    priority: TaskPriority | None = Field(default=None, description="this priority or higher")
+    tag: str | None = None
+    project: str | None = None
+    search: str | None = Field(default=None, max_length=200, description="words in title/notes")
+    limit: int = Field(default=20, ge=1, le=100)
+
+
 class TaskRef(BaseModel):
     """Which task(s): numbers, or `ref` words ("it", or words from the title)."""
 
@@ -85,6 +99,9 @@ class TaskRef(BaseModel):
         default=None,
         max_length=200,
         description='"it" for the task mentioned last, or words from the task\'s title.',
+    )
+    match: ListTasksArgs | None = Field(
+        default=None, description='Every task matching these filters ("all completed tasks").'
     )
 
 
@@ -98,20 +115,6 @@ class AddTaskArgs(BaseModel):
     project: str | None = None
     recurrence: str | None = Field(default=None, description="RFC 5545 RRULE, FREQ=WEEKLY;...")
     description: str | None = None
-
-
-class ListTasksArgs(BaseModel):
-    due: str | None = Field(
-        default=None,
-        max_length=100,
-        description="today, tomorrow, week, overdue, none, or a date phrase",
-    )
-    status: Literal["open", "completed", "all"] = "open"
-    priority: TaskPriority | None = Field(default=None, description="this priority or higher")
-    tag: str | None = None
-    project: str | None = None
-    search: str | None = Field(default=None, max_length=200, description="words in title/notes")
-    limit: int = Field(default=20, ge=1, le=100)
 
 
 class UpdateTaskArgs(TaskRef):
@@ -228,6 +231,11 @@ class ToolRunner:
         del self.recent[:-10]
 
     def resolve(self, ref: TaskRef) -> list[Task]:
+        if ref.match is not None:
+            tasks, _ = self._query(ref.match, limit=1000)
+            if not tasks:
+                raise NeedsAnswer("No tasks match that.")
+            return tasks
         if ref.numbers:
             return [
                 service.get_task(self.session, self.user, n) for n in dict.fromkeys(ref.numbers)
@@ -271,11 +279,14 @@ class ToolRunner:
         return top[0]
 
     def _confirm(self, tool: str, tasks: list[Task], args: dict[str, Any], verb: str) -> str:
-        listed = "; ".join(f"#{t.number} {t.title}" for t in tasks)
+        listed = "; ".join(f"#{t.number} {t.title}" for t in tasks[:10])
+        if len(tasks) > 10:
+            listed += f" and {len(tasks) - 10} more"
         summary = f"{verb} {listed}"
         self.pending = {
             "tool": tool,
-            "args": {**args, "numbers": [t.number for t in tasks], "ref": None},
+            # The confirmed call names the very tasks shown, whatever changes meanwhile.
+            "args": {**args, "numbers": [t.number for t in tasks], "ref": None, "match": None},
             "summary": summary,
         }
         return (
@@ -293,7 +304,7 @@ class ToolRunner:
         self._act("created", task)
         return f"Created {describe(task, self.zone)}."
 
-    def _list_tasks(self, args: ListTasksArgs, confirmed: bool) -> str:
+    def _query(self, args: ListTasksArgs, *, limit: int | None = None) -> tuple[list[Task], int]:
         statuses = {"open": list(OPEN_STATUSES), "completed": [TaskStatus.completed], "all": []}
         query = TaskQuery(
             statuses=statuses[args.status],
@@ -302,9 +313,12 @@ class ToolRunner:
             project=args.project,
             due=args.due,
             search=args.search,
-            limit=args.limit,
+            limit=limit or args.limit,
         )
-        tasks, total = service.list_tasks(self.session, self.user, query, zone=self.zone)
+        return service.list_tasks(self.session, self.user, query, zone=self.zone)
+
+    def _list_tasks(self, args: ListTasksArgs, confirmed: bool) -> str:
+        tasks, total = self._query(args)
         if not tasks:
             return "No tasks match."
         if len(tasks) == 1:
@@ -315,13 +329,13 @@ class ToolRunner:
         return f"{total} {noun}:\n" + "\n".join(lines) + more
 
     def _update_task(self, args: UpdateTaskArgs, confirmed: bool) -> str:
-        changes = args.model_dump(exclude_none=True, exclude={"numbers", "ref"})
+        changes = args.model_dump(exclude_none=True, exclude={"numbers", "ref", "match"})
         if not changes:
             raise NeedsAnswer("What should I change: the date, title or priority?")
         data = TaskUpdate.model_validate(changes)
         tasks = self.resolve(args)
         if len(tasks) > 1 and not confirmed:
-            return self._confirm("update_task", tasks, args.model_dump(exclude_none=True), "change")
+            return self._confirm("update_task", tasks, changes, "change")
         done = []
         for task in tasks:
             updated = service.update_task(

@@ -239,3 +239,25 @@ def test_small_talk_and_out_of_scope_touch_no_task(session: Session, text: str) 
     reply, runner = chat.say(text)
     assert reply and runner.actions == [] and chat.pending is None
     assert _titles(session, user) == [(1, "Keep me", "not_started")]
+
+
+def test_all_matching_tasks_are_changed_only_after_yes(session: Session) -> None:
+    user = _user(session, "alice")
+    for title in ("Old one", "Old two", "Keep"):
+        tasks.create_task(session, user, TaskCreate(title=title), zone=ZONE)
+    for number in (1, 2):
+        tasks.complete_task(session, user, number)
+    chat = Conversation(build_graph(OfflineChatModel()), session, user)
+
+    reply, runner = chat.say("delete all completed tasks")
+    assert runner.actions == []
+    assert chat.pending is not None and chat.pending["args"]["numbers"] == [1, 2]
+    assert "#1 Old one" in reply and "#2 Old two" in reply and "Keep" not in reply
+    # A task completed after the question is not swept up by the "yes".
+    tasks.complete_task(session, user, 3)
+    _, runner = chat.say("yes")
+    assert sorted(a["number"] for a in runner.actions) == [1, 2]
+    assert tasks.get_task(session, user, 3).archived_at is None
+
+    reply, runner = chat.say("delete all the frogs")
+    assert runner.actions == [] and chat.pending is None and "No tasks match" in reply

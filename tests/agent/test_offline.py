@@ -57,6 +57,9 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZONE)
         ("mark #3 and #5 as complete", "complete_task", {"numbers": [3, 5]}),
         ("remove the milk from my shopping list", "delete_task", {"ref": "milk"}),
         ("delete task 7", "delete_task", {"numbers": [7]}),
+        ("delete all completed tasks", "delete_task", {"match": {"status": "completed"}}),
+        ("mark all overdue tasks done", "complete_task", {"match": {"due": "overdue"}}),
+        ("remove everything tagged #old", "delete_task", {"match": {"tag": "old"}}),
     ],
 )
 def test_requests_become_tool_calls(text: str, intent: str, args: dict[str, object]) -> None:
