@@ -20,7 +20,7 @@ from behflow_cli.client import BehflowClient
 EVENTS_PATH = "/api/v1/events"
 # The server sends a heartbeat every 15 s; a silent minute means the connection is dead.
 READ_TIMEOUT = 60.0
-MAX_BACKOFF = 10.0
+MAX_BACKOFF = 5.0
 
 
 @dataclass

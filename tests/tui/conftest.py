@@ -1,4 +1,4 @@
-"""TUI tests run the app against one real server process per module (SQLite), a user per test."""
+"""TUI tests run the app against one real server process (SQLite) for the package, a user per test."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def server_env(directory: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def tui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     directory = tmp_path_factory.mktemp("tui-server")
     server = LiveServer(server_env(directory), directory / "server.log").start()
