@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from behflow_server.dates import FoundWhen, find_when
 from behflow_server.errors import InvalidInput
 from behflow_server.tasks.quickadd import parse_text
+from behflow_server.when import SMALL
 
 Intent = str  # add_task | list_tasks | update_task | complete_task | delete_task | other
 
@@ -82,7 +83,7 @@ _COMPLETE = _rx(
     r"|complete (?:task|#|it\b|that|the|my|all|every)|^(?:done|finished|completed)\b)"
 )
 _UPDATE = _rx(
-    r"\b(move|push|postpone|reschedule|delay|bump|shift|rename|change|update|edit|modify"
+    r"\b(move|push|postpone|reschedule|delay|bump|shift|bring|rename|change|update|edit|modify"
     r"|prioriti[sz]e|set (?:the )?(?:priority|due|deadline)|make (?:it|that|this|the|#?\d+)\b"
     r".*\b(?:urgent|high|low|medium|important)|put off)\b"
 )
@@ -144,12 +145,18 @@ _LIST_SUFFIX = _rx(
     r"|agenda|to-?do list)\b"
 )
 _UPDATE_STRIP = _rx(
-    r"^(?:move|push|postpone|reschedule|delay|bump|shift|rename|change|update|edit|modify"
+    r"^(?:move|push|postpone|reschedule|delay|bump|shift|bring|rename|change|update|edit|modify"
     r"|prioriti[sz]e|set|make|put off)\s+"
 )
 _REF_TAIL = _rx(
     r"\s*\b(?:as )?(?:done|complete|completed|finished|off|off my list|from (?:my |the )?\w+"
     r"(?: list)?|please|for me|now)\b.*$"
+)
+# "delay the haircut by a week", "push it back 2 days", "move #3 three hours later"
+_SHIFT_BY = _rx(
+    r"\b(?:by\s+|back\s+)?(?P<n>\d{1,4}|a|an|one|two|three|four|five|six|seven"
+    r"|eight|nine|ten)\s+(?P<unit>minute|hour|day|week|month|year)s?(?:\s+(?:later|earlier))?\b"
+    r"(?!\s+(?:from|ago|hence))"
 )
 _PRIORITY_CHANGE = _rx(r"\b(urgent|high|low|medium|important|top)(?: priority)?\b")
 _PRIORITY_VALUE = {
@@ -171,9 +178,13 @@ def clean(text: str) -> str:
     return text.rstrip(" ?!.")
 
 
+# A request is a sentence or two; reading no further bounds the work a pasted essay can cause.
+MAX_READ_CHARS = 600
+
+
 def interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
     """What the message asks for: a tool call, or a plain answer (intent "other")."""
-    result = _interpret(text, zone, now)
+    result = _interpret(text[:MAX_READ_CHARS], zone, now)
     if result.reply is not None:
         # Incomplete requests ("remind me at 5pm") get a question back, not a tool call.
         return Interpretation("other", reply=result.reply)
@@ -358,8 +369,18 @@ def _update(message: str, numbers: list[int], zone: ZoneInfo, now: datetime) -> 
         return Interpretation(
             "update_task", {**_ref_args(_strip_ref(rename.group(1)), numbers), **args}
         )
-    found = find_when(body, zone, now)
-    if found is not None:
+    shift = _SHIFT_BY.search(body)
+    found = find_when(body, zone, now) if shift is None else None
+    if shift is not None:
+        amount = shift["n"].lower()
+        count = int(amount) if amount.isdigit() else SMALL.get(amount, 1)
+        # "push back" is later; "earlier", "sooner", "bring forward", "move up" are earlier.
+        sign = -1 if re.search(r"\b(earlier|sooner|forward|up)\b", body, re.I) else 1
+        plural = "s" if count != 1 else ""
+        args["shift"] = f"{sign * count} {shift['unit'].lower()}{plural}"
+        body = body[: shift.start()] + body[shift.end() :]
+        body = re.sub(r"\b(?:forward|back|up|earlier|later|sooner)\b", " ", body, flags=re.I)
+    elif found is not None:
         args["due"] = found.when.value.isoformat()
         body = found.without(body)
     priority = _PRIORITY_CHANGE.search(body)

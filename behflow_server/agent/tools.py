@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
 from behflow_server.auth.models import User
-from behflow_server.errors import BehflowError
+from behflow_server.errors import BehflowError, InvalidInput
 from behflow_server.tasks import service
 from behflow_server.tasks.models import (
     OPEN_STATUSES,
@@ -75,6 +76,18 @@ def _stem(word: str) -> str:
     return word
 
 
+_SHIFT = re.compile(r"^\s*(?P<n>[+-]?\d{1,4})\s*(?P<unit>minute|hour|day|week|month|year)s?\s*$")
+SHIFT_PATTERN = _SHIFT.pattern
+
+
+def shift_delta(shift: str) -> relativedelta:
+    """ "2 days" -> relativedelta(days=2); the text was validated against SHIFT_PATTERN."""
+    match = _SHIFT.match(shift)
+    if match is None:
+        raise InvalidInput(f"Cannot read {shift!r} as an amount of time, e.g. 2 days.")
+    return relativedelta(**{match["unit"] + "s": int(match["n"])})
+
+
 class ListTasksArgs(BaseModel):
     due: str | None = Field(
         default=None,
@@ -125,6 +138,11 @@ class UpdateTaskArgs(TaskRef):
     project: str | None = None
     description: str | None = None
     status: TaskStatus | None = None
+    shift: str | None = Field(
+        default=None,
+        pattern=SHIFT_PATTERN,
+        description='Move the current due date by this much: "1 week", "2 days", "-3 hours".',
+    )
 
 
 class CompleteTaskArgs(TaskRef):
@@ -332,12 +350,23 @@ class ToolRunner:
         changes = args.model_dump(exclude_none=True, exclude={"numbers", "ref", "match"})
         if not changes:
             raise NeedsAnswer("What should I change: the date, title or priority?")
+        shift = changes.pop("shift", None)
         data = TaskUpdate.model_validate(changes)
         tasks = self.resolve(args)
+        if shift is not None:
+            undated = [f"#{t.number} {t.title}" for t in tasks if t.due_at is None]
+            if undated:
+                raise NeedsAnswer(f"{'; '.join(undated)} has no due date to move: when is it due?")
         if len(tasks) > 1 and not confirmed:
-            return self._confirm("update_task", tasks, changes, "change")
+            verb = f"move by {shift}" if shift else "change"
+            return self._confirm("update_task", tasks, {**changes, "shift": shift}, verb)
         done = []
         for task in tasks:
+            if shift is not None:
+                assert task.due_at is not None
+                data = TaskUpdate.model_validate(
+                    {**changes, "due_at": task.due_at + shift_delta(shift)}
+                )
             updated = service.update_task(
                 self.session, self.user, task.number, data, zone=self.zone
             )

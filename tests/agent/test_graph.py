@@ -261,3 +261,19 @@ def test_all_matching_tasks_are_changed_only_after_yes(session: Session) -> None
 
     reply, runner = chat.say("delete all the frogs")
     assert runner.actions == [] and chat.pending is None and "No tasks match" in reply
+
+
+def test_shifting_a_due_date_by_an_amount(session: Session) -> None:
+    user = _user(session, "alice")
+    tasks.create_task(session, user, TaskCreate(title="Haircut", due="2026-11-27 10:00"), zone=ZONE)
+    tasks.create_task(session, user, TaskCreate(title="Someday"), zone=ZONE)
+    chat = Conversation(build_graph(OfflineChatModel()), session, user)
+    _, runner = chat.say("delay the haircut by a week")
+    assert runner.actions == [{"action": "updated", "number": 1, "title": "Haircut"}]
+    due = tasks.get_task(session, user, 1).due_at
+    assert due is not None and due.astimezone(ZONE).strftime("%Y-%m-%d %H:%M") == "2026-12-04 10:00"
+    _, runner = chat.say("move it 2 days earlier")
+    due = tasks.get_task(session, user, 1).due_at
+    assert due is not None and due.astimezone(ZONE).strftime("%Y-%m-%d") == "2026-12-02"
+    reply, runner = chat.say("push someday back a week")
+    assert runner.actions == [] and "no due date" in reply
