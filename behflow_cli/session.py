@@ -14,18 +14,35 @@ from behflow_cli.errors import LOGIN_NEEDED, CliError
 TIMEZONE_CACHE = "timezone.json"
 
 
+SESSION_ENDED = ("token_expired", "token_revoked", "invalid_token")
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 class CliClient(BehflowClient):
-    """BehflowClient that starts the default local server when nothing answers there."""
+    """BehflowClient that starts the default local server when nothing answers there and, on
+    a terminal, asks for the password again when the stored session has ended."""
+
+    def __init__(self, *args: Any, username: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.username = username  # set when the token came from the store, not BEHFLOW_TOKEN
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             return super().request(method, path, **kwargs)
         except ApiError as exc:
-            if exc.code != "unreachable" or not config.is_default_url(self.base_url):
-                raise
-        from behflow_cli import autostart
+            if exc.code == "unreachable" and config.is_default_url(self.base_url):
+                from behflow_cli import autostart
 
-        autostart.autostart(self.base_url)
+                autostart.autostart(self.base_url)
+            elif exc.code in SESSION_ENDED and self.username and interactive():
+                from behflow_cli.commands.auth import log_in_again
+
+                self.token = log_in_again(self.base_url, self.username, exc.message)
+            else:
+                raise
         return super().request(method, path, **kwargs)
 
 
@@ -81,11 +98,11 @@ def client(*, timezone: bool = False) -> CliClient:
     """An authenticated client; walks a first-time user on a terminal through signing up."""
     url = config.server_url()
     zone = local_timezone() if timezone else None
-    token = config.env_token()
+    token, username = config.env_token(), None
     if token is None:
-        _, token = stored_login(url)
+        username, token = stored_login(url)
     if token is None:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        if not interactive():
             raise CliError(
                 f"not logged in to {url}: run `behflow register` or `behflow login` "
                 "(or set BEHFLOW_TOKEN)",
@@ -93,5 +110,5 @@ def client(*, timezone: bool = False) -> CliClient:
             )
         from behflow_cli.commands.auth import first_use
 
-        token = first_use(url)
-    return CliClient(url, token, timezone=zone)
+        username, token = first_use(url)
+    return CliClient(url, token, timezone=zone, username=username)

@@ -166,11 +166,19 @@ def whoami(fmt: str | None = FormatOption, json_fields: str | None = JsonOption)
         out.record(user, output.USER_FIELDS)
 
 
-def first_use(url: str) -> str:
-    """Walk a person on a terminal through creating an account (or logging in); the token."""
+def first_use(url: str) -> tuple[str, str]:
+    """Walk a person on a terminal through creating an account (or logging in).
+
+    Returns (username, token)."""
     output.info(f"You are not logged in to the Behflow server at {url}.")
     if typer.confirm("Create a new account now? (answer no to log in to an existing one)", True):
         name = _username(None)
-        return _register(url, name, _password(False, confirm=True))
+        return name, _register(url, name, _password(False, confirm=True))
     name = _username(None)
-    return _login(url, name, _password(False, confirm=False))
+    return name, _login(url, name, _password(False, confirm=False))
+
+
+def log_in_again(url: str, username: str, reason: str) -> str:
+    """On a terminal, when the stored session has ended: ask for the password; the new token."""
+    output.info(f"{reason} Log in again as {username} on {url}.")
+    return _login(url, username, _password(False, confirm=False))

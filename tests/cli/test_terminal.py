@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import PASSWORD, Cli
+from behflow_server.auth.security import TokenIssuer
+from tests.cli.conftest import PASSWORD, Account, Cli
 from tests.cli.support import CLI, PtySession, run
+from tests.conftest import TEST_SECRET
 from tests.support.live import free_port
 
 
@@ -134,3 +139,25 @@ def test_cli_imports_stay_cheap(alice: Cli, cli_env: dict[str, str]) -> None:
             "keyring",
         ):
             assert heavy not in modules, f"{' '.join(args)} imported {heavy}"
+
+
+def test_expired_session_on_a_terminal_asks_for_the_password_again(
+    account: Account, cli_env: dict[str, str], isolated_env: Path
+) -> None:
+    user_id = json.loads(account.cli("whoami", "--json", "id").stdout)["id"]
+    expired, _ = TokenIssuer(TEST_SECRET, timedelta(minutes=-1)).issue(uuid.UUID(user_id), 0)
+    tokens_file = isolated_env / "config" / "tokens.json"
+    tokens = json.loads(tokens_file.read_text())
+    tokens[cli_env["BEHFLOW_URL"]][account.username] = expired
+    tokens_file.write_text(json.dumps(tokens))
+
+    piped = account.cli("task", "list")
+    assert piped.returncode == 4  # no terminal: say what to do, do not prompt
+
+    session = PtySession(["task", "add", "Renew passport"], cli_env)
+    session.expect("Password: ")
+    session.send(PASSWORD)
+    assert session.wait() == 0, session.text
+    assert "expired" in session.text and f"Log in again as {account.username}" in session.text
+    assert "Created #1 Renew passport" in session.text
+    assert account.cli("task", "list").stdout.count("Renew passport") == 1
