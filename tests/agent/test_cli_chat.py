@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -74,3 +77,64 @@ def test_chat_command_talks_to_the_agent_and_reports_errors(
     assert logged_out.returncode == 4 and "Traceback" not in logged_out.stderr
     long = _behflow(live_server, token, "chat", "x" * 9000)
     assert long.returncode == 2 and "message" in long.stderr
+
+
+def _read_until(fd: int, marker: str, timeout: float = 20.0) -> str:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker.encode() not in seen:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"no {marker!r} in {seen.decode(errors='replace')!r}")
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    return seen.decode(errors="replace")
+
+
+def _interactive(server: LiveServer, token: str) -> tuple[subprocess.Popen[bytes], int]:
+    """`behflow chat` on a pseudo-terminal, as a person would run it."""
+    master, slave = pty.openpty()
+    env = {**os.environ, "BEHFLOW_URL": server.url, "BEHFLOW_TOKEN": token}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "behflow_cli", "chat"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    return process, master
+
+
+def test_chat_alone_is_a_conversation_with_history(
+    live_server: LiveServer, api: httpx.Client
+) -> None:
+    token = _token(api)
+    process, terminal = _interactive(live_server, token)
+    try:
+        _read_until(terminal, "you> ")
+        os.write(terminal, b"add buy milk tomorrow\n")
+        assert "behflow> Created #1 Buy milk" in _read_until(terminal, "you> ")
+        os.write(terminal, b"mark it done\n")
+        assert "behflow> Marked as done: #1 Buy milk." in _read_until(terminal, "you> ")
+        os.write(terminal, b"exit\n")
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+        os.close(terminal)
+
+    # The next conversation continues the last one and shows where it left off.
+    process, terminal = _interactive(live_server, token)
+    try:
+        shown = _read_until(terminal, "you> ")
+        assert "you> mark it done" in shown and "behflow> Marked as done" in shown
+        os.write(terminal, b"\n")
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+        os.close(terminal)
