@@ -52,7 +52,7 @@ def test_no_request_gets_a_server_error(app_client: TestClient, mode: Generation
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
-            max_examples=30,
+            max_examples=25 if mode is GenerationMode.POSITIVE else 15,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,

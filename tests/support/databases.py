@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import sqlalchemy as sa
@@ -15,8 +16,27 @@ TEST_DATABASE_URL_ENV = "BEHFLOW_TEST_DATABASE_URL"
 
 
 def postgres_url() -> str | None:
+    """The run's PostgreSQL database; under pytest-xdist each worker gets its own copy."""
     url = os.environ.get(TEST_DATABASE_URL_ENV, "").strip()
-    return normalize_database_url(url) if url else None
+    if not url:
+        return None
+    url = normalize_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _worker_database(url, worker) if worker else url
+
+
+@functools.cache
+def _worker_database(url: str, worker: str) -> str:
+    base, _, name = url.rpartition("/")
+    worker_url = f"{base}/{name}_{worker}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}_{worker}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}_{worker}"')
+    finally:
+        admin.dispose()
+    return worker_url
 
 
 def prepare_postgres(url: str) -> None:
