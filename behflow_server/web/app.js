@@ -385,6 +385,15 @@ function handleFrame(frame) {
     scheduleReload();
     return;
   }
+  if (frame.event === "reminder.due" && frame.data) {
+    try {
+      const task = JSON.parse(frame.data).data.task;
+      toast(`Reminder: #${task.number} ${task.title}`);
+    } catch (error) {
+      // A malformed frame is not worth more than ignoring it.
+    }
+    return;
+  }
   if (!frame.event.startsWith("task.") || !frame.data) return;
   try {
     const event = JSON.parse(frame.data);

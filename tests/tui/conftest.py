@@ -1,4 +1,4 @@
-"""TUI tests run the app against one real server process (SQLite) for the package, a user per test."""
+"""TUI tests drive the app against one real server process (SQLite), a user per test."""
 
 from __future__ import annotations
 

@@ -215,6 +215,15 @@ def test_chat_pane_adds_a_task(client: BehflowClient, other: BehflowClient) -> N
         await pilot.press(*"add buy milk tomorrow", "enter")
         await until(pilot, lambda: pane.query(TaskCard), timeout=20)
         await until(pilot, lambda: "buy milk" in [t.lower() for t in titles(pilot)])
-        assert any(t["title"].lower() == "buy milk" for t in other.list_tasks()["items"])
+        milk = next(t for t in other.list_tasks()["items"] if t["title"].lower() == "buy milk")
+
+        # A delete waits for a confirmation, answered here with the Yes button.
+        await pilot.press(*"delete the buy milk task", "enter")
+        await until(pilot, lambda: pane.query_one("#confirm").display, timeout=20)
+        assert other.get_task(milk["number"])["archived_at"] is None
+        await pilot.click("#confirm-yes")
+        await until(pilot, lambda: other.get_task(milk["number"])["archived_at"] is not None)
+        await until(pilot, lambda: "buy milk" not in [t.lower() for t in titles(pilot)])
+        assert not pane.query_one("#confirm").display
 
     drive(client, scenario)

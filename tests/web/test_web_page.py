@@ -186,5 +186,19 @@ def test_web_chat_adds_a_task(
     browser.find_element(By.CSS_SELECTOR, "#chat-form button").click()
     reply = "#chat-log li.msg.agent:not(.pending-reply)"
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, reply), message="no reply")
-    wait(browser, lambda d: row(d, "buy milk").find_element(By.CSS_SELECTOR, ".due").text)
+    wait(browser, lambda d: row(d, "Buy milk").find_element(By.CSS_SELECTOR, ".due").text)
+    # Deleting asks first; the page's Yes button confirms.
+    chat.send_keys("delete the buy milk task")
+    browser.find_element(By.CSS_SELECTOR, "#chat-form button").click()
+    confirm = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#chat-log .confirm"))
+    assert "delete" in confirm[0].text.lower()
+    confirm[0].find_element(By.XPATH, ".//button[text()='Yes']").click()
+    wait(
+        browser,
+        lambda d: all(
+            item.find_element(By.CSS_SELECTOR, ".title").text != "Buy milk"
+            for item in d.find_elements(By.CSS_SELECTOR, "#task-list li.task")
+        ),
+        message="the confirmed delete did not reach the list",
+    )
     browser.save_screenshot(str(tmp_path / "web-chat.png"))

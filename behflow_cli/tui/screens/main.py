@@ -213,6 +213,11 @@ class MainScreen(Screen[None]):
     def on_live_event(self, message: LiveEvent) -> None:
         if message.type in ("ready", "reset"):
             self.reload_soon()
+        elif message.type == "reminder.due":
+            task = message.data.get("data", {}).get("task") or {}
+            self.notify(
+                f"#{task.get('number', '?')} {task.get('title', '')}", title="Reminder", timeout=15
+            )
         elif message.type.startswith("task."):
             task = message.data.get("data", {}).get("task") or {}
             number = task.get("number")
