@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -115,8 +117,19 @@ def test_keys_change_tasks_through_the_api(client: BehflowClient, other: Behflow
 def test_changes_made_elsewhere_appear_live(client: BehflowClient, other: BehflowClient) -> None:
     async def scenario(pilot: Pilot[Any]) -> None:
         await ready(pilot)
-        made = other.create_task("Made in another terminal")
+        # Added from a shell in another pane: the real CLI, same server and account.
+        env = {**os.environ, "BEHFLOW_URL": client.base_url, "BEHFLOW_TOKEN": client.token or ""}
+        added = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "behflow_cli", "task", "add", "Made in another terminal"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert added.returncode == 0, added.stderr
         await until(pilot, lambda: "Made in another terminal" in titles(pilot))
+        made = other.list_tasks(search="another terminal")["items"][0]
         table = main_screen(pilot).query_one(TaskTable)
         assert made["number"] in table.highlighted  # the changed row stands out
         other.complete_task(made["number"])

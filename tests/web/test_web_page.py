@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,10 +135,30 @@ def test_web_page_end_to_end(
     browser.find_element(By.ID, "filter-status").send_keys("All")
     wait(browser, lambda d: "done" in row(d, XSS_TITLE).get_attribute("class"))
 
-    # Changes from elsewhere keep arriving: completed and deleted via the API.
-    other = api.post("/api/v1/tasks", json={"title": "Call the plumber"}, headers=other_client)
+    # Changes from elsewhere keep arriving.
+    # ...and from the CLI, as a real `behflow` process on the same account.
+    env = {**os.environ, "BEHFLOW_URL": live_server.url, "BEHFLOW_TOKEN": token}
+    added = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "behflow_cli",
+            "task",
+            "add",
+            "Call the plumber",
+            "--json",
+            "number",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert added.returncode == 0, added.stderr
     row(browser, "Call the plumber")
-    api.delete(f"/api/v1/tasks/{other.json()['number']}", headers=other_client)
+    plumber = json.loads(added.stdout)
+    plumber = plumber[0] if isinstance(plumber, list) else plumber
+    api.delete(f"/api/v1/tasks/{plumber['number']}", headers=other_client)
     wait(
         browser,
         lambda d: all(
