@@ -66,6 +66,7 @@ def build_graph(
                 continue
         update: dict[str, Any] = {
             "system": system_prompt(runner.now, runner.zone, recent),
+            "recent": list(runner.recent),
             "notes": [],
             "rounds": 0,
             "confirmed": False,
@@ -128,7 +129,12 @@ def build_graph(
                 call["name"], call["args"] or {}, confirmed=state.get("confirmed", False)
             )
             results.append(ToolMessage(content=content, tool_call_id=call["id"] or call["name"]))
-        return {"messages": results, "confirmed": False, "pending": runner.pending}
+        return {
+            "messages": results,
+            "confirmed": False,
+            "pending": runner.pending,
+            "recent": list(runner.recent),
+        }
 
     def respond(state: AgentState) -> dict[str, Any]:
         messages = state["messages"]

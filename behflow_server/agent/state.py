@@ -13,6 +13,8 @@ class AgentState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     # The user's context, set by the entry node: system prompt with now, zone, recent tasks.
     system: str
+    # Task numbers talked about, most recent last ("it" is the last one).
+    recent: list[int]
     # A destructive or multi-task action waiting for "yes" ({tool, args, summary}).
     pending: dict[str, Any] | None
     confirmed: bool

@@ -209,7 +209,7 @@ def finish_turn(session: Session, turn: Turn, result: dict[str, Any]) -> ChatRep
         meta={"model": turn.agent.model, "degraded": bool(result.get("degraded"))},
         created_at=max(utcnow(), turn.now),
     )
-    row.state = {"recent": runner.recent[-10:], "pending": pending}
+    row.state = {"recent": list(result.get("recent", runner.recent))[-10:], "pending": pending}
     row.last_active_at = max(utcnow(), turn.now)
     session.add_all([user_message, answer, row])
     session.commit()

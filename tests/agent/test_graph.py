@@ -69,7 +69,7 @@ class Conversation:
         state = {"messages": [*self.history, HumanMessage(content=text)], "pending": self.pending}
         result = self.graph.invoke(state, {"configurable": {"runner": runner}})
         self.history += [HumanMessage(content=text), AIMessage(content=result["reply"])]
-        self.recent, self.pending = runner.recent, result.get("pending")
+        self.recent, self.pending = result["recent"], result.get("pending")
         return result["reply"], runner
 
 
