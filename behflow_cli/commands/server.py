@@ -135,7 +135,10 @@ def logs(
 
 @app.command()
 def migrate() -> None:
-    """Apply pending database migrations and exit."""
+    """Apply pending database migrations and exit (the server also does this on start).
+
+    Example: BEHFLOW_DATABASE_URL=postgresql://db/behflow behflow server migrate
+    """
     settings = _settings_or_exit()
     from behflow_server import migrate as migrations
     from behflow_server.db import Database
