@@ -69,6 +69,11 @@ def latest_event_id(session: Session, user_id: uuid.UUID | None = None) -> int:
     return int(session.execute(query).scalar_one() or 0)
 
 
+def oldest_event_id(session: Session) -> int:
+    """The lowest event id still kept (older ones were purged); 0 when there is none."""
+    return int(session.execute(sa.select(sa.func.min(col(Event.id)))).scalar_one() or 0)
+
+
 @sa_event.listens_for(Session, "after_commit")
 def _deliver(session: Session) -> None:
     events: list[Event] = session.info.pop(_PENDING, [])

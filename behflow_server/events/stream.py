@@ -3,7 +3,7 @@
 Frames: `event: <type>`, `id: <event id>`, `data: {"id", "type", "data", "created_at"}`.
 Besides the domain events (task.created ...) the stream sends:
 - `ready` once the backlog is replayed, with the cursor to resume from (also as its `id`);
-- `reset` when the backlog cannot be replayed (too long, or an unknown cursor): reload
+- `reset` when the backlog cannot be replayed (too long, purged, or an unknown cursor): reload
   everything, then carry on from the cursor it carries;
 - a `: heartbeat` comment line when idle, so proxies keep the connection open.
 """
@@ -45,6 +45,8 @@ def load_backlog(db: Database, user_id: uuid.UUID, since: int | None, limit: int
             return Backlog(cursor=own_latest)
         if since > service.latest_event_id(session):
             return Backlog(cursor=own_latest, reset=True)  # a cursor from some other database
+        if since < service.oldest_event_id(session) - 1:
+            return Backlog(cursor=own_latest, reset=True)  # events after it were purged
         missed = service.events_since(session, user_id, since, limit + 1)
     if len(missed) > limit:
         return Backlog(cursor=own_latest, reset=True)
