@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import uuid
 from datetime import timedelta
 
+import pytest
+
+from behflow_cli import main as cli_main
 from behflow_server.auth.security import TokenIssuer
 from tests.cli.conftest import Cli
 from tests.cli.support import run
@@ -94,3 +98,23 @@ def test_usage_and_version() -> None:
     stop = run(["server", "stop"], env)
     assert stop.returncode == 1
     _one_error_line(stop.stderr)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "register", "login", "logout", "whoami",
+        "task add", "task list", "task show", "task update", "task start", "task block",
+        "task done", "task reopen", "task delete",
+        "server start", "server stop", "server status", "server logs", "server migrate",
+    ],
+)  # fmt: skip
+def test_every_command_has_help_with_an_example(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # run() blocks trio for its process (see behflow_cli.main); undo that after this test.
+    monkeypatch.setitem(sys.modules, "trio", sys.modules.get("trio"))
+    with pytest.raises(SystemExit) as exited:
+        cli_main.run([*command.split(), "--help"])  # in-process: only the help text is checked
+    assert exited.value.code == 0
+    assert "Example" in capsys.readouterr().out
