@@ -104,7 +104,8 @@ class FileLeaderLock:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = FileLock(str(path))
+        # Not thread-local: APScheduler runs each tick on whichever of its threads is free.
+        self._lock = FileLock(str(path), thread_local=False)
 
     def try_acquire(self) -> bool:
         if self._lock.is_locked:

@@ -40,6 +40,9 @@ Clock = Callable[[], datetime]
 Execution = AutomatedProcessExecution
 log = logging.getLogger("behflow.processes")
 WORKER = f"{socket.gethostname()}:{os.getpid()}"[:100]
+MAX_CLAIMS_PER_TICK = 200
+# Names the routes use themselves (GET /processes/kinds).
+RESERVED_NAMES = frozenset({"kinds"})
 
 
 # --- Processes: the user-facing rules ---------------------------------------------------------
@@ -96,6 +99,12 @@ def new_process(
 ) -> AutomatedProcess:
     """A checked, planned process row (not yet added to a session)."""
     spec = get_kind(kind)
+    if name.lower() in RESERVED_NAMES:
+        raise InvalidInput(
+            f"{name!r} is reserved; choose another name.",
+            code="reserved_name",
+            details={"field": "name"},
+        )
     if spec.system and user is not None:
         raise InvalidInput(
             f"{kind} is a server-wide process; accounts cannot create it.",
@@ -239,31 +248,36 @@ def claim_due(
     """Claim every due slot (at most one per process, however many were missed); returns the
     executions to run."""
     grace = timedelta(seconds=max(60.0, 2 * settings.scheduler_tick_seconds))
-    due = session.exec(
-        select(AutomatedProcess)
+    # Plain rows, not entities: a claim lost to another scheduler rolls back, and must not
+    # leave the rest of the batch to be reloaded (or found deleted) one by one.
+    due = session.execute(
+        sa.select(
+            AutomatedProcess.id,
+            AutomatedProcess.next_run_at,
+            AutomatedProcess.schedule,
+            AutomatedProcess.timezone,
+        )
         .where(col(AutomatedProcess.enabled), col(AutomatedProcess.next_run_at) <= now)
         .order_by(col(AutomatedProcess.next_run_at))
-        .limit(200)
+        .limit(MAX_CLAIMS_PER_TICK)
     ).all()
     claimed: list[uuid.UUID] = []
-    for process in due:
-        slot = process.next_run_at
-        assert slot is not None
+    for process_id, slot, schedule, timezone in due:
         try:
             following = parse_schedule(
-                process.schedule, get_zone(process.timezone), min_interval_seconds=1
+                schedule, get_zone(timezone), min_interval_seconds=1
             ).next_after(max(now, slot))
         except InvalidInput as exc:
-            log.error("process %s has an unusable schedule, disabling: %s", process.id, exc)
+            log.error("process %s has an unusable schedule, disabling: %s", process_id, exc)
             session.execute(
                 sa.update(AutomatedProcess)
-                .where(col(AutomatedProcess.id) == process.id)
+                .where(col(AutomatedProcess.id) == process_id)
                 .values(enabled=False, next_run_at=None)
             )
             session.commit()
             continue
         execution = Execution(
-            process_id=process.id,
+            process_id=process_id,
             scheduled_for=slot,
             trigger="catch_up" if slot < now - grace else "schedule",
             started_at=now,
@@ -273,7 +287,7 @@ def claim_due(
             moved = session.execute(
                 sa.update(AutomatedProcess)
                 .where(
-                    col(AutomatedProcess.id) == process.id,
+                    col(AutomatedProcess.id) == process_id,
                     col(AutomatedProcess.next_run_at) == slot,
                 )
                 .values(next_run_at=following)

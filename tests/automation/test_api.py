@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
 
 Headers = dict[str, str]
@@ -48,43 +47,42 @@ def test_process_lifecycle(client: TestClient, auth: Headers) -> None:
     assert client.get("/api/v1/processes/weekday-moves", headers=auth).status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("payload", "status", "code"),
-    [
-        ({"name": "x", "kind": "reminders", "schedule": "61 * * * *"}, 422, "invalid_schedule"),
-        ({"name": "x", "kind": "reminders", "schedule": "every 5s"}, 422, "invalid_schedule"),
-        ({"name": "x", "kind": "teleport", "schedule": "every 1h"}, 422, "unknown_kind"),
-        ({"name": "x", "kind": "session_cleanup", "schedule": "every 1h"}, 422, "system_kind"),
-        (
-            {"name": "x", "kind": "reminders", "schedule": "every 1h", "config": {"lead": 5}},
-            422,
-            "invalid_config",
-        ),
-        (
-            {
-                "name": "x",
-                "kind": "reschedule_overdue",
-                "schedule": "every 1h",
-                "config": {"policy": "never"},
-            },
-            422,
-            "invalid_config",
-        ),
-        (
-            {"name": "x", "kind": "reminders", "schedule": "every 1h", "timezone": "Mars/Base"},
-            422,
-            "invalid_timezone",
-        ),
-        ({"name": "bad name!", "kind": "reminders", "schedule": "every 1h"}, 422, "invalid_input"),
-        ({"name": "reminders", "kind": "reminders", "schedule": "every 1h"}, 409, "process_exists"),
-    ],
-)
-def test_bad_process_input(
-    client: TestClient, auth: Headers, payload: dict[str, object], status: int, code: str
-) -> None:
-    response = client.post("/api/v1/processes", headers=auth, json=payload)
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code
+BAD_PROCESSES: list[tuple[dict[str, object], int, str]] = [
+    ({"name": "x", "kind": "reminders", "schedule": "61 * * * *"}, 422, "invalid_schedule"),
+    ({"name": "x", "kind": "reminders", "schedule": "every 5s"}, 422, "invalid_schedule"),
+    ({"name": "x", "kind": "teleport", "schedule": "every 1h"}, 422, "unknown_kind"),
+    ({"name": "x", "kind": "session_cleanup", "schedule": "every 1h"}, 422, "system_kind"),
+    (
+        {"name": "x", "kind": "reminders", "schedule": "every 1h", "config": {"lead": 5}},
+        422,
+        "invalid_config",
+    ),
+    (
+        {
+            "name": "x",
+            "kind": "reschedule_overdue",
+            "schedule": "every 1h",
+            "config": {"policy": "never"},
+        },
+        422,
+        "invalid_config",
+    ),
+    (
+        {"name": "x", "kind": "reminders", "schedule": "every 1h", "timezone": "Mars/Base"},
+        422,
+        "invalid_timezone",
+    ),
+    ({"name": "bad name!", "kind": "reminders", "schedule": "every 1h"}, 422, "invalid_input"),
+    ({"name": "reminders", "kind": "reminders", "schedule": "every 1h"}, 409, "process_exists"),
+    ({"name": "kinds", "kind": "reminders", "schedule": "every 1h"}, 422, "reserved_name"),
+]
+
+
+def test_bad_process_input(client: TestClient, auth: Headers) -> None:
+    for payload, status, code in BAD_PROCESSES:
+        response = client.post("/api/v1/processes", headers=auth, json=payload)
+        assert response.status_code == status, (payload, response.text)
+        assert response.json()["error"]["code"] == code, payload
 
 
 def test_bad_updates_and_other_accounts(
@@ -127,23 +125,23 @@ def test_skip_over_http(client: TestClient, auth: Headers) -> None:
     assert client.post("/api/v1/tasks/999/skip", headers=auth).status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("url", "code"),
-    [
-        ("ftp://127.0.0.1:9/hook", "unsupported_scheme"),
-        ("file:///etc/passwd", "unsupported_scheme"),
-        ("javascript:alert(1)", "unsupported_scheme"),
-        ("http:///nohost", "invalid_webhook_url"),
-        ("http://no-such-host.invalid/hook", "unresolvable_host"),
-        ("http://127.0.0.1:8765/api/v1/tasks", "webhook_loop"),
-        ("http://localhost:8765/", "webhook_loop"),
-        ("http://127.0.0.1:99999/", "invalid_webhook_url"),
-    ],
-)
-def test_bad_webhook_urls(client: TestClient, auth: Headers, url: str, code: str) -> None:
-    response = client.post("/api/v1/webhooks", headers=auth, json={"url": url})
-    assert response.status_code == 422, response.text
-    assert response.json()["error"]["code"] == code
+BAD_URLS: list[tuple[str, str]] = [
+    ("ftp://127.0.0.1:9/hook", "unsupported_scheme"),
+    ("file:///etc/passwd", "unsupported_scheme"),
+    ("javascript:alert(1)", "unsupported_scheme"),
+    ("http:///nohost", "invalid_webhook_url"),
+    ("http://no-such-host.invalid/hook", "unresolvable_host"),
+    ("http://127.0.0.1:8765/api/v1/tasks", "webhook_loop"),
+    ("http://localhost:8765/", "webhook_loop"),
+    ("http://127.0.0.1:99999/", "invalid_webhook_url"),
+]
+
+
+def test_bad_webhook_urls(client: TestClient, auth: Headers) -> None:
+    for url, code in BAD_URLS:
+        response = client.post("/api/v1/webhooks", headers=auth, json={"url": url})
+        assert response.status_code == 422, (url, response.text)
+        assert response.json()["error"]["code"] == code, url
 
 
 def test_webhook_management(

@@ -94,37 +94,35 @@ def test_process_commands(cli: Cli) -> None:
     assert [h["trigger"] for h in history] == ["manual"]
 
 
-@pytest.mark.parametrize(
-    ("args", "code", "fragment"),
-    [
-        (
-            ("process", "create", "x", "--kind", "reminders", "--schedule", "61 * * * *"),
-            2,
-            "Invalid schedule",
-        ),
-        (
-            ("process", "create", "x", "--kind", "teleport", "--schedule", "every 1h"),
-            2,
-            "Unknown process kind",
-        ),
-        (("process", "show", "nope"), 1, "No process named 'nope'"),
-        (("process", "update", "reminders"), 2, "nothing to change"),
-        (
-            ("process", "create", "x", "--kind", "reminders", "--schedule", "every 1h", "-c", "x"),
-            2,
-            "key=value",
-        ),
-        (("webhook", "add", "ftp://example.com/x"), 2, "http or https"),
-        (("webhook", "remove", "abc"), 1, "no webhook"),
-    ],
-)
-def test_bad_input_is_one_line_with_an_exit_code(
-    cli: Cli, args: tuple[str, ...], code: int, fragment: str
-) -> None:
-    result = cli(*args)
-    assert result.returncode == code, result.stderr
-    assert fragment in result.stderr
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+BAD_INPUT: list[tuple[tuple[str, ...], int, str]] = [
+    (
+        ("process", "create", "x", "--kind", "reminders", "--schedule", "61 * * * *"),
+        2,
+        "Invalid schedule",
+    ),
+    (
+        ("process", "create", "x", "--kind", "teleport", "--schedule", "every 1h"),
+        2,
+        "Unknown process kind",
+    ),
+    (("process", "show", "nope"), 1, "No process named 'nope'"),
+    (("process", "update", "reminders"), 2, "nothing to change"),
+    (
+        ("process", "create", "x", "--kind", "reminders", "--schedule", "every 1h", "-c", "x"),
+        2,
+        "key=value",
+    ),
+    (("webhook", "add", "ftp://example.com/x"), 2, "http or https"),
+    (("webhook", "remove", "abc"), 1, "no webhook"),
+]
+
+
+def test_bad_input_is_one_line_with_an_exit_code(cli: Cli) -> None:
+    for args, code, fragment in BAD_INPUT:
+        result = cli(*args)
+        assert result.returncode == code, (args, result.stderr)
+        assert fragment in result.stderr, (args, result.stderr)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, args
 
 
 def test_webhook_commands(cli: Cli) -> None:
