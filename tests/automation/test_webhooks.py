@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,24 @@ def test_the_test_command_delivers_once(fast_client: TestClient) -> None:
         assert result.json()["status"] == "delivered"
         [got] = receiver.wait_for(1)
     assert json.loads(got.body)["event"] == "webhook.test"
+
+
+def test_a_due_reminder_reaches_the_webhook(fast_client: TestClient) -> None:
+    auth = _login(fast_client)
+    with Receiver() as receiver:
+        fast_client.post(
+            "/api/v1/webhooks", headers=auth, json={"url": receiver.url, "events": ["reminder.due"]}
+        )
+        remind_at = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+        task = fast_client.post(
+            "/api/v1/tasks", headers=auth, json={"title": "call bob", "remind_at": remind_at}
+        ).json()
+        ran = fast_client.post("/api/v1/processes/reminders/run", headers=auth).json()
+        assert ran["result"]["reminded"] == [task["number"]]
+        fast_client.post("/api/v1/processes/reminders/run", headers=auth)  # nothing new
+        [got] = receiver.wait_for(1)
+        time.sleep(0.3)
+        assert len(receiver.received) == 1
+    document = json.loads(got.body)
+    assert document["event"] == "reminder.due"
+    assert document["data"]["task"]["title"] == "call bob"
