@@ -277,3 +277,31 @@ def test_shifting_a_due_date_by_an_amount(session: Session) -> None:
     assert due is not None and due.astimezone(ZONE).strftime("%Y-%m-%d") == "2026-12-02"
     reply, runner = chat.say("push someday back a week")
     assert runner.actions == [] and "no due date" in reply
+
+
+def test_an_llm_delete_waits_for_yes_too(session: Session) -> None:
+    user = _user(session, "alice")
+    tasks.create_task(session, user, TaskCreate(title="Old plan"), zone=ZONE)
+    model = ScriptedModel(
+        script=[
+            AIMessage(
+                content="",
+                tool_calls=[{"name": "delete_task", "args": {"ref": "old plan"}, "id": "d1"}],
+            ),
+            AIMessage(content="Shall I delete #1 Old plan? Say yes."),
+            AIMessage(content="Deleted #1 Old plan."),
+        ],
+        seen=[],
+    )
+    chat = Conversation(build_graph(model), session, user)
+    reply, runner = chat.say("get rid of the old plan")
+    assert reply == "Shall I delete #1 Old plan? Say yes."
+    assert runner.actions == [] and tasks.get_task(session, user, 1).archived_at is None
+    tool_result = model.seen[-1][-1]
+    assert isinstance(tool_result, ToolMessage) and "Needs confirmation" in tool_result.content
+
+    reply, runner = chat.say("yes")
+    # The confirmed call runs straight from the pending action; the model only words the result.
+    assert len(model.seen) == 3 and reply == "Deleted #1 Old plan."
+    assert runner.actions == [{"action": "deleted", "number": 1, "title": "Old plan"}]
+    assert tasks.get_task(session, user, 1).archived_at is not None
