@@ -189,6 +189,8 @@ class Scheduler:
                 claimed += service.claim_due(
                     session, now, settings=self.settings, worker=self.worker
                 )
+        if claimed:
+            log.debug("scheduler: starting %d run(s)", len(claimed))
         for execution_id in claimed:
             if self._inline:
                 self._run(execution_id)
@@ -209,6 +211,8 @@ class Scheduler:
             log.exception("scheduler: tick failed")
 
     def start(self) -> None:
+        # APScheduler logs two lines per tick at info; ours logs claimed runs at debug.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         self._aps = BackgroundScheduler(timezone="UTC")
         self._aps.add_job(
             self._safe_tick,
