@@ -55,7 +55,8 @@ _CLOCK_QUESTION = _rx(
     r"|what time is it|time (?:is it|in|now in|difference)|current (?:time|date)|today'?s date"
     r"|what day is|what(?:'s| is) today|whats today|date today|date of today|(?:which|what) date"
     r"|how many days|when is (?:easter|christmas|thanksgiving|the \w+ \w+ of)"
-    r"|(?:national|bank|public) holiday)"
+    r"|(?:national|bank|public) holiday|is (?:it|today) \w+|today is \w+|when it is"
+    r"|what will (?:his|her|the|their) time|is what in)"
 )
 _ZONE_TALK = _rx(
     r"\b(time ?zones?|(?<!o )(?<!o')clock|convert|gmt|ist|est|pst|cst|pacific|central time)\b"
@@ -117,10 +118,13 @@ _RETRIEVE = _rx(
     r"|what(?:'s| is| are)? on|whats on|what do i have|what have i got|go through|check"
     r"|provide|give me|can i have|look at|review|evaluate|name)\b"
 )
+# Whose business the question is: the user's ("what do I have") or the assistant's.
+_ABOUT_ME = _rx(r"\b(i|i'm|my|me|we|our|us)\b")
+_ABOUT_YOU = _rx(r"\b(you|your|you're)\b")
 _LIST_WORDS = _rx(
-    r"\b(agenda|schedules?|plans?|calend[ae]rs?|calender|overdue|upcoming|to-?do(?:'s| list)?"
-    r"|tasks?|lists?|reminders?|events?|meetings?|appointments?|due|busy|free|planned"
-    r"|birthday|party|anniversary)\b"
+    r"\b(agenda|schedules?|plans?|calend[ae]rs?|calender|calander|overdue|upcoming"
+    r"|to-?do(?:'s| list)?|tasks?|lists?|reminders?|events?|meetings?|appointments?|due|busy"
+    r"|free|planned|birthday|party|anniversary)\b"
 )
 _EVENTISH = _rx(
     r"\b(meeting|meet|appointment|event|reminder|dinner|lunch|party|call|birthday|church"
@@ -203,7 +207,9 @@ def _interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
             "e.g. “call mom tomorrow at 7am”.",
         )
     if _ZONE_TALK.search(lowered) or (
-        _CLOCK_QUESTION.search(lowered) and not re.search(r"\bmy\b", lowered)
+        _CLOCK_QUESTION.search(lowered)
+        and not _ABOUT_ME.search(lowered)
+        and not _LIST_WORDS.search(lowered)
     ):
         local = now.astimezone(zone)
         return Interpretation(
@@ -232,10 +238,11 @@ def _interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
     )
     found = find_when(message, zone, now)
     if is_question:
-        if _LIST_WORDS.search(lowered) or _EVENTISH.search(lowered) or found is not None:
-            return _list(message, zone, now)
         if _JOKE.search(lowered):
             return _joke()
+        about_me = _ABOUT_ME.search(lowered) and not _ABOUT_YOU.search(lowered)
+        if _LIST_WORDS.search(lowered) or _EVENTISH.search(lowered) or (found and about_me):
+            return _list(message, zone, now)
         return Interpretation("other", reply=_help(unknown=True))
     if _JOKE.search(lowered) and not re.search(r"\b(add|remind|create)\b", lowered):
         return _joke()
