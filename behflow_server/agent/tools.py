@@ -68,6 +68,23 @@ _NOISE = {
 }
 
 
+def _best_matches(tasks: list[Task], wanted: list[str]) -> list[Task]:
+    """The tasks whose titles share the most (stemmed, prefix-matched) words with `wanted`."""
+    scored: list[tuple[int, Task]] = []
+    for task in tasks:
+        title_words = [_stem(w) for w in re.findall(r"[\w']+", task.title.lower())]
+        score = sum(
+            any(t.startswith(w) or w.startswith(t) for t in title_words if len(t) > 2 or t == w)
+            for w in wanted
+        )
+        if score:
+            scored.append((score, task))
+    if not scored:
+        return []
+    best = max(score for score, _ in scored)
+    return [task for score, task in scored if score == best]
+
+
 def _stem(word: str) -> str:
     """Enough stemming for title matching: "groceries" ~ "grocery", "bills" ~ "bill"."""
     for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ed", "")):
@@ -268,33 +285,22 @@ class ToolRunner:
         return [self._match(words)]
 
     def _match(self, words: str) -> Task:
-        """The one open task whose title holds the most of these words; ambiguity is a question."""
+        """The task whose title holds the most of these words (open tasks first, then done
+        ones); ambiguity is a question, not a guess."""
         wanted = [_stem(w) for w in re.findall(r"[\w']+", words) if w not in _NOISE]
         if not wanted:
             raise NeedsAnswer("Which task do you mean? Give its number or words from its title.")
-        tasks, _ = service.list_tasks(
-            self.session,
-            self.user,
-            TaskQuery(statuses=list(OPEN_STATUSES), limit=1000),
-            zone=self.zone,
-        )
-        scored: list[tuple[int, Task]] = []
-        for task in tasks:
-            title_words = [_stem(w) for w in re.findall(r"[\w']+", task.title.lower())]
-            score = sum(
-                any(t.startswith(w) or w.startswith(t) for t in title_words if len(t) > 2 or t == w)
-                for w in wanted
+        for statuses in (list(OPEN_STATUSES), [TaskStatus.completed]):
+            tasks, _ = service.list_tasks(
+                self.session, self.user, TaskQuery(statuses=statuses, limit=1000), zone=self.zone
             )
-            if score:
-                scored.append((score, task))
-        if not scored:
-            raise NeedsAnswer(f"I found no open task matching “{words}”.")
-        best = max(score for score, _ in scored)
-        top = [task for score, task in scored if score == best]
-        if len(top) > 1:
-            options = "; ".join(f"#{t.number} {t.title}" for t in top[:5])
-            raise NeedsAnswer(f"Which one do you mean: {options}?")
-        return top[0]
+            top = _best_matches(tasks, wanted)
+            if len(top) > 1:
+                options = "; ".join(f"#{t.number} {t.title}" for t in top[:5])
+                raise NeedsAnswer(f"Which one do you mean: {options}?")
+            if top:
+                return top[0]
+        raise NeedsAnswer(f"I found no task matching “{words}”.")
 
     def _confirm(self, tool: str, tasks: list[Task], args: dict[str, Any], verb: str) -> str:
         listed = "; ".join(f"#{t.number} {t.title}" for t in tasks[:10])

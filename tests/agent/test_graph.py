@@ -165,7 +165,7 @@ def test_tools_never_touch_another_users_tasks(session: Session) -> None:
     ):
         reply, runner = chat.say(text)
         assert runner.actions == [] and chat.pending is None
-        assert "secret" not in reply.lower() or "no open task" in reply.lower()
+        assert "secret" not in reply.lower() or "no task matching" in reply.lower()
     assert _titles(session, bob) == [(1, "Bob's secret plan", "not_started")]
 
 
@@ -305,3 +305,12 @@ def test_an_llm_delete_waits_for_yes_too(session: Session) -> None:
     assert len(model.seen) == 3 and reply == "Deleted #1 Old plan."
     assert runner.actions == [{"action": "deleted", "number": 1, "title": "Old plan"}]
     assert tasks.get_task(session, user, 1).archived_at is not None
+
+
+def test_done_tasks_are_found_when_no_open_one_matches(session: Session) -> None:
+    user = _user(session, "alice")
+    tasks.create_task(session, user, TaskCreate(title="Buy groceries"), zone=ZONE)
+    tasks.complete_task(session, user, 1)
+    chat = Conversation(build_graph(OfflineChatModel()), session, user)
+    reply, _ = chat.say("delete the grocery task")
+    assert chat.pending is not None and "#1 Buy groceries" in reply
