@@ -24,9 +24,10 @@ from behflow_server.tasks import service
 
 log = logging.getLogger("behflow.agent")
 MAX_ROUNDS = 4
+# "yes", "yes please", "ok, delete it" confirm; "yes but not #3" or "ok wait" does not.
 _YES = re.compile(
     r"^\s*(yes|y|yeah|yep|yup|sure|ok|okay|confirm(ed)?|do it|go ahead|please do|proceed)\b"
-    r"[\s.!]*(please)?[\s.!]*$",
+    r"(?!.*\b(no|not|don'?t|cancel|wait|stop|but|except)\b)[^?]*$",
     re.IGNORECASE,
 )
 _NO = re.compile(r"^\s*(no|n|nope|cancel|stop|don'?t|never ?mind|abort)\b", re.IGNORECASE)

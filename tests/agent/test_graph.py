@@ -136,7 +136,7 @@ def test_delete_waits_for_yes_and_anything_else_cancels(session: Session) -> Non
     assert "cancelled" in reply.lower() and runner.actions == []
 
     chat.say("delete #1")
-    reply, runner = chat.say("yes")
+    reply, runner = chat.say("Yes, delete it.")
     assert runner.actions == [{"action": "deleted", "number": 1, "title": "Buy groceries"}]
     assert tasks.get_task(session, user, 1).archived_at is not None
 
