@@ -103,7 +103,10 @@ def _dateparser(text: str, zone: ZoneInfo, reference: datetime) -> ParsedWhen | 
         "REQUIRE_PARTS": [],
         "PREFER_DAY_OF_MONTH": "first",
     }
-    parsed = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    try:
+        parsed = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    except (OverflowError, ValueError):
+        return None
     if parsed is None:
         return None
     has_time = _mentions_time(text)

@@ -299,7 +299,7 @@ class _Grammar:
     # numbers ---------------------------------------------------------------
     def number(self, i: int) -> tuple[float, int] | None:
         word = self.word(i)
-        if re.fullmatch(r"\d+(\.\d+)?", word):
+        if re.fullmatch(r"\d{1,6}(\.\d+)?", word):
             return float(word), i + 1
         if word == "1/2":
             return 0.5, i + 1
@@ -1104,7 +1104,10 @@ def parse_tokens(words: list[str], now: datetime) -> ParsedWhen | None:
     """The phrase made of exactly these words, or None."""
     if not words:
         return None
-    return _Grammar(words, now).parse()
+    try:
+        return _Grammar(words, now).parse()
+    except (OverflowError, ValueError):
+        return None  # "in 99999999 years": past the calendar's end is not a date
 
 
 _VOCAB = (

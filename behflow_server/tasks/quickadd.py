@@ -10,6 +10,7 @@ What is left is the title.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -327,7 +328,9 @@ def _rule(kind: str, match: re.Match[str]) -> str | None:
     if kind == "yearday":
         day = int(match.group("md"))
         month = _MONTH_NUMBERS[match.group("month").lower()]
-        return f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}" if 1 <= day <= 31 else None
+        # A day the month never has ("every feb 30") would be a rule that never fires.
+        longest = calendar.monthrange(2024, month)[1]
+        return f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}" if 1 <= day <= longest else None
     if kind == "weekdays":
         return "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
     if kind == "weekend":
