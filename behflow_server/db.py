@@ -135,15 +135,15 @@ def search_words(text: str) -> list[str]:
 def task_text_matches(session: Session, task_table: sa.Table, text: str) -> sa.ColumnElement[bool]:
     """Every word of `text` is a prefix of some word of the task's title or description.
 
-    PostgreSQL: a GIN-indexed tsvector expression. SQLite: the FTS5 table `tasks_fts`.
+    PostgreSQL: the GIN-indexed `search_vector` column. SQLite: the FTS5 table `tasks_fts`.
     """
     words = search_words(text)
     if not words:
         return sa.true()
     if dialect_of(session) == "postgresql":
         query = " & ".join(f"{word}:*" for word in words)
-        # Spelled exactly like the expression index from the migration, so the planner uses it.
-        document = sa.literal_column(TASK_SEARCH_DOCUMENT_SQL)
+        # A stored, GIN-indexed generated column (migration 0003), unknown to the models.
+        document = sa.literal_column("tasks.search_vector")
         return document.op("@@")(
             sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), query)
         )

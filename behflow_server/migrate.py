@@ -22,13 +22,15 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def pending_revisions(engine: Engine) -> list[str]:
+    """Revisions not yet applied, oldest first."""
     script = ScriptDirectory.from_config(alembic_config())
     with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    heads = script.get_heads()
-    if set(heads) == current:
+        current = MigrationContext.configure(connection).get_current_heads()
+    if set(script.get_heads()) == set(current):
         return []
-    return [rev.revision for rev in script.walk_revisions() if rev.revision not in current]
+    lower = current if current else "base"
+    pending = script.iterate_revisions("heads", lower)  # type: ignore[arg-type]
+    return [rev.revision for rev in reversed(list(pending)) if rev is not None]
 
 
 def upgrade(engine: Engine) -> list[str]:
