@@ -7,7 +7,8 @@ The predicted intent of a message is the tool the offline model calls for it; a 
 
 Prints intent precision/recall/F1 on HWU64 (add/list/delete/other), false actions on `other`,
 date/time slot accuracy, Duckling phrases at the expected grain, typed cases for update and
-complete, and the offline model's latency per message.
+complete, the offline model's latency per message, and the whole graph's (tools and a SQLite
+store included) on a sample of messages.
 """
 
 from __future__ import annotations
@@ -245,6 +246,39 @@ def typed_cases() -> tuple[int, int, list[tuple[str, str, str]]]:
     return right, len(TYPED_CASES), misses
 
 
+def graph_latency(rows: list[dict], sample: int = 400) -> list[float]:
+    """Milliseconds per message through the whole graph (offline model, tools, SQLite store)."""
+    import tempfile
+
+    from langchain_core.messages import HumanMessage
+
+    from behflow_server.agent.graph import build_graph
+    from behflow_server.agent.models import OfflineChatModel
+    from behflow_server.agent.tools import ToolRunner
+    from behflow_server.auth import service as auth_service
+    from behflow_server.auth.models import RegisterRequest
+    from behflow_server.db import Database
+    from behflow_server.migrate import upgrade
+
+    graph = build_graph(OfflineChatModel())
+    timings: list[float] = []
+    with tempfile.TemporaryDirectory() as directory:
+        database = Database(f"sqlite:///{directory}/bench.db")
+        upgrade(database.engine)
+        with database.session() as session:
+            user = auth_service.register(
+                session, RegisterRequest(username="bench", password="bench password")
+            )
+            for row in rows[:: max(1, len(rows) // sample)][:sample]:
+                runner = ToolRunner(session, user, UTC, HWU_NOW)
+                state = {"messages": [HumanMessage(content=row["raw_user_text"])]}
+                start = time.perf_counter()
+                graph.invoke(state, {"configurable": {"runner": runner}})
+                timings.append((time.perf_counter() - start) * 1000)
+        database.dispose()
+    return sorted(timings)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -289,6 +323,11 @@ def main() -> None:
     p95 = latencies[int(len(latencies) * 0.95)]
     print(
         f"Offline model latency per message: p50 {p50:.2f} ms, p95 {p95:.2f} ms (target p50 < 5 ms)"
+    )
+    whole = graph_latency(hwu)
+    print(
+        f"Whole graph per message (offline model, tools, SQLite writes; {len(whole)} messages): "
+        f"p50 {whole[len(whole) // 2]:.2f} ms, p95 {whole[int(len(whole) * 0.95)]:.2f} ms"
     )
 
     if options.errors:
