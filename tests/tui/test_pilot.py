@@ -161,6 +161,10 @@ def test_filter_sort_help_and_palette(client: BehflowClient, other: BehflowClien
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
         await pilot.press("escape")
         await until(pilot, lambda: screen.is_current)
+        await pilot.press("enter")  # Enter on a row edits it too
+        await until(pilot, lambda: isinstance(pilot.app.screen, EditScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.is_current)
 
         # Every action is in the command palette too.
         selected = screen.query_one(TaskTable).selected_task()

@@ -74,7 +74,6 @@ class MainScreen(Screen[None]):
         Binding(key, action, label, show=key in FOOTER_KEYS, tooltip=description)
         for key, action, label, description in ACTIONS
     ] + [
-        Binding("enter", "edit", "Edit", show=False),
         Binding("delete", "delete", "Delete", show=False),
         Binding("escape", "focus_table", "List", show=False),
     ]
@@ -337,6 +336,10 @@ class MainScreen(Screen[None]):
             self.call_api(change, done, label="Saving")
 
         self.app.push_screen(EditScreen(task), edited)
+
+    def on_data_table_row_selected(self, event: TaskTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit()  # Enter on a row
 
     def action_undo(self) -> None:
         if not self.undo_stack:
