@@ -234,11 +234,16 @@ def test_chat_pane_adds_a_task(client: BehflowClient, other: BehflowClient) -> N
         await until(pilot, lambda: "buy milk" in [t.lower() for t in titles(pilot)])
         milk = next(t for t in other.list_tasks()["items"] if t["title"].lower() == "buy milk")
 
-        # A delete waits for a confirmation, answered here with the Yes button.
+        # A delete waits for a confirmation: the No button cancels it...
         await pilot.press(*"delete the buy milk task", "enter")
         await until(pilot, lambda: pane.query_one("#confirm").display, timeout=20)
+        await pilot.click("#confirm-no")
+        await until(pilot, lambda: len(pane.query(".msg.agent")) == 3 and not pane._reply)
         assert other.get_task(milk["number"])["archived_at"] is None
-        await pilot.click("#confirm-yes")
+        # ...and `y`, pressed in the list, confirms it.
+        await pilot.press(*"delete the buy milk task", "enter")
+        await until(pilot, lambda: pane.query_one("#confirm").display, timeout=20)
+        await pilot.press("escape", "y")
         await until(pilot, lambda: other.get_task(milk["number"])["archived_at"] is not None)
         await until(pilot, lambda: "buy milk" not in [t.lower() for t in titles(pilot)])
         assert not pane.query_one("#confirm").display

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from behflow_cli.client import ApiError
 from behflow_cli.tui import chat
@@ -75,6 +75,8 @@ class MainScreen(Screen[None]):
         for key, action, label, description in ACTIONS
     ] + [
         Binding("delete", "delete", "Delete", show=False),
+        Binding("y", "answer('yes')", "Yes", show=False),
+        Binding("n", "answer('no')", "No", show=False),
         Binding("escape", "focus_table", "List", show=False),
     ]
 
@@ -443,6 +445,19 @@ class MainScreen(Screen[None]):
         self.run_worker(work, thread=True, group="chat", name="chat", exit_on_error=False)
 
     # --- app-wide ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answer":  # y/n answer the agent's question, unless typing somewhere
+            pane = self.query_one(ChatPane)
+            return (
+                pane.display
+                and pane.pending is not None
+                and not isinstance(self.app.focused, Input)
+            )
+        return True
+
+    def action_answer(self, answer: str) -> None:
+        self.query_one(ChatPane).action_answer(answer)
 
     def action_toggle_theme(self) -> None:
         self.behflow.toggle_theme()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Static
@@ -15,10 +14,7 @@ from behflow_cli.tui.widgets.task_card import TaskCard
 
 
 class ChatPane(Vertical):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer('yes')", "Yes", show=False),
-        Binding("n", "answer('no')", "No", show=False),
-    ]
+    """Pending confirmations: y/n are bound on the screen, so they also work from the list."""
 
     class Send(Message):
         def __init__(self, text: str) -> None:
@@ -109,11 +105,6 @@ class ChatPane(Vertical):
             self.query_one("#confirm-question", Static).update(Text(str(question) + "  (y/n)"))
         self.refresh_bindings()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "answer":
-            return self.pending is not None and not isinstance(self.app.focused, Input)
-        return True
-
     def action_answer(self, answer: str) -> None:
         self.set_pending(None)
         self.post_message(self.Send(answer))
@@ -122,6 +113,7 @@ class ChatPane(Vertical):
         event.stop()
         if event.button.id in ("confirm-yes", "confirm-no"):
             self.action_answer("yes" if event.button.id == "confirm-yes" else "no")
+            self.focus_input()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
