@@ -39,7 +39,62 @@ TASK_COLUMNS = ("number", "status", "priority", "due_at", "title", "tags", "proj
 USER_FIELDS = ("username", "timezone", "id", "created_at", "url")
 BULK_FIELDS = ("changed", "not_found")
 SERVER_FIELDS = ("status", "url", "pid", "version", "database", "log")
-ALL_FIELDS = frozenset(TASK_FIELDS + USER_FIELDS + BULK_FIELDS + SERVER_FIELDS) | {"parsed"}
+# Fields of the automation commands (process, webhook, stats), here so that `--json name,kind`
+# is recognised before those modules are imported.
+PROCESS_FIELDS = (
+    "name",
+    "kind",
+    "schedule",
+    "timezone",
+    "enabled",
+    "next_run_at",
+    "last_run_at",
+    "config",
+    "max_attempts",
+    "timeout_seconds",
+    "id",
+    "created_at",
+    "updated_at",
+)
+EXECUTION_FIELDS = (
+    "started_at",
+    "status",
+    "attempt",
+    "trigger",
+    "scheduled_for",
+    "finished_at",
+    "next_attempt_at",
+    "result",
+    "error",
+    "worker",
+    "id",
+    "process_id",
+)
+WEBHOOK_FIELDS = ("id", "url", "events", "enabled", "created_at", "secret")
+DELIVERY_FIELDS = (
+    "status",
+    "response_status",
+    "error",
+    "attempts",
+    "event_type",
+    "id",
+    "webhook_id",
+    "created_at",
+    "delivered_at",
+    "next_attempt_at",
+)
+DAY_FIELDS = ("day", "created", "completed", "overdue", "mean_hours_to_complete")
+ALL_FIELDS = frozenset(
+    TASK_FIELDS
+    + USER_FIELDS
+    + BULK_FIELDS
+    + SERVER_FIELDS
+    + PROCESS_FIELDS
+    + EXECUTION_FIELDS
+    + WEBHOOK_FIELDS
+    + DELIVERY_FIELDS
+    + DAY_FIELDS
+) | {"parsed"}
 
 _FIELD_LIST = re.compile(r"^[a-z_]+(,[a-z_]+)*$")
 

@@ -10,6 +10,7 @@ import typer
 from behflow_cli import output
 from behflow_cli.commands.common import FormatOption, JsonOption
 from behflow_cli.errors import FAILURE, CliError, usage
+from behflow_cli.output import EXECUTION_FIELDS, PROCESS_FIELDS
 
 app = typer.Typer(
     help="See and control automated processes (reminders, rescheduling, analytics...).",
@@ -17,36 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-PROCESS_FIELDS = (
-    "name",
-    "kind",
-    "schedule",
-    "timezone",
-    "enabled",
-    "next_run_at",
-    "last_run_at",
-    "config",
-    "max_attempts",
-    "timeout_seconds",
-    "id",
-    "created_at",
-    "updated_at",
-)
 PROCESS_COLUMNS = ("name", "kind", "schedule", "enabled", "next_run_at", "last_run_at")
-EXECUTION_FIELDS = (
-    "started_at",
-    "status",
-    "attempt",
-    "trigger",
-    "scheduled_for",
-    "finished_at",
-    "next_attempt_at",
-    "result",
-    "error",
-    "worker",
-    "id",
-    "process_id",
-)
 EXECUTION_COLUMNS = ("started_at", "status", "attempt", "trigger", "error")
 
 

@@ -9,6 +9,7 @@ import typer
 
 from behflow_cli import output
 from behflow_cli.commands.common import FormatOption, JsonOption
+from behflow_cli.output import DAY_FIELDS
 
 app = typer.Typer(add_completion=False)
 
@@ -18,7 +19,6 @@ def _group() -> None:
     """Analytics. (A callback keeps this a group, so the root CLI can pick `stats` from it.)"""
 
 
-DAY_FIELDS = ("day", "created", "completed", "overdue", "mean_hours_to_complete")
 BAR_WIDTH = 30
 
 

@@ -9,6 +9,7 @@ import typer
 from behflow_cli import output
 from behflow_cli.commands.common import FormatOption, JsonOption
 from behflow_cli.errors import FAILURE, CliError
+from behflow_cli.output import DELIVERY_FIELDS, WEBHOOK_FIELDS
 
 app = typer.Typer(
     help="Send events (task changes, reminders, failed processes) to your own URLs.",
@@ -16,20 +17,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-WEBHOOK_FIELDS = ("id", "url", "events", "enabled", "created_at", "secret")
 WEBHOOK_COLUMNS = ("id", "url", "events")
-DELIVERY_FIELDS = (
-    "status",
-    "response_status",
-    "error",
-    "attempts",
-    "event_type",
-    "id",
-    "webhook_id",
-    "created_at",
-    "delivered_at",
-    "next_attempt_at",
-)
 
 
 def _client() -> Any:

@@ -66,6 +66,9 @@ def test_process_commands(cli: Cli) -> None:
         "reminders",
         "reschedule-overdue",
     }
+    selected = cli("process", "list", "--json", "name,kind")  # fields as the next word
+    assert selected.returncode == 0, selected.stderr
+    assert all(set(p) == {"name", "kind"} for p in json.loads(selected.stdout))
     made = cli(
         "process",
         "create",
