@@ -459,6 +459,9 @@ class MainScreen(Screen[None]):
     def action_answer(self, answer: str) -> None:
         self.query_one(ChatPane).action_answer(answer)
 
+    def action_quit(self) -> None:
+        self.app.exit()
+
     def action_toggle_theme(self) -> None:
         self.behflow.toggle_theme()
 
