@@ -82,3 +82,10 @@ def test_tui_runs_in_a_terminal_and_quits_with_q(tui_server: LiveServer, token: 
             os.kill(pid, 9)
             os.waitpid(pid, 0)
         os.close(fd)
+
+
+def test_every_key_has_its_action() -> None:
+    from behflow_cli.tui.screens.main import ACTIONS, MainScreen
+
+    missing = [action for _, action, _, _ in ACTIONS if not hasattr(MainScreen, f"action_{action}")]
+    assert missing == []
