@@ -34,10 +34,17 @@ def titles(pilot: Pilot[Any]) -> list[str]:
     return [task["title"] for task in main_screen(pilot).query_one(TaskTable).tasks]
 
 
-async def ready(pilot: Pilot[Any], *, loads: int = 1) -> MainScreen:
-    """The first list is shown and the event stream is live."""
+async def ready(pilot: Pilot[Any]) -> MainScreen:
+    """The event stream is live and the list it asked for (on `ready`) is shown."""
     await until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
     screen = main_screen(pilot)
-    await until(pilot, lambda: screen.loads >= loads)
     await until(pilot, lambda: screen.query_one(LiveStatus).online)
+    await pilot.pause(0.2)  # the reload that `ready` schedules starts after 50 ms
+
+    def settled() -> bool:
+        loading = [w for w in screen.workers if w.group == "load" and not w.is_finished]
+        return screen.loads >= 1 and not loading
+
+    await until(pilot, settled)
+    await pilot.pause(0.05)
     return screen

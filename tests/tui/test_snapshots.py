@@ -48,14 +48,7 @@ def app_for(client: BehflowClient) -> BehflowApp:
 
 
 async def loaded(pilot: Pilot[Any]) -> None:
-    screen = await ready(pilot, loads=2)  # the first list, then the reload on `ready`
-    await until(
-        pilot,
-        lambda: (
-            not screen.workers._workers
-            or all(w.is_finished for w in screen.workers if w.group == "load")
-        ),
-    )
+    await ready(pilot)
     await pilot.pause(0.2)
 
 
