@@ -131,8 +131,11 @@ def test_chat_alone_is_a_conversation_with_history(
     # The next conversation continues the last one and shows where it left off.
     process, terminal = _interactive(live_server, token)
     try:
-        shown = _read_until(terminal, "you> ")
+        # History lines start with "you> " too: wait for the note that comes after them.
+        shown = _read_until(terminal, "ends the conversation.")
         assert "you> mark it done" in shown and "behflow> Marked as done" in shown
+        if "you> " not in shown.split("ends the conversation.", 1)[1]:
+            _read_until(terminal, "you> ")
         os.write(terminal, b"\n")
         assert process.wait(timeout=20) == 0
     finally:
