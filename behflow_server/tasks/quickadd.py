@@ -382,7 +382,7 @@ def resolve(data: QuickAdd, zone: ZoneInfo, now: datetime | None = None) -> Quic
     due_at, has_time = parsed.due_at, parsed.due_has_time
     if data.due is not None:
         # Read exactly as create_task reads an explicit `due` (same reading, same error).
-        due_at = service._resolve_due(data.due, zone, now)
+        due_at = service.resolve_due(data.due, zone, now)
         explicit = parse_when(data.due, zone, now)
         has_time = explicit is not None and explicit.has_time
     rule = data.recurrence if data.recurrence is not None else parsed.recurrence

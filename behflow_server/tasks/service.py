@@ -63,7 +63,8 @@ def _touch(session: Session, user: User) -> None:
     set_committed_value(user, "tasks_version", version)
 
 
-def _resolve_due(text: str, zone: ZoneInfo, now: datetime | None = None) -> datetime:
+def resolve_due(text: str, zone: ZoneInfo, now: datetime | None = None) -> datetime:
+    """A due-date phrase read in `zone`, in UTC; InvalidInput (field `due`) if unreadable."""
     parsed = parse_when(text, zone, now)
     if parsed is None:
         raise InvalidInput(
@@ -98,7 +99,7 @@ def create_task(
     now = utcnow()
     due_at = _aware(data.due_at, zone)
     if data.due is not None:
-        due_at = _resolve_due(data.due, zone, now)
+        due_at = resolve_due(data.due, zone, now)
     task = Task(
         user_id=user.id,
         number=_next_number(session, user),
@@ -150,7 +151,7 @@ def update_task(
     now = utcnow()
     due_text = changes.pop("due", None)
     if due_text is not None:
-        changes["due_at"] = _resolve_due(due_text, zone, now)
+        changes["due_at"] = resolve_due(due_text, zone, now)
     if "due_at" in changes:
         changes["due_at"] = _aware(changes["due_at"], zone)
     if "remind_at" in changes:
