@@ -54,6 +54,16 @@ def normalize_tags(tags: list[str] | None) -> list[str] | None:
     return list(seen)
 
 
+def normalize_project(project: str | None) -> str | None:
+    """Drop a leading '+' and surrounding space; a blank project is an error."""
+    if project is None:
+        return None
+    clean = project.strip().lstrip("+").strip()
+    if not clean:
+        raise ValueError("project must not be blank")
+    return clean
+
+
 class TaskFields(SQLModel):
     """Fields a client may set, shared by create and update."""
 
@@ -73,12 +83,7 @@ class TaskFields(SQLModel):
     @field_validator("project")
     @classmethod
     def _strip_project(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip().lstrip("+").strip()
-        if not value:
-            raise ValueError("project must not be blank")
-        return value
+        return normalize_project(value)
 
 
 class TaskCreate(TaskFields):

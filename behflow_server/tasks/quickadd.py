@@ -26,7 +26,13 @@ from behflow_server.db import utcnow
 from behflow_server.errors import InvalidInput
 from behflow_server.tasks import recurrence as recurrence_rules
 from behflow_server.tasks import service
-from behflow_server.tasks.models import Task, TaskCreate, TaskPriority, normalize_tags
+from behflow_server.tasks.models import (
+    Task,
+    TaskCreate,
+    TaskPriority,
+    normalize_project,
+    normalize_tags,
+)
 from behflow_server.timezones import get_zone
 
 MAX_TEXT = 2000
@@ -190,10 +196,7 @@ class QuickAdd(SQLModel):
     @field_validator("project")
     @classmethod
     def _strip_project(cls, value: str | None) -> str | None:
-        stripped = value.strip().lstrip("+").strip() if value is not None else None
-        if value is not None and not stripped:
-            raise ValueError("project must not be blank")
-        return stripped
+        return normalize_project(value)
 
 
 class QuickParsed(SQLModel):
