@@ -81,6 +81,9 @@ def add(
     every: str | None = typer.Option(
         None, "--every", help='Repeat: "monday", "other friday at 5pm", "weekday", "month".'
     ),
+    remind: str | None = typer.Option(
+        None, "--remind", help='Reminder: "30 minutes before" (the due time) or a date phrase.'
+    ),
     explain: bool = typer.Option(
         False, "--explain", help="Show how the text is read, without creating anything."
     ),
@@ -107,6 +110,7 @@ def add(
         "tags": tag or None,
         "project": project,
         "description": description,
+        "remind": remind,
     }
     with _client(timezone=True) as api:
         if every is not None:
@@ -255,6 +259,9 @@ def update(
     project: str | None = typer.Option(None, "--project", "-P", help="New project."),
     no_project: bool = typer.Option(False, "--no-project", help="Remove the project."),
     description: str | None = typer.Option(None, "--description", "-D", help="New notes."),
+    remind: str | None = typer.Option(
+        None, "--remind", help='Reminder: "30 minutes before" (the due time) or a date phrase.'
+    ),
     fmt: str | None = FormatOption,
     json_fields: str | None = JsonOption,
 ) -> None:
@@ -281,6 +288,7 @@ def update(
         "tags": tag or None,
         "project": project,
         "description": description,
+        "remind": remind,
     }
     if no_tags:
         fields["tags"] = []
@@ -288,7 +296,7 @@ def update(
     if not clear and all(value is None for value in fields.values()):
         raise usage("nothing to change: give at least one field option (see --help)")
     out = output.Output(fmt, json_fields, output.TASK_FIELDS)
-    with _client(timezone=due is not None) as api:
+    with _client(timezone=due is not None or remind is not None) as api:
         task = dict(api.update_task(number, clear=clear, **fields))
     _changed(task, out, "Updated")
 

@@ -73,6 +73,9 @@ class TaskFields(SQLModel):
     project: str | None = Field(default=None, min_length=1, max_length=100)
     recurrence: str | None = Field(default=None, min_length=1, max_length=500)
     remind_at: datetime | None = None
+    # A natural-language alternative to remind_at: "30 minutes before" (the due time) or a
+    # date phrase such as "tomorrow 9am".
+    remind: str | None = Field(default=None, min_length=1, max_length=100)
     extra: dict[str, Any] | None = None
 
     @field_validator("tags")

@@ -229,7 +229,17 @@ def _total_key(
         return None
     day = now.astimezone(zone).date() if query.due else None
     return (
-        user_id, data_version, tuple(query.statuses), query.min_priority, tuple(query.tags),
-        query.project, query.due, day, zone.key, query.due_before, query.due_after,
-        query.archived, query.search,
+        user_id,
+        data_version,
+        tuple(query.statuses),
+        query.min_priority,
+        tuple(query.tags),
+        query.project,
+        query.due,
+        day,
+        zone.key,
+        query.due_before,
+        query.due_after,
+        query.archived,
+        query.search,
     )

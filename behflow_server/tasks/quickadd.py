@@ -186,6 +186,7 @@ class QuickAdd(SQLModel):
     project: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=20_000)
     recurrence: str | None = Field(default=None, min_length=1, max_length=500)
+    remind: str | None = Field(default=None, min_length=1, max_length=100)
     dry_run: bool = False
 
     @field_validator("tags")
@@ -210,6 +211,7 @@ class QuickParsed(SQLModel):
     tags: list[str] = Field(default_factory=list)
     project: str | None = None
     recurrence: str | None = None
+    remind_at: datetime | None = None
 
 
 class QuickPreview(SQLModel):
@@ -398,6 +400,7 @@ def resolve(data: QuickAdd, zone: ZoneInfo, now: datetime | None = None) -> Quic
         tags=data.tags if data.tags is not None else parsed.tags,
         project=data.project if data.project is not None else parsed.project,
         recurrence=recurrence_rules.validate_rule(rule) if rule else None,
+        remind_at=service.resolve_reminder(data.remind, due_at, zone, now) if data.remind else None,
     )
 
 

@@ -28,7 +28,6 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 TaskNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="The task's #number")]
 
 
-
 def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -75,6 +76,38 @@ def resolve_due(text: str, zone: ZoneInfo, now: datetime | None = None) -> datet
     return parsed.value.astimezone(UTC)
 
 
+_BEFORE_DUE = re.compile(
+    r"^(?:(\d+)|an?)\s*(m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)"
+    r"\s+before(?:\s+(?:it\s+is\s+)?due)?$"
+)
+_UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def resolve_reminder(
+    text: str, due_at: datetime | None, zone: ZoneInfo, now: datetime | None = None
+) -> datetime:
+    """A reminder phrase in UTC: relative to the due time ("30 minutes before") or a date phrase."""
+    relative = _BEFORE_DUE.match(text.strip().lower())
+    if relative is None:
+        parsed = parse_when(text, zone, now)
+        if parsed is None:
+            raise InvalidInput(
+                f"Cannot read {text!r} as a reminder; say e.g. '30 minutes before' or "
+                "'tomorrow 9am'.",
+                code="invalid_date",
+                details={"field": "remind"},
+            )
+        return parsed.value.astimezone(UTC)
+    if due_at is None:
+        raise InvalidInput(
+            "A reminder relative to the due time needs a due date.",
+            code="invalid_reminder",
+            details={"field": "remind"},
+        )
+    amount = int(relative.group(1) or 1)
+    return due_at.astimezone(UTC) - timedelta(**{_UNIT[relative.group(2)[0]]: amount})
+
+
 def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     """In UTC, as stored; naive datetimes from clients mean the user's local time."""
     if value is None:
@@ -110,7 +143,11 @@ def create_task(
         tags=data.tags or [],
         project=data.project,
         recurrence=recurrence.validate_rule(data.recurrence) if data.recurrence else None,
-        remind_at=_aware(data.remind_at, zone),
+        remind_at=(
+            resolve_reminder(data.remind, due_at, zone, now)
+            if data.remind
+            else _aware(data.remind_at, zone)
+        ),
         extra=data.extra or {},
         created_at=now,
         updated_at=now,
@@ -128,8 +165,9 @@ def get_task(session: Session, user: User, number: int) -> Task:
         select(Task).where(col(Task.user_id) == user.id, col(Task.number) == number)
     ).first()
     if task is None:
-        raise NotFound(f"Task #{number} not found.", code="task_not_found",
-                       details={"number": number})
+        raise NotFound(
+            f"Task #{number} not found.", code="task_not_found", details={"number": number}
+        )
     return task
 
 
@@ -156,6 +194,10 @@ def update_task(
         changes["due_at"] = _aware(changes["due_at"], zone)
     if "remind_at" in changes:
         changes["remind_at"] = _aware(changes["remind_at"], zone)
+    remind_text = changes.pop("remind", None)
+    if remind_text is not None:
+        due_at = changes.get("due_at", task.due_at)
+        changes["remind_at"] = resolve_reminder(remind_text, due_at, zone, now)
     if changes.get("recurrence"):
         changes["recurrence"] = recurrence.validate_rule(changes["recurrence"])
     if "tags" in changes and changes["tags"] is None:
@@ -203,9 +245,7 @@ def _create_next_occurrence(
     _event(session, following, "task.created")
 
 
-def set_status(
-    session: Session, user: User, number: int, status: TaskStatus
-) -> Task:
+def set_status(session: Session, user: User, number: int, status: TaskStatus) -> Task:
     return update_task(session, user, number, TaskUpdate(status=status))
 
 
@@ -225,7 +265,9 @@ def delete_task(session: Session, user: User, number: int, *, hard: bool = False
         session.add(task)
     _touch(session, user)
     record_event(
-        session, user.id, "task.deleted",
+        session,
+        user.id,
+        "task.deleted",
         {"task": snapshot.model_dump(mode="json"), "hard": hard},
     )
     session.commit()
@@ -244,9 +286,7 @@ def restore_task(session: Session, user: User, number: int) -> Task:
     return task
 
 
-def _bulk(
-    session: Session, user: User, numbers: Iterable[int], action: Any
-) -> BulkResult:
+def _bulk(session: Session, user: User, numbers: Iterable[int], action: Any) -> BulkResult:
     changed: list[int] = []
     missing: list[int] = []
     for number in dict.fromkeys(numbers):
@@ -266,6 +306,4 @@ def bulk_complete(session: Session, user: User, numbers: Iterable[int]) -> BulkR
 def bulk_delete(
     session: Session, user: User, numbers: Iterable[int], *, hard: bool = False
 ) -> BulkResult:
-    return _bulk(
-        session, user, numbers, lambda s, u, n: delete_task(s, u, n, hard=hard)
-    )
+    return _bulk(session, user, numbers, lambda s, u, n: delete_task(s, u, n, hard=hard))

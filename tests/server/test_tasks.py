@@ -375,3 +375,30 @@ def test_nul_characters_are_refused_not_a_server_error(client: TestClient, auth:
         assert client.get(TASKS, headers=auth, params=params).status_code in (200, 422)
     login = client.post("/login", json={"username": "a\u0000b", "password": "whatever"})
     assert login.status_code in (401, 422)
+
+
+def test_reminders_absolute_or_relative_to_the_due_time(client: TestClient, auth: Headers) -> None:
+    task = _add(
+        client, auth, title="Dentist", due_at="2026-12-01T10:00:00Z", remind="30 minutes before"
+    )
+    assert task["remind_at"] == "2026-12-01T09:30:00Z"
+    moved = client.patch(
+        f"{TASKS}/1",
+        headers=auth,
+        json={"due_at": "2026-12-02T10:00:00Z", "remind": "1 day before"},
+    ).json()
+    assert moved["remind_at"] == "2026-12-01T10:00:00Z"
+    absolute = client.patch(f"{TASKS}/1", headers=auth, json={"remind": "2026-11-30 08:00"}).json()
+    assert absolute["remind_at"] == "2026-11-30T08:00:00Z"
+    quick = client.post(
+        f"{TASKS}/quick",
+        headers=auth,
+        json={"text": "Call mom 2026-12-05 17:00", "remind": "an hour before"},
+    ).json()
+    assert quick["remind_at"] == "2026-12-05T16:00:00Z"
+    undated = client.post(TASKS, headers=auth, json={"title": "x", "remind": "10 minutes before"})
+    assert undated.status_code == 422
+    assert undated.json()["error"]["details"]["field"] == "remind"
+    unreadable = client.patch(f"{TASKS}/1", headers=auth, json={"remind": "whenever, really"})
+    assert unreadable.status_code == 422
+    assert client.get(f"{TASKS}/1", headers=auth).json()["remind_at"] == "2026-11-30T08:00:00Z"
