@@ -16,8 +16,7 @@ import pytest
 
 from tests.cli.support import run
 from tests.conftest import TEST_SECRET
-from tests.support.databases import empty_postgres, postgres_url, prepare_postgres
-from tests.support.live import LiveServer
+from tests.support.live import LiveServer, server_on
 
 PASSWORD = "correct horse battery"
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -29,25 +28,8 @@ def cli_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     home = tmp_path_factory.mktemp("cli-server")
-    if request.param == "sqlite":
-        url = f"sqlite:///{home / 'behflow.db'}"
-    else:
-        pg = postgres_url()
-        if pg is None:
-            pytest.skip("BEHFLOW_TEST_DATABASE_URL is not set")
-        prepare_postgres(pg)
-        empty_postgres(pg)
-        url = pg
-    env = {
-        "BEHFLOW_DATABASE_URL": url,
-        "BEHFLOW_DATA_DIR": str(home),
-        "BEHFLOW_SECRET_KEY": TEST_SECRET,
-        "BEHFLOW_SCHEDULER_ENABLED": "false",
-        "BEHFLOW_LOG_LEVEL": "warning",
-    }
-    server = LiveServer(env, home / "server.log").start()
-    yield server
-    server.stop()
+    with server_on(request.param, home, TEST_SECRET) as server:
+        yield server
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -68,3 +69,34 @@ class LiveServer:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+@contextmanager
+def server_on(database: str, home: Path, secret_key: str) -> Iterator[LiveServer]:
+    """A live server on a fresh store: 'sqlite' (a file in `home`) or 'postgresql' (the run's
+    test database, emptied). Skips when PostgreSQL is asked for but not configured."""
+    import pytest
+
+    from tests.support.databases import empty_postgres, postgres_url, prepare_postgres
+
+    if database == "sqlite":
+        url = f"sqlite:///{home / 'behflow.db'}"
+    else:
+        pg = postgres_url()
+        if pg is None:
+            pytest.skip("BEHFLOW_TEST_DATABASE_URL is not set")
+        prepare_postgres(pg)
+        empty_postgres(pg)
+        url = pg
+    env = {
+        "BEHFLOW_DATABASE_URL": url,
+        "BEHFLOW_DATA_DIR": str(home),
+        "BEHFLOW_SECRET_KEY": secret_key,
+        "BEHFLOW_SCHEDULER_ENABLED": "false",
+        "BEHFLOW_LOG_LEVEL": "warning",
+    }
+    server = LiveServer(env, home / "server.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()
