@@ -314,26 +314,37 @@ def claim_retries(session: Session, now: datetime, *, worker: str = WORKER) -> l
     ).all()
     claimed: list[uuid.UUID] = []
     for execution in waiting:
-        taken = session.execute(
-            sa.update(Execution)
-            .where(
-                col(Execution.id) == execution.id,
-                col(Execution.status) == ExecutionStatus.retrying.value,
-                col(Execution.attempt) == execution.attempt,
-            )
-            .values(
-                status=ExecutionStatus.running.value,
-                attempt=execution.attempt + 1,
-                started_at=now,
-                finished_at=None,
-                next_attempt_at=None,
-                worker=worker,
-            )
+        taken = _transition(
+            session,
+            execution,
+            ExecutionStatus.retrying,
+            status=ExecutionStatus.running.value,
+            attempt=execution.attempt + 1,
+            started_at=now,
+            finished_at=None,
+            next_attempt_at=None,
+            worker=worker,
         )
         session.commit()
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
+        if taken:
             claimed.append(execution.id)
     return claimed
+
+
+def _transition(
+    session: Session, execution: Execution, expected: ExecutionStatus, **values: Any
+) -> bool:
+    """Move an execution on only if nobody else did first (same status, same attempt)."""
+    result = session.execute(
+        sa.update(Execution)
+        .where(
+            col(Execution.id) == execution.id,
+            col(Execution.status) == expected.value,
+            col(Execution.attempt) == execution.attempt,
+        )
+        .values(**values)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def fail_timed_out(session: Session, now: datetime) -> int:
@@ -347,20 +358,15 @@ def fail_timed_out(session: Session, now: datetime) -> int:
     for execution, process in rows:
         if execution.started_at + timedelta(seconds=process.timeout_seconds) > now:
             continue
-        marked = session.execute(
-            sa.update(Execution)
-            .where(
-                col(Execution.id) == execution.id,
-                col(Execution.status) == ExecutionStatus.running.value,
-                col(Execution.attempt) == execution.attempt,
-            )
-            .values(
-                status=ExecutionStatus.failed.value,
-                finished_at=now,
-                error=f"timed out after {process.timeout_seconds} s",
-            )
+        marked = _transition(
+            session,
+            execution,
+            ExecutionStatus.running,
+            status=ExecutionStatus.failed.value,
+            finished_at=now,
+            error=f"timed out after {process.timeout_seconds} s",
         )
-        if marked.rowcount == 1:  # type: ignore[attr-defined]
+        if marked:
             count += 1
             _announce(session, process, execution, "process.failed")
         session.commit()

@@ -64,19 +64,16 @@ def normalize_project(project: str | None) -> str | None:
     return clean
 
 
-class TaskFields(SQLModel):
-    """Fields a client may set, shared by create and update."""
+class TaskDetails(SQLModel):
+    """Optional details a client may give a task, shared by create, update and quick add."""
 
     description: str | None = Field(default=None, max_length=20_000)
-    due_at: datetime | None = None
     tags: list[Tag] | None = None
     project: str | None = Field(default=None, min_length=1, max_length=100)
     recurrence: str | None = Field(default=None, min_length=1, max_length=500)
-    remind_at: datetime | None = None
     # A natural-language alternative to remind_at: "30 minutes before" (the due time) or a
     # date phrase such as "tomorrow 9am".
     remind: str | None = Field(default=None, min_length=1, max_length=100)
-    extra: dict[str, Any] | None = None
 
     @field_validator("tags")
     @classmethod
@@ -87,6 +84,14 @@ class TaskFields(SQLModel):
     @classmethod
     def _strip_project(cls, value: str | None) -> str | None:
         return normalize_project(value)
+
+
+class TaskFields(TaskDetails):
+    """Fields a client may set, shared by create and update."""
+
+    due_at: datetime | None = None
+    remind_at: datetime | None = None
+    extra: dict[str, Any] | None = None
 
 
 class TaskCreate(TaskFields):

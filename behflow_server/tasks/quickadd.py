@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from pydantic import Field, field_validator
+from pydantic import Field
 from sqlmodel import Session, SQLModel
 
 from behflow_server.auth.models import User
@@ -29,8 +29,8 @@ from behflow_server.tasks import service
 from behflow_server.tasks.models import (
     Task,
     TaskCreate,
+    TaskDetails,
     TaskPriority,
-    normalize_project,
     normalize_tags,
 )
 from behflow_server.timezones import get_zone
@@ -176,28 +176,13 @@ _ADVERBS = {
 }
 
 
-class QuickAdd(SQLModel):
+class QuickAdd(TaskDetails):
     """POST /api/v1/tasks/quick: text plus optional fields that win over what the text says."""
 
     text: str = Field(min_length=1, max_length=MAX_TEXT)
     due: str | None = Field(default=None, min_length=1, max_length=200)
     priority: TaskPriority | None = None
-    tags: list[str] | None = None
-    project: str | None = Field(default=None, min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=20_000)
-    recurrence: str | None = Field(default=None, min_length=1, max_length=500)
-    remind: str | None = Field(default=None, min_length=1, max_length=100)
     dry_run: bool = False
-
-    @field_validator("tags")
-    @classmethod
-    def _normalize_tags(cls, value: list[str] | None) -> list[str] | None:
-        return normalize_tags(value)
-
-    @field_validator("project")
-    @classmethod
-    def _strip_project(cls, value: str | None) -> str | None:
-        return normalize_project(value)
 
 
 class QuickParsed(SQLModel):
