@@ -3,47 +3,33 @@
 One reader serves the REST API (`due`), quick add and the offline agent model. Phrases are
 read in the user's time zone relative to `now`; results are timezone-aware.
 
-`parse_when` reads a whole phrase: ISO first, then the phrase grammar in `behflow_server.when`
+`parse_when` reads a whole phrase: ISO first, then the phrase grammar in `behflow_server.phrases`
 (fast, exact, and it knows which words are too weak to be a date on their own), then dateparser
-for the long tail. `find_when` locates a date phrase inside free text, grammar only, so a title
-such as "Read The 5th Wave" keeps its words.
+for the long tail (marked `unsure`). `find_when` locates a date phrase inside free text, grammar
+only, so a title such as "Read The 5th Wave" keeps its words. Holidays are the account's country's
+(`country`, else the default that `set_default_country` sets; "US" until then). Conventions:
+docs/agent.md, "Dates and times".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from behflow_server.db import utcnow
+from behflow_server.phrases.holidays import set_default_country
+from behflow_server.phrases.result import END_OF_DAY, FoundWhen, ParsedWhen
 
-# A due date given without a time means "by the end of that day".
-END_OF_DAY = time(23, 59)
-
-
-@dataclass(frozen=True)
-class ParsedWhen:
-    value: datetime
-    has_time: bool
-    # The precision the phrase named: second, minute, hour, day, week, month, quarter or year.
-    grain: str = "day"
-
-
-@dataclass(frozen=True)
-class FoundWhen:
-    """A date phrase found inside a longer text: text[start:end] reads as `when`."""
-
-    when: ParsedWhen
-    start: int
-    end: int
-    # Further parts read with it, e.g. the time in "tomorrow's meeting at 10am".
-    more: tuple[tuple[int, int], ...] = ()
-
-    def without(self, text: str) -> str:
-        """`text` with the phrase's parts blanked out (positions stay valid)."""
-        for start, end in ((self.start, self.end), *self.more):
-            text = text[:start] + " " * (end - start) + text[end:]
-        return text
+__all__ = [
+    "END_OF_DAY",
+    "FoundWhen",
+    "ParsedWhen",
+    "day_bounds",
+    "find_when",
+    "parse_iso",
+    "parse_when",
+    "set_default_country",
+]
 
 
 def parse_iso(text: str, zone: ZoneInfo) -> ParsedWhen | None:
@@ -66,31 +52,36 @@ def parse_iso(text: str, zone: ZoneInfo) -> ParsedWhen | None:
     return ParsedWhen(parsed, has_time=True, grain="minute")
 
 
-def parse_when(text: str, zone: ZoneInfo, now: datetime | None = None) -> ParsedWhen | None:
+def parse_when(
+    text: str, zone: ZoneInfo, now: datetime | None = None, country: str | None = None
+) -> ParsedWhen | None:
     """A date/time phrase, or None when the text is not one."""
     iso = parse_iso(text, zone)
     if iso is not None:
         return iso
-    from behflow_server import when
+    from behflow_server.phrases.ranges import parse_words
+    from behflow_server.phrases.tokens import tokenize, worth_fallback
 
     reference = (now or utcnow()).astimezone(zone)
-    tokens = when.tokenize(text)
+    tokens = tokenize(text)
     if not tokens:
         return None
-    parsed = when.parse_tokens([t.word for t in tokens], reference)
+    parsed = parse_words([t.word for t in tokens], reference, country)
     if parsed is not None:
         return parsed
-    if not when.worth_fallback(tokens):
+    if not worth_fallback(tokens):
         return None
     return _dateparser(text, zone, reference)
 
 
-def find_when(text: str, zone: ZoneInfo, now: datetime | None = None) -> FoundWhen | None:
+def find_when(
+    text: str, zone: ZoneInfo, now: datetime | None = None, country: str | None = None
+) -> FoundWhen | None:
     """The longest date phrase inside `text` (leftmost on ties), or None."""
-    from behflow_server import when
+    from behflow_server.phrases.find import find
 
     reference = (now or utcnow()).astimezone(zone)
-    return when.find(text, reference)
+    return find(text, reference, country)
 
 
 def _dateparser(text: str, zone: ZoneInfo, reference: datetime) -> ParsedWhen | None:
@@ -111,9 +102,11 @@ def _dateparser(text: str, zone: ZoneInfo, reference: datetime) -> ParsedWhen | 
         return None
     has_time = _mentions_time(text)
     value = parsed.replace(tzinfo=zone)
+    unsure = f"guessed by the fallback reader: {text.strip()}"
     if not has_time:
-        return ParsedWhen(datetime.combine(value.date(), END_OF_DAY, tzinfo=zone), False)
-    return ParsedWhen(value, has_time=True, grain="minute")
+        day_end = datetime.combine(value.date(), END_OF_DAY, tzinfo=zone)
+        return ParsedWhen(day_end, False, unsure=unsure)
+    return ParsedWhen(value, has_time=True, grain="minute", unsure=unsure)
 
 
 def _mentions_time(text: str) -> bool:

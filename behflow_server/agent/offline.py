@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from behflow_server.dates import FoundWhen, find_when
 from behflow_server.errors import InvalidInput
+from behflow_server.phrases.vocabulary import SMALL
 from behflow_server.tasks.quickadd import parse_text
-from behflow_server.when import SMALL
 
 Intent = str  # add_task | list_tasks | update_task | complete_task | delete_task | other
 

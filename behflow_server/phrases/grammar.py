@@ -1,0 +1,105 @@
+"""The whole phrase: each concern's rules tried word by word, then the reading made a value."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from behflow_server.phrases.clock import ClockRules
+from behflow_server.phrases.days import DayRules
+from behflow_server.phrases.durations import DurationRules
+from behflow_server.phrases.holidays import HolidayRules
+from behflow_server.phrases.periods import PeriodRules
+from behflow_server.phrases.reading import Reading
+from behflow_server.phrases.result import END_OF_DAY, ParsedWhen
+from behflow_server.phrases.vocabulary import FILLERS, MONTHS, PERIODS, ZONE_OFFSETS
+
+
+class Grammar(DayRules, ClockRules, PeriodRules, DurationRules, HolidayRules):
+    """A phrase made of exactly these words, read relative to `now` (aware, in the user's zone)."""
+
+    def parse(self) -> ParsedWhen | None:
+        reading = Reading()
+        i = 0
+        n = len(self.w)
+        consumed_any = False
+        while i < n:
+            word = self.w[i]
+            if word in {"ago"}:
+                return None
+            nxt = None
+            if reading.day is None:
+                nxt = self.date_phrase(i, reading)
+            elif reading.day_from_weekday and (
+                word in MONTHS or self.ordinal(i, bare_numbers=False)
+            ):
+                nxt = self._refine_weekday(i, reading)
+            if nxt is None and reading.exact is None and reading.day is None:
+                nxt = self.relative(i, reading)
+            if nxt is None and (
+                reading.clock is None or reading.clock_from_period or word in PERIODS
+            ):
+                nxt = self.time_phrase(i, reading)
+            if nxt is None and word in ZONE_OFFSETS and reading.clock is not None:
+                reading.utc_offset, nxt = ZONE_OFFSETS[word], i + 1
+            if (
+                nxt is None
+                and word in {"in"}
+                and self.word(i + 1) == "the"
+                and self.word(i + 2) in PERIODS
+            ):
+                nxt = self.time_phrase(i + 2, reading)
+            if nxt is None:
+                if word in FILLERS and i + 1 < n:
+                    i += 1
+                    continue
+                if word in {"a.d.", "ad"} and consumed_any:
+                    i += 1
+                    continue
+                return None
+            consumed_any = True
+            if reading.clock is not None or reading.exact is not None:
+                reading.strong = True
+            i = nxt
+        if not consumed_any:
+            return None
+        return self._finish(reading)
+
+    def _finish(self, reading: Reading) -> ParsedWhen | None:
+        zone = self.now.tzinfo
+        if reading.utc_offset is not None and reading.clock is not None:
+            source = timezone(timedelta(hours=reading.utc_offset))
+            day = reading.day or self.today
+            moment = datetime.combine(day, reading.clock, tzinfo=source).astimezone(zone)
+            return ParsedWhen(moment, True, "minute")
+        if reading.exact is not None:
+            return ParsedWhen(reading.exact, True, reading.grain)
+        if reading.clock is not None:
+            day = reading.day
+            if day is None:
+                day = self.today
+                if datetime.combine(day, reading.clock, tzinfo=zone) <= self.now:
+                    if reading.ambiguous_hour and reading.clock.hour < 12:
+                        later = reading.clock.replace(hour=reading.clock.hour + 12)
+                        if datetime.combine(day, later, tzinfo=zone) > self.now:
+                            reading.clock = later
+                        else:
+                            day += timedelta(days=1)
+                    else:
+                        day += timedelta(days=1)
+            grain = reading.grain if reading.grain in {"hour", "minute", "second"} else "hour"
+            return ParsedWhen(datetime.combine(day, reading.clock, tzinfo=zone), True, grain)
+        if reading.day is None:
+            return None
+        return ParsedWhen(
+            datetime.combine(reading.day, END_OF_DAY, tzinfo=zone), False, reading.grain
+        )
+
+
+def parse_tokens(words: list[str], now: datetime, country: str | None = None) -> ParsedWhen | None:
+    """The phrase made of exactly these words, or None."""
+    if not words:
+        return None
+    try:
+        return Grammar(words, now, country).parse()
+    except (OverflowError, ValueError):
+        return None  # "in 99999999 years": past the calendar's end is not a date
