@@ -10,7 +10,15 @@ import re
 from datetime import datetime, time, timedelta
 
 from behflow_server.phrases.reading import GrammarBase, Reading
-from behflow_server.phrases.vocabulary import AMPM, PERIODS, PM_PERIODS, SMALL, TENS
+from behflow_server.phrases.vocabulary import (
+    AMPM,
+    DAYPART_HOURS,
+    DAYPARTS,
+    PERIODS,
+    SMALL,
+    TENS,
+    WEEKDAYS,
+)
 
 
 class ClockRules(GrammarBase):
@@ -48,6 +56,7 @@ class ClockRules(GrammarBase):
                 and self.word(j) not in AMPM
                 and not after_at
                 and not (self.number(j) and self.word(j + 1) in AMPM)
+                and not self._part_follows(j)
             ):
                 return None  # a bare number is a time only after "at" or before am/pm
         elif match_h:
@@ -79,6 +88,7 @@ class ClockRules(GrammarBase):
                 and not after_at
                 and self.word(j) != "o'clock"
                 and self.word(i + 1) not in {"o'clock", "oclock"}
+                and not self._part_follows(j)
             ):
                 return None
         else:
@@ -113,6 +123,16 @@ class ClockRules(GrammarBase):
         ambiguous = suffix is None and 1 <= hour <= 12
         return time(hour, minute or 0, second), j, ambiguous, grain
 
+    def _part_follows(self, j: int) -> bool:
+        """A part of day follows within a few words: "8 tonight", "6 this evening"."""
+        for k in range(j, j + 4):
+            word = self.word(k)
+            if word in DAYPARTS:
+                return True
+            if word not in {"tomorrow", "today", "this", "in", "the", "on", "at"}:
+                return word in WEEKDAYS and k == j
+        return False
+
     def _minutes_words(self, i: int) -> tuple[int, int] | None:
         word = self.word(i)
         if word == "oh" and self.word(i + 1) in SMALL:
@@ -128,20 +148,9 @@ class ClockRules(GrammarBase):
         """Consume a time of day at i; returns the next index."""
         word = self.word(i)
         after_at = self.word(i - 1) in {"at", "for", "@"}
-        if word in {"quarter", "half"} or (word == "a" and self.word(i + 1) == "quarter"):
-            k = i + 1 if word != "a" else i + 2
-            minutes = 30 if word == "half" else 15
-            if self.word(k) in {"past", "after", "to", "before"}:
-                clock = self.clock(k + 1, after_at=True)
-                if clock is None:
-                    return None
-                base = datetime.combine(self.today, clock[0])
-                delta = timedelta(minutes=minutes)
-                moved = base + delta if self.word(k) in {"past", "after"} else base - delta
-                reading.clock, reading.ambiguous_hour = moved.time(), clock[2]
-                reading.grain = "minute"
-                return clock[1]
-            return None
+        moved = self._minutes_around(i, reading)
+        if moved is not None:
+            return moved
         if word in PERIODS:
             if word == "tonight":
                 reading.day = reading.day or self.today
@@ -153,9 +162,8 @@ class ClockRules(GrammarBase):
                 reading.ambiguous_hour = False
                 reading.grain = "hour"
                 reading.clock_from_period = True
-            elif reading.ambiguous_hour and word in PM_PERIODS and reading.clock.hour < 12:
-                reading.clock = reading.clock.replace(hour=reading.clock.hour + 12)
-                reading.ambiguous_hour = False
+            elif not reading.clock_from_period and word in DAYPARTS:
+                self._fit_to_part(reading, word)
             return i + 1
         if word == "mid" and self.word(i + 1) == "day":
             reading.clock, reading.grain = time(12, 0), "hour"
@@ -164,15 +172,85 @@ class ClockRules(GrammarBase):
         if clock is None:
             return None
         value, j, ambiguous, grain = clock
-        if ambiguous and reading.period in PM_PERIODS and value.hour < 12:
-            value = value.replace(hour=value.hour + 12)
-            ambiguous = False
-        elif ambiguous and reading.period in {"morning"}:
-            ambiguous = False
-        elif ambiguous and value.hour < 8:
+        bare = value.hour if ambiguous else None
+        if ambiguous and value.hour < 8:
             value = value.replace(hour=value.hour + 12)
         reading.clock, reading.ambiguous_hour, reading.grain = value, ambiguous, grain
-        reading.clock_from_period = False
+        reading.bare_hour, reading.clock_from_period = bare, False
+        reading.clock_words = " ".join(self.w[i:j])
+        if reading.period in DAYPARTS:
+            self._fit_to_part(reading, reading.period)
         return j
+
+    def _fit_to_part(self, reading: Reading, part: str) -> None:
+        """Read an hour with its part of day ("8 tonight" is 20:00); drop it when they disagree.
+
+        "at 11 in the afternoon" or "7am tonight" cannot both be right: the time is left out
+        (a wrong time is worse than no time) and `unsure` names the words.
+        """
+        clock = reading.clock
+        if clock is None:
+            return
+        hour = clock.hour
+        if reading.ambiguous_hour and reading.bare_hour is not None:
+            said = reading.bare_hour
+            if part == "morning":
+                hour = 0 if said == 12 else said
+            elif part in {"night", "tonight"} and said <= 4:
+                hour = said
+            else:
+                hour = said + 12 if said < 12 else 12
+            reading.ambiguous_hour = False
+        low, high = DAYPART_HOURS[part]
+        fits = low <= hour <= high or (part in {"night", "tonight"} and hour <= 4)
+        if not fits:
+            reading.unsure = f"{reading.clock_words} {part}".strip()
+            reading.clock, reading.grain = None, "day"
+            reading.clock_dropped = True
+            return
+        reading.clock = clock.replace(hour=hour)
+
+    def _minutes_around(self, i: int, reading: Reading) -> int | None:
+        """ "quarter to noon", "half past 3", "10 to 5", "20 minutes past 9am"."""
+        word = self.word(i)
+        if word in {"quarter", "half"} or (word == "a" and self.word(i + 1) == "quarter"):
+            k = i + 1 if word != "a" else i + 2
+            minutes = 30 if word == "half" else 15
+        else:
+            amount = self.number(i)
+            if amount is None or self.word(i) in {"a", "an", "half"}:
+                return None
+            minutes, k = int(amount[0]), amount[1]
+            if self.word(k) in {"minutes", "mins", "min", "minute"}:
+                k += 1
+            elif minutes not in {5, 10, 20, 25}:
+                return None  # "9 to 11" is a range, "10 to 5" a clock time
+        if self.word(k) not in {"past", "after", "to", "before", "till", "til", "of"}:
+            return None
+        direction = 1 if self.word(k) in {"past", "after"} else -1
+        target = self.word(k + 1)
+        if target in {"noon", "midday", "midnight"}:
+            base = datetime.combine(self.today, time(12 if target != "midnight" else 0))
+            if target == "midnight" and direction < 0:
+                base += timedelta(days=1)
+            ambiguous, nxt = False, k + 2
+            said = None
+        else:
+            clock = self.clock(k + 1, after_at=True)
+            if clock is None:
+                return None
+            base = datetime.combine(self.today, clock[0])
+            ambiguous, nxt = clock[2], clock[1]
+            said = clock[0].hour if ambiguous else None
+            if ambiguous and base.hour < 8:
+                base += timedelta(hours=12)
+        moved = base + direction * timedelta(minutes=minutes)
+        reading.clock, reading.ambiguous_hour = moved.time(), ambiguous
+        reading.bare_hour = moved.hour if said is not None and moved.hour <= 12 else None
+        if reading.bare_hour is None:
+            reading.ambiguous_hour = False
+        reading.grain, reading.clock_from_period = "minute", False
+        reading.clock_words = " ".join(self.w[i:nxt])
+        return nxt
 
     # dates -----------------------------------------------------------------

@@ -7,7 +7,7 @@ A bare weekday is the next one, today included; "next friday" is the Friday of n
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -17,10 +17,16 @@ from behflow_server.phrases.vocabulary import (
     MONTHS,
     ORDINAL_WORDS,
     PERIODS,
+    UNIT_GRAIN,
     UNITS,
     WEAK_WORDS,
     WEEKDAYS,
 )
+
+# "next 3 days", "past 2 weeks": windows of that many units.
+WINDOW_ANCHORS = {"next", "upcoming", "coming", "last", "past", "previous"}
+# Words that open a period boundary: "end of the month", "EOW", "mid next week".
+BOUNDARY_WORDS = {"end", "eod", "eow", "eom", "eoq", "eoy", "start", "beginning", "mid", "middle"}
 
 
 class DayRules(GrammarBase):
@@ -83,11 +89,10 @@ class DayRules(GrammarBase):
         # "next friday", "last tuesday", "this week", "next month", "friday after next"
         if word in {"next", "last", "this", "coming", "upcoming", "past", "previous", "current"}:
             return self._anchored(i, reading)
-        if word in {"end", "eow", "eom", "eoy"} or (word == "the" and w(i + 1) == "end"):
-            return self._end_of(i, reading)
+        if word in BOUNDARY_WORDS or (word == "the" and w(i + 1) in BOUNDARY_WORDS):
+            return self.boundary(i, reading)
         if word in {"weekend", "wkend"}:
-            reading.day = self.weekday_on_or_after(today, 5)
-            reading.strong = True
+            self._weekend(0, reading)
             return i + 1
         if word in WEEKDAYS:
             return self._weekday(i, reading)
@@ -150,13 +155,50 @@ class DayRules(GrammarBase):
         reading.strong = reading.strong or self.word(i) not in WEAK_WORDS
         return k
 
+    def _window(self, anchor: str, count: int, unit: str, k: int, reading: Reading) -> int:
+        """ "next 3 days": a window from today (from now for hours and minutes) for that long;
+        "last 2 weeks", "past 3 days": the window that ends today (now)."""
+        zone = self.now.tzinfo
+        forward = anchor in {"next", "upcoming", "coming"}
+        if unit in {"seconds", "minutes", "hours"}:
+            delta = timedelta(**{unit: count})
+            start = self.now if forward else self.now - delta
+            reading.exact, reading.grain = start, UNIT_GRAIN[unit]
+            reading.end = start + delta
+        else:
+            months = {"months": 1, "quarters": 3, "years": 12}.get(unit)
+            length = (
+                relativedelta(months=count * months)
+                if months
+                else relativedelta(days=count * (7 if unit == "weeks" else 1))
+            )
+            first = self.today if forward else self.today - length
+            reading.day, reading.grain = first, "day"
+            reading.end = datetime.combine(first + length, time(0), tzinfo=zone)
+        reading.strong = True
+        return k + 1
+
+    def _weekend(self, step: int, reading: Reading) -> None:
+        """This weekend (the current one on a Saturday or Sunday), or `step` weekends on.
+
+        Read as a window from Saturday (today on a Sunday) to Monday 00:00, due on its first day.
+        """
+        saturday = self.week_start(self.today) + timedelta(weeks=step, days=5)
+        monday = saturday + timedelta(days=2)
+        reading.day = max(saturday, self.today) if step == 0 else saturday
+        reading.end = datetime.combine(monday, time(0), tzinfo=self.now.tzinfo)
+        reading.strong = True
+
     def _anchored(self, i: int, reading: Reading) -> int | None:
         w = self.word
         anchor = w(i)
         k = i + 1
         count = 1
-        if anchor in {"next", "upcoming", "coming"} and self.number(k) and w(k) not in {"a", "an"}:
+        counted = anchor in WINDOW_ANCHORS and self.number(k) and w(k) not in {"a", "an"}
+        if counted:
             count, k = int(self.number(k)[0]), self.number(k)[1]  # type: ignore[index]
+            if UNITS.get(w(k)) is not None:
+                return self._window(anchor, count, UNITS[w(k)], k, reading)
         step = {
             "next": 1,
             "coming": 1,
@@ -182,8 +224,7 @@ class DayRules(GrammarBase):
             reading.strong = True
             return self._weekday(k, reading, shift_weeks=step)
         if target in {"weekend", "wkend"}:
-            saturday = self.week_start(self.today) + timedelta(weeks=max(step, 0), days=5)
-            reading.day, reading.strong = saturday, True
+            self._weekend(step, reading)
             return k + 1
         if target in MONTHS:
             month = MONTHS[target]
@@ -315,18 +356,19 @@ class DayRules(GrammarBase):
             reading.year_given = year is not None
             return k
         if (
-            w(k) == "the"
-            and w(k + 1) in {"previous", "last", "next", "following"}
-            and w(k + 2) == "month"
+            w(k + (w(k) == "the")) in {"previous", "last", "next", "following", "this"}
+            and w(k + (w(k) == "the") + 1) == "month"
         ):
-            shift = 1 if w(k + 1) in {"next", "following"} else -1
+            if w(k) == "the":
+                k += 1
+            shift = {"next": 1, "following": 1, "this": 0}.get(w(k), -1)
             first = self.today.replace(day=1) + relativedelta(months=shift)
             try:
                 reading.day = first.replace(day=day_number)
             except ValueError:
                 return None
             reading.strong = True
-            return k + 3
+            return k + 2
         if not is_ordinal and w(i) != "the":
             return None
         if reading.weekday is None and (

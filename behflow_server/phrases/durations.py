@@ -48,6 +48,13 @@ class DurationRules(GrammarBase):
             tail = k
         else:
             return None
+        if (
+            self.word(tail) == "and"
+            and self.word(tail + 1) in {"a", "an"}
+            and self.word(tail + 2) in {"half", "quarter"}
+        ):
+            count += 0.5 if self.word(tail + 2) == "half" else 0.25  # "an hour and a half"
+            tail += 3
         if self.word(tail) in {"from", "after"} and self.word(tail + 1) in {"now", "today"}:
             tail += 2
         elif (

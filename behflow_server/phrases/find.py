@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from behflow_server.phrases.grammar import parse_tokens
+from behflow_server.phrases.ranges import parse_words
 from behflow_server.phrases.result import FoundWhen, ParsedWhen
 from behflow_server.phrases.tokens import Token, in_vocabulary, tokenize
 from behflow_server.phrases.vocabulary import (
@@ -53,7 +53,7 @@ def find(text: str, now: datetime, country: str | None = None) -> FoundWhen | No
             continue
         first, second = sorted([best, other])
         words = [t.word for t in tokens[first[0] : first[1]] + tokens[second[0] : second[1]]]
-        merged = parse_tokens(words, now, country)
+        merged = parse_words(words, now, country)
         if merged is not None and merged.has_time:
             parsed = merged
             extra = (_with_preposition(tokens, other[0], other[1]),)
@@ -82,7 +82,7 @@ def _longest_in_run(
                 -1
             ] in FILLERS - {"o'clock", "oclock", "ish"}:
                 continue
-            parsed = parse_tokens(words, now, country)
+            parsed = parse_words(words, now, country)
             if parsed is None:
                 continue
             preceded = start > 0 and tokens[start - 1].word in PREPOSITIONS | {"next", "every"}
@@ -91,8 +91,8 @@ def _longest_in_run(
             # Leave leading filler words that add nothing to the title: "a 7pm meeting".
             while (
                 len(words) > 1
-                and words[0] in FILLERS
-                and parse_tokens(words[1:], now, country) == parsed
+                and words[0] in FILLERS - {"this", "the", "coming"}
+                and parse_words(words[1:], now, country) == parsed
             ):
                 words, start, length = words[1:], start + 1, length - 1
             return start, start + length, parsed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from behflow_server.phrases.clock import ClockRules
@@ -62,7 +63,10 @@ class Grammar(DayRules, ClockRules, PeriodRules, DurationRules, HolidayRules):
             i = nxt
         if not consumed_any:
             return None
-        return self._finish(reading)
+        result = self._finish(reading)
+        if result is None or (reading.unsure is None and reading.end is None):
+            return result
+        return replace(result, unsure=reading.unsure, end=reading.end)
 
     def _finish(self, reading: Reading) -> ParsedWhen | None:
         zone = self.now.tzinfo

@@ -120,7 +120,7 @@ class HolidayRules(GrammarBase):
         w = self.word
         word = w(i)
         today = self.today
-        for names, offset in EASTER_OFFSETS.items():
+        for names, offset in sorted(EASTER_OFFSETS.items(), key=lambda item: -len(item[0])):
             if tuple(w(i + n) for n in range(len(names))) == names:
                 orthodox = w(i - 1) == "orthodox"
                 k = i + len(names)

@@ -13,6 +13,25 @@ from dateutil.relativedelta import relativedelta
 
 from behflow_server.phrases.reading import GrammarBase, Reading
 
+# "end of day"/"EOD": the end of the working day.
+END_OF_WORKDAY = time(17, 0)
+BOUNDARY = {"end": "end", "start": "start", "beginning": "start", "mid": "mid", "middle": "mid"}
+SHORT = {
+    "eod": ("end", "day"),
+    "eow": ("end", "week"),
+    "eom": ("end", "month"),
+    "eoq": ("end", "quarter"),
+    "eoy": ("end", "year"),
+}
+PERIOD_UNITS = {
+    "day": "day",
+    "week": "week",
+    "wk": "week",
+    "month": "month",
+    "quarter": "quarter",
+    "year": "year",
+}
+
 
 class PeriodRules(GrammarBase):
     """Periods and their start and end."""
@@ -36,31 +55,60 @@ class PeriodRules(GrammarBase):
                 reading.day, reading.grain = date(self.today.year + step, 1, 1), "year"
             reading.strong = True
 
-    def _end_of(self, i: int, reading: Reading) -> int | None:
+    def boundary(self, i: int, reading: Reading) -> int | None:
+        """ "end of the month", "EOW", "beginning of next week", "mid next week", "EOD"."""
         w = self.word
-        k = i + (1 if w(i) != "the" else 2)
-        short = {"eow": "week", "eom": "month", "eoy": "year"}.get(w(i))
-        if short is None:
-            if w(k) != "of":
-                if w(k) == "day" or w(i) == "eod":
-                    reading.day, reading.clock = reading.day or self.today, time(17, 0)
-                    reading.strong = True
-                    return k + 1
+        k = i + (w(i) == "the")
+        short = SHORT.get(w(k))
+        named_current = True
+        if short is not None:
+            which, unit = short
+            base, k = self.today, k + 1
+        else:
+            which = BOUNDARY.get(w(k))
+            if which is None:
                 return None
             k += 1
-            if w(k) in {"the", "this"}:
+            if w(k) == "of":
                 k += 1
-            short = {"week": "week", "month": "month", "year": "year", "day": "day"}.get(w(k))
-            if short is None:
+            elif which != "mid" and not (which == "end" and w(k) == "day"):
                 return None
-        k = k + 1 if w(i) in {"end", "the"} else i + 1
-        if short == "day":
-            reading.day, reading.clock = reading.day or self.today, time(17, 0)
-        elif short == "week":
-            reading.day = self.week_start(self.today) + timedelta(days=6)
-        elif short == "month":
-            reading.day = self.today + relativedelta(day=31)
-        else:
-            reading.day = date(self.today.year, 12, 31)
-        reading.strong = True
+            if w(k) in {"the", "this"} and w(k + 1) in PERIOD_UNITS:
+                named_current, k = w(k) == "the", k + 1
+            if w(k) in PERIOD_UNITS:
+                base, unit, k = self.today, PERIOD_UNITS[w(k)], k + 1
+            else:
+                inner = Reading()
+                nxt = self.date_phrase(k, inner)
+                if nxt is None or inner.day is None or inner.exact is not None:
+                    return None
+                base, unit, k, named_current = inner.day, inner.grain, nxt, False
+        if unit == "day":
+            reading.day = base
+            reading.clock = {"end": END_OF_WORKDAY, "start": time(9, 0), "mid": time(12, 0)}[which]
+            reading.grain, reading.clock_from_period = "hour", True
+            reading.strong = True
+            return k
+        day = self._boundary_day(base, unit, which)
+        if unit == "week" and which == "end" and named_current and day < self.today:
+            day += timedelta(weeks=1)  # "EOW" on a weekend: the coming Friday
+        reading.day, reading.grain, reading.strong = day, "day", True
         return k
+
+    def _boundary_day(self, base: date, unit: str, which: str) -> date:
+        if unit == "week":
+            monday = self.week_start(base)
+            return monday + timedelta(days={"start": 0, "mid": 2, "end": 4}[which])
+        if unit == "month":
+            first = base.replace(day=1)
+            return {"start": first, "mid": first.replace(day=15)}.get(
+                which, first + relativedelta(day=31)
+            )
+        if unit == "quarter":
+            first = date(base.year, 3 * ((base.month - 1) // 3) + 1, 1)
+            return {"start": first, "mid": first + relativedelta(months=1, day=15)}.get(
+                which, first + relativedelta(months=2, day=31)
+            )
+        return {"start": date(base.year, 1, 1), "mid": date(base.year, 7, 1)}.get(
+            which, date(base.year, 12, 31)
+        )

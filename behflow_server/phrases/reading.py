@@ -27,6 +27,14 @@ class Reading:
     clock_from_period: bool = False
     year_given: bool = False
     utc_offset: float | None = None
+    # The hour as said when no am/pm was given, and the words of the clock time.
+    bare_hour: int | None = None
+    clock_words: str = ""
+    # Words left out because they could not be read with confidence (see ParsedWhen.unsure).
+    unsure: str | None = None
+    clock_dropped: bool = False
+    # The exclusive end of a window ("next 3 days").
+    end: datetime | None = None
 
 
 class GrammarBase:
@@ -97,6 +105,9 @@ class GrammarBase:
         raise NotImplementedError
 
     def shift(self, unit: str, step: int, reading: Reading) -> None:
+        raise NotImplementedError
+
+    def boundary(self, i: int, reading: Reading) -> int | None:
         raise NotImplementedError
 
     def parse(self) -> ParsedWhen | None:

@@ -39,6 +39,7 @@ def tokenize(text: str) -> list[Token]:
 
 _VOCAB_PATTERN = re.compile(
     r"\d{1,2}(st|nd|rd|th)|\d{1,4}|\d{1,2}(:\d{2}){1,2}(am|pm|a|p)?|\d{1,4}(am|pm|a|p)"
+    r"|\d{1,2}(:\d{2})?(am|pm)?[-\u2013]\d{1,2}(:\d{2})?(am|pm)?(st|nd|rd|th)?"
     r"|\d{1,2}h(\d{2})?|\d{1,2}/\d{1,2}(/\d{2,4})?|\d{4}-\d{2}-\d{2}|\d+\.\d+|1/2"
 )
 

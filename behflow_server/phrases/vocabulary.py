@@ -151,6 +151,15 @@ PERIODS = {
     "eod": time(17, 0),
 }
 PM_PERIODS = {"afternoon", "evening", "night", "tonight"}
+# Parts of day that qualify an hour, and the hours each may hold (night also 0-4).
+DAYPART_HOURS = {
+    "morning": (0, 11),
+    "afternoon": (12, 18),
+    "evening": (16, 23),
+    "night": (18, 23),
+    "tonight": (18, 23),
+}
+DAYPARTS = set(DAYPART_HOURS)
 FIXED_HOLIDAYS = {
     "christmas": (12, 25),
     "xmas": (12, 25),
@@ -316,6 +325,17 @@ VOCAB = (
         "eow",
         "eom",
         "eoy",
+        "eod",
+        "and",
+        "between",
+        "through",
+        "thru",
+        "-",
+        "\u2013",
+        "eoq",
+        "start",
+        "beginning",
+        "middle",
         "weekend",
         "wkend",
         "after",
