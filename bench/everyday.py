@@ -470,9 +470,11 @@ def main() -> None:
     )
     elapsed = time.perf_counter() - started
 
-    print(f"Everyday chat benchmark: {report['cases']} scenarios, "
-          f"{'LLM' if options.llm else 'offline model'}, now {REFERENCE.isoformat()} {ZONE.key}"
-          f"{' (real wall clock)' if options.real_clock else ''}")
+    print(
+        f"Everyday chat benchmark: {report['cases']} scenarios, "
+        f"{'LLM' if options.llm else 'offline model'}, now {REFERENCE.isoformat()} {ZONE.key}"
+        f"{' (real wall clock)' if options.real_clock else ''}"
+    )
     print(f"Fully right: {_pct(report['right'], report['cases'])}")
     for category, (right, total) in report["per_category"].items():
         print(f"  {CATEGORY_LABELS.get(category, category):22} {_pct(right, total)}")
