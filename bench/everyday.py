@@ -37,7 +37,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -290,7 +290,8 @@ def judge(
 
     def no_others(allowed: set[int]) -> None:
         if created and effect != "add":
-            problems.append(f"created {['#%d %s' % (n, after[n]['title']) for n in created]}")
+            titles = [f"#{n} {after[n]['title']}" for n in created]
+            problems.append(f"created {titles}")
         for number, diff in changed.items():
             if number not in allowed:
                 problems.append(f"also changed #{number} ({', '.join(diff)})")
