@@ -59,6 +59,7 @@ def parse_when(
     iso = parse_iso(text, zone)
     if iso is not None:
         return iso
+    from behflow_server.phrases.grammar import declined
     from behflow_server.phrases.ranges import parse_words
     from behflow_server.phrases.tokens import tokenize, worth_fallback
 
@@ -69,8 +70,8 @@ def parse_when(
     parsed = parse_words([t.word for t in tokens], reference, country)
     if parsed is not None:
         return parsed
-    if not worth_fallback(tokens):
-        return None
+    if not worth_fallback(tokens) or declined([t.word for t in tokens], reference, country):
+        return None  # a wrong time is worse than no time
     return _dateparser(text, zone, reference)
 
 

@@ -162,9 +162,9 @@ class DayRules(GrammarBase):
         forward = anchor in {"next", "upcoming", "coming"}
         if unit in {"seconds", "minutes", "hours"}:
             delta = timedelta(**{unit: count})
-            start = self.now if forward else self.now - delta
+            start = self.now if forward else self.elapsed(-delta)
             reading.exact, reading.grain = start, UNIT_GRAIN[unit]
-            reading.end = start + delta
+            reading.end = self.elapsed(delta, start)
         else:
             months = {"months": 1, "quarters": 3, "years": 12}.get(unit)
             length = (

@@ -91,7 +91,7 @@ class DurationRules(GrammarBase):
             return tail
         if unit in {"seconds", "minutes", "hours"}:
             delta = timedelta(**{unit: count * sign})
-            reading.exact = self.now + delta
+            reading.exact = self.elapsed(delta)
             reading.grain = "minute" if unit != "seconds" else "second"
         else:
             if unit == "quarters":

@@ -63,6 +63,7 @@ class Grammar(DayRules, ClockRules, PeriodRules, DurationRules, HolidayRules):
             i = nxt
         if not consumed_any:
             return None
+        self.declined = reading.clock_dropped
         result = self._finish(reading)
         if result is None or (reading.unsure is None and reading.end is None):
             return result
@@ -107,3 +108,14 @@ def parse_tokens(words: list[str], now: datetime, country: str | None = None) ->
         return Grammar(words, now, country).parse()
     except (OverflowError, ValueError):
         return None  # "in 99999999 years": past the calendar's end is not a date
+
+
+def declined(words: list[str], now: datetime, country: str | None = None) -> bool:
+    """The words were read but left out as unsure ("11 in the afternoon" with no day): no other
+    reader should guess them either."""
+    grammar = Grammar(words, now, country)
+    try:
+        grammar.parse()
+    except (OverflowError, ValueError):
+        return False
+    return grammar.declined

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from behflow_server.phrases.result import ParsedWhen
 from behflow_server.phrases.vocabulary import ORDINAL_WORDS, SMALL, TENS
@@ -43,6 +43,8 @@ class GrammarBase:
     def __init__(self, words: list[str], now: datetime, country: str | None = None) -> None:
         self.w = words
         self.country = country
+        # Set by parse when a time was left out as unsure.
+        self.declined = False
         self.now = now
         self.today = now.date()
 
@@ -112,6 +114,11 @@ class GrammarBase:
 
     def parse(self) -> ParsedWhen | None:
         raise NotImplementedError
+
+    def elapsed(self, delta: timedelta, start: datetime | None = None) -> datetime:
+        """`start` (now) plus real elapsed time, so "in 1 hour" is right across a clock change."""
+        start = start or self.now
+        return (start.astimezone(UTC) + delta).astimezone(start.tzinfo)
 
     # calendar ----------------------------------------------------------------
     def weekday_on_or_after(self, start: date, weekday: int) -> date:
