@@ -23,6 +23,7 @@ TASK_FIELDS = (
     "status",
     "priority",
     "due_at",
+    "ends_at",
     "tags",
     "project",
     "description",
@@ -94,7 +95,7 @@ ALL_FIELDS = frozenset(
     + WEBHOOK_FIELDS
     + DELIVERY_FIELDS
     + DAY_FIELDS
-) | {"parsed"}
+) | {"parsed", "spans"}
 
 _FIELD_LIST = re.compile(r"^[a-z_]+(,[a-z_]+)*$")
 
@@ -260,6 +261,16 @@ def local_time(value: str | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z") if moment else ""
 
 
+def day_and_time(value: str | None, *, with_time: bool = True) -> str:
+    """A time as people read it, in the local zone: "Tue 1 Dec 2026 17:00"."""
+    moment = parse_time(value)
+    if moment is None:
+        return ""
+    local = moment.astimezone()
+    day = f"{local:%a} {local.day} {local:%b %Y}"
+    return f"{day} {local:%H:%M}" if with_time else day
+
+
 def console(stderr: bool = False) -> Any:
     from rich.console import Console
 
@@ -326,6 +337,7 @@ def task_details(task: Mapping[str, Any]) -> None:
         ("Status", f"{mark} {task['status'].replace('_', ' ')}"),
         ("Priority", task["priority"]),
         ("Due", f"{due} ({due_text})" if due else ""),
+        ("Ends", local_time(task.get("ends_at"))),
         ("Tags", " ".join("#" + t for t in task.get("tags") or [])),
         ("Project", task.get("project") or ""),
         ("Recurrence", task.get("recurrence") or ""),

@@ -90,15 +90,20 @@ def add(
     fmt: str | None = FormatOption,
     json_fields: str | None = JsonOption,
 ) -> None:
-    """Add a task. The text may carry its own details: a date, #tags, +project, !priority.
+    """Add a task. The text may carry its own details: a date, #tags, project:NAME, !priority.
 
-    Options win over what the text says. Plain output is the new task's number.
+    Tags: #tag, @label or +tag. Project: project:Home (pro:Home). Priority: !high, p1-p4 or
+    priority:H|M|L. Dates: any phrase ("friday 5pm") or due:tomorrow. Options win over what
+    the text says; --explain shows which words were read as what. Plain output is the new
+    task's number.
 
     Examples:
 
       behflow task add Buy milk --due tomorrow
 
-      behflow task add "Call mom tomorrow 5pm #family !high +home"
+      behflow task add 'Call mom tomorrow 5pm #family !high project:Home'
+
+      behflow task add "Pay rent on the 1st p2 @home" --explain
 
       printf 'Water plants\\nPay rent friday\\n' | behflow task add -
     """
@@ -117,15 +122,7 @@ def add(
             overrides["recurrence"], first_due = _recurrence(api, every)
             overrides["due"] = overrides["due"] or first_due
         if explain:
-            parsed = [api.quick_preview(text, **overrides) for text in texts]
-            if out.format in ("json", "ndjson") or len(parsed) > 1:
-                fmt_ = out.format if out.format in ("json", "ndjson") else "ndjson"
-                output.Output(fmt_, None, list(parsed[0])).records(parsed, list(parsed[0]))
-            elif out.human:
-                output.key_value_table([(k, output._text(v)) for k, v in parsed[0].items()])
-            else:
-                out = output.Output(out.format, None, list(parsed[0]))
-                out.record(parsed[0], list(parsed[0]))
+            _explain([_preview(api, text, overrides) for text in texts], out)
             return
         if len(texts) == 1:
             _created([dict(api.quick_add(texts[0], **overrides))], out)
@@ -133,6 +130,57 @@ def add(
         if not texts:
             raise usage("standard input had no task lines")
         _add_many(api, texts, overrides, out)
+
+
+def _preview(api: Any, text: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The dry-run result: the parsed fields and the spans of text each came from."""
+    body = {key: value for key, value in overrides.items() if value is not None}
+    result: dict[str, Any] = api.request(
+        "POST", "/api/v1/tasks/quick", json={"text": text, **body, "dry_run": True}
+    )
+    return {"text": text, "parsed": result["parsed"], "spans": result.get("spans", [])}
+
+
+def _explain(previews: list[dict[str, Any]], out: output.Output) -> None:
+    """--explain: the text, what each read part became, then the resulting fields."""
+    rows = [{**preview["parsed"], "spans": preview["spans"]} for preview in previews]
+    fields = list(rows[0])
+    if out.format in ("json", "ndjson") or len(rows) > 1:
+        fmt = out.format if out.format in ("json", "ndjson") else "ndjson"
+        output.Output(fmt, None, fields).records(rows, fields)
+    elif out.human:
+        preview = previews[0]
+        output.write(preview["text"])
+        for span in preview["spans"]:
+            output.write(f"  {_quoted(span['text'])} -> {_span_meaning(span, preview['parsed'])}")
+        parsed = preview["parsed"]
+        output.key_value_table([(key, output._text(value)) for key, value in parsed.items()])
+    else:
+        fields.remove("spans")
+        output.Output(out.format, None, fields).record(rows[0], fields)
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _span_meaning(span: dict[str, Any], parsed: dict[str, Any]) -> str:
+    """What a read part became: "due Tue 1 Dec 2026", "tag home", "dropped (lead-in)"."""
+    field, value = span["field"], span.get("value")
+    if field == "due" and value:
+        start, _, end = str(value).partition("/")
+        with_time = bool(parsed.get("due_has_time"))
+        text = output.day_and_time(start, with_time=with_time)
+        if end:
+            until = output.day_and_time(end)
+            same_day = until[: -len(" 00:00")] == text[: -len(" 00:00")]
+            text += "-" + until[-5:] if same_day and with_time else " until " + until
+        return f"due {text}"
+    if field == "tags":
+        return f"tag {value}"
+    if field in ("project", "priority", "recurrence"):
+        return f"{field} {value}"
+    return f"dropped ({field})"
 
 
 def _recurrence(api: Any, phrase: str) -> tuple[str, str | None]:

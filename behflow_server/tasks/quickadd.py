@@ -3,9 +3,12 @@
 The one reader of task text: POST /api/v1/tasks/quick, `behflow task add`, the TUI and web
 quick-add boxes and the offline agent model all use `parse_text`.
 
-Reads, in this order: "quoted words" (kept literally), `#tag`, `+project`, `!priority` / `p1`,
-recurrence words ("every other friday at 5pm"), priority words ("urgent"), then one date phrase.
-What is left is the title.
+Reads, in this order: Taskwarrior attributes (`due:tomorrow`, `project:Home` / `pro:Home`,
+`priority:H` / `pri:H`), "quoted words" (kept literally), tags (`#tag`, Todoist's `@label`,
+Taskwarrior's `+tag`), `!priority` / `p1`, recurrence words ("every other friday at 5pm"),
+priority words ("urgent"), then one date phrase. What is left is the title, tidied: lead-ins
+("I need to", "remember to") and words the removed parts left dangling ("by the") go, and the
+first letter is capitalised. `read_text` also returns the character spans each field came from.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pydantic import Field
 from sqlmodel import Session, SQLModel
 
 from behflow_server.auth.models import User
-from behflow_server.dates import END_OF_DAY, find_when, parse_when
+from behflow_server.dates import END_OF_DAY, ParsedWhen, find_when, parse_when
 from behflow_server.db import utcnow
 from behflow_server.errors import InvalidInput
 from behflow_server.tasks import recurrence as recurrence_rules
@@ -31,6 +34,7 @@ from behflow_server.tasks.models import (
     TaskCreate,
     TaskDetails,
     TaskPriority,
+    TaskUpdate,
     normalize_tags,
 )
 from behflow_server.timezones import get_zone
@@ -62,8 +66,8 @@ PRIORITY_WORDS: list[tuple[str, TaskPriority]] = [
 ]
 
 _QUOTED = re.compile(r"\"([^\"]*)\"|“([^”]*)”|'([^']{2,})'(?!\w)")
-_TAG = re.compile(r"(?<!\S)#([\w][\w\-/.]*)")
-_PROJECT = re.compile(r"(?<!\S)\+([\w][\w\-/.]*)")
+# Tags: #tag (Behflow), @label (Todoist), +tag (Taskwarrior; a letter first, so "+1" stays).
+_TAGS = re.compile(r"(?<!\S)(?:#([\w][\w\-/.]*)|[@+]([^\W\d_][\w\-/.]*))")
 _PRIORITY = re.compile(
     r"(?<!\S)(?:!(urgent|high|medium|med|low|none|[1-4])|p([1-4]))(?!\S)", re.IGNORECASE
 )
@@ -197,41 +201,179 @@ class QuickParsed(SQLModel):
     project: str | None = None
     recurrence: str | None = None
     remind_at: datetime | None = None
+    # The end of a range such as "friday 3-4pm" (due_at is its start).
+    ends_at: datetime | None = None
+
+
+class QuickSpan(SQLModel):
+    """Characters text[start:end] that were read as `field` (and so left the title).
+
+    field: due, priority, tags, project, recurrence, lead-in ("I need to") or filler (a word
+    such as "by" or "the" that the removed parts left dangling). `value` is what the span
+    became: a UTC ISO time for due (an ISO interval "start/end" for a range), the tag,
+    project, priority or RRULE; none for lead-in and filler.
+    """
+
+    start: int
+    end: int
+    text: str
+    field: str
+    value: str | None = None
+
+
+class QuickReading(SQLModel):
+    """What parse_text reads, and from which characters."""
+
+    parsed: QuickParsed
+    spans: list[QuickSpan] = Field(default_factory=list)
 
 
 class QuickPreview(SQLModel):
     parsed: QuickParsed
+    spans: list[QuickSpan] = Field(default_factory=list)
+
+
+# Quoted text is masked with private-use characters (one code point per quote, the same
+# length as the quote) so positions stay those of the original text and no rule reads it.
+_QUOTE_BASE = 0xF0000
+_QUOTE_CHARS = "\U000f0000-\U000ffffd"
+_QUOTE_RUN = re.compile(f"([{_QUOTE_CHARS}])\\1*")
+
+# Taskwarrior-style attributes: due:tomorrow, project:Home (pro:, proj:), priority:H (pri:).
+_ATTRIBUTE = re.compile(
+    r"(?<!\S)(?P<name>due|project|proj|pro|priority|pri):"
+    r"(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s\"']\S*))",
+    re.IGNORECASE,
+)
+_ATTRIBUTE_FIELDS = {
+    "due": "due",
+    "project": "project",
+    "proj": "project",
+    "pro": "project",
+    "priority": "priority",
+    "pri": "priority",
+}
+_ATTRIBUTE_PRIORITIES = {
+    "h": TaskPriority.high,
+    "m": TaskPriority.medium,
+    "l": TaskPriority.low,
+    **{p.value: p for p in TaskPriority},
+    **{name: PRIORITY_MARKS[name] for name in ("med", "1", "2", "3", "4")},
+}
+
+# Words said before the task itself: "I need to call the plumber" is the task "Call the plumber".
+_LEAD_IN = re.compile(
+    r"(?:please\s+)?(?:"
+    r"(?:(?:i|we)\s+)?(?:really\s+)?(?:need|have)\s+to"
+    r"|(?:i|we)\s+must"
+    r"|(?:i\s+)?gotta"
+    r"|(?:(?:i|we)(?:['\u2019]ve|\s+have)\s+)?got\s+to"
+    r"|(?:remember|don['\u2019]?t\s+forget|do\s+not\s+forget)\s+to"
+    r"|remind\s+(?:me|us)\s+to"
+    r")(?=\s)",
+    re.IGNORECASE,
+)
+# Words a removed date or mark leaves dangling at an edge of the title ("Pay rent by").
+_DANGLING = {
+    "on",
+    "by",
+    "before",
+    "due",
+    "at",
+    "for",
+    "until",
+    "till",
+    "in",
+    "of",
+    "from",
+    "the",
+    "a",
+    "an",
+}
+# A preposition (and article) right before a date phrase belongs to it: "by the end of ...".
+_LEADING_PREPOSITION = re.compile(
+    r"(?:(?<!\S)(?:on|by|before|due|at|for|until|till|from)\s+)?(?<!\S)the\s+$"
+    r"|(?<!\S)(?:on|by|before|due|at|for|until|till|from)\s+$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
 class _Text:
-    """The text being read, with the parts already taken blanked out."""
+    """The text being read: `text` has quotes masked and the parts already taken blanked."""
 
+    original: str
     text: str
-    quoted: dict[str, str] = field(default_factory=dict)
+    quoted: list[str] = field(default_factory=list)
+    spans: list[QuickSpan] = field(default_factory=list)
 
-    def take(self, start: int, end: int) -> None:
+    def take(self, start: int, end: int, kind: str, value: str | None = None) -> None:
+        """Read text[start:end] as `kind`, one span per stretch not taken before."""
+        for piece_start, piece_end in self._pieces(start, end):
+            self.spans.append(
+                QuickSpan(
+                    start=piece_start,
+                    end=piece_end,
+                    text=self.original[piece_start:piece_end],
+                    field=kind,
+                    value=value,
+                )
+            )
         self.text = self.text[:start] + " " * (end - start) + self.text[end:]
+
+    def _pieces(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The words in text[start:end], joined where no taken part lies between them."""
+        pieces: list[tuple[int, int]] = []
+        for match in re.finditer(r"\S+", self.text[start:end]):
+            word_start, word_end = start + match.start(), start + match.end()
+            if pieces and not self.taken(pieces[-1][1], word_start):
+                pieces[-1] = (pieces[-1][0], word_end)
+            else:
+                pieces.append((word_start, word_end))
+        return pieces
+
+    def taken(self, start: int, end: int) -> bool:
+        """Whether any character of text[start:end] was read as something."""
+        return any(span.start < end and start < span.end for span in self.spans)
 
 
 def parse_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickParsed:
     """Read one line of task text; raises InvalidInput when no title is left."""
+    return read_text(text, zone, now).parsed
+
+
+def read_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickReading:
+    """Read one line of task text: the fields, and the spans of text each came from."""
     now = (now or utcnow()).astimezone(zone)
-    work = _Text(_mask_quotes(text, quoted := {}), quoted)
-    tags = _take_all(work, _TAG)
-    projects = _take_all(work, _PROJECT)
-    priority = _take_priority_marks(work)
+    work = _Text(text, text)
+    attributes = _take_attributes(work, zone, now)
+    _mask_quotes(work)
+    tags = _take_tags(work)
+    projects = attributes.projects
+    priority = _take_priority_marks(work) or attributes.priority
     rule = _take_recurrence(work)
     word_priority = _take_priority_words(work)
     priority = priority or word_priority or TaskPriority.none
-    found = find_when(work.text, zone, now)
-    due_at: datetime | None = None
-    has_time = False
-    if found is not None:
-        work.text = found.without(work.text)
-        due_at, has_time = found.when.value, found.when.has_time
+    when = attributes.when
+    if when is None:
+        found = find_when(work.text, zone, now)
+        if found is not None:
+            when = found.when
+            value = _when_value(when)
+            for start, end in ((found.start, found.end), *found.more):
+                work.take(_with_article(work, start), end, "due", value)
+    due_at: datetime | None = when.value if when is not None else None
+    has_time = when.has_time if when is not None else False
+    ends_at: datetime | None = getattr(when, "end", None) if when is not None else None
     if rule is not None:
-        due_at, has_time = _first_occurrence(rule, due_at, has_time, now)
+        first, has_time = _first_occurrence(rule, due_at, has_time, now)
+        if ends_at is not None and due_at is not None:
+            ends_at = first + (ends_at - due_at)
+        due_at = first
+    if ends_at is not None and (due_at is None or ends_at <= due_at):
+        ends_at = None
+    _take_lead_in(work)
+    _take_dangling(work)
     title = _title(work)
     if not title:
         raise InvalidInput(
@@ -240,7 +382,7 @@ def parse_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickP
             code="empty_title",
             details={"field": "text"},
         )
-    return QuickParsed(
+    parsed = QuickParsed(
         title=title[:500],
         due_at=due_at.astimezone(UTC) if due_at else None,
         due_has_time=has_time,
@@ -248,23 +390,81 @@ def parse_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickP
         tags=normalize_tags(tags) or [],
         project=projects[-1] if projects else None,
         recurrence=rule,
+        ends_at=ends_at.astimezone(UTC) if ends_at else None,
     )
+    return QuickReading(parsed=parsed, spans=sorted(work.spans, key=lambda span: span.start))
 
 
-def _mask_quotes(text: str, quoted: dict[str, str]) -> str:
-    def mask(match: re.Match[str]) -> str:
-        key = f"\x00{len(quoted)}\x00"
-        quoted[key] = next(group for group in match.groups() if group is not None)
-        return key
-
-    return _QUOTED.sub(mask, text)
+def _when_value(when: ParsedWhen) -> str:
+    start = when.value.astimezone(UTC).isoformat()
+    end: datetime | None = getattr(when, "end", None)
+    return f"{start}/{end.astimezone(UTC).isoformat()}" if end is not None else start
 
 
-def _take_all(work: _Text, pattern: re.Pattern[str]) -> list[str]:
+@dataclass
+class _Attributes:
+    when: ParsedWhen | None = None
+    projects: list[str] = field(default_factory=list)
+    priority: TaskPriority | None = None
+
+
+def _take_attributes(work: _Text, zone: ZoneInfo, now: datetime) -> _Attributes:
+    """Taskwarrior's `due:`, `project:` and `priority:` (read before quotes: due:"next friday")."""
+    found = _Attributes()
+    for match in list(_ATTRIBUTE.finditer(work.text)):
+        kind = _ATTRIBUTE_FIELDS[match.group("name").lower()]
+        bare = match.group("bare")
+        raw = bare.rstrip(".,;") if bare is not None else match.group("dq") or match.group("sq")
+        value = (raw or "").strip()
+        end = match.start("bare") + len(raw or "") if bare is not None else match.end()
+        if kind == "due":
+            when = parse_when(value, zone, now) if value else None
+            if when is None:
+                raise InvalidInput(
+                    f"Cannot read {value!r} (after due:) as a date or time.",
+                    code="invalid_date",
+                    details={"field": "text"},
+                )
+            found.when = when
+            work.take(match.start(), end, "due", _when_value(when))
+        elif kind == "project":
+            if not value:
+                raise InvalidInput(
+                    f"{match.group()!r}: the project name is missing.",
+                    details={"field": "text"},
+                )
+            found.projects.append(value)
+            work.take(match.start(), end, "project", value)
+        else:
+            priority = _ATTRIBUTE_PRIORITIES.get(value.lower())
+            if priority is None:
+                raise InvalidInput(
+                    f"{match.group()!r}: use priority:H, priority:M or priority:L.",
+                    details={"field": "text"},
+                )
+            found.priority = priority
+            work.take(match.start(), end, "priority", priority.value)
+    return found
+
+
+def _mask_quotes(work: _Text) -> None:
+    pieces: list[str] = []
+    last = 0
+    for match in _QUOTED.finditer(work.text):
+        marker = chr(_QUOTE_BASE + len(work.quoted))
+        work.quoted.append(next(group for group in match.groups() if group is not None))
+        pieces += [work.text[last : match.start()], marker * (match.end() - match.start())]
+        last = match.end()
+    work.text = "".join(pieces) + work.text[last:]
+
+
+def _take_tags(work: _Text) -> list[str]:
     values: list[str] = []
-    for match in list(pattern.finditer(work.text)):
-        values.append(match.group(1).rstrip(".,;"))
-        work.take(match.start(), match.end())
+    for match in list(_TAGS.finditer(work.text)):
+        group = 1 if match.group(1) is not None else 2
+        value = match.group(group).rstrip(".,;")
+        values.append(value)
+        work.take(match.start(), match.start(group) + len(value), "tags", value.lower())
     return values
 
 
@@ -272,7 +472,7 @@ def _take_priority_marks(work: _Text) -> TaskPriority | None:
     priority: TaskPriority | None = None
     for match in list(_PRIORITY.finditer(work.text)):
         priority = PRIORITY_MARKS[(match.group(1) or match.group(2)).lower()]
-        work.take(match.start(), match.end())
+        work.take(match.start(), match.end(), "priority", priority.value)
     return priority
 
 
@@ -280,13 +480,13 @@ def _take_priority_words(work: _Text) -> TaskPriority | None:
     """A priority word sets the priority; it leaves the title only when it stands at an edge."""
     lowered = work.text.lower()
     for phrase, priority in PRIORITY_WORDS:
-        match = re.search(rf"(?<![\w\x00]){phrase}(?![\w\x00])", lowered)
+        match = re.search(rf"(?<![\w{_QUOTE_CHARS}]){phrase}(?![\w{_QUOTE_CHARS}])", lowered)
         if match is None:
             continue
         before = work.text[: match.start()].strip(" ,;:-!")
         after = work.text[match.end() :].strip(" ,;:-!.")
         if not before or not after or "priority" in phrase:
-            work.take(match.start(), match.end())
+            work.take(match.start(), match.end(), "priority", priority.value)
         return priority
     return None
 
@@ -299,9 +499,44 @@ def _take_recurrence(work: _Text) -> str | None:
         rule = _rule(kind, match)
         if rule is None:
             continue
-        work.take(match.start(), match.end())
-        return recurrence_rules.validate_rule(rule)
+        rule = recurrence_rules.validate_rule(rule)
+        work.take(_with_article(work, match.start()), match.end(), "recurrence", rule)
+        return rule
     return None
+
+
+def _with_article(work: _Text, start: int) -> int:
+    """Where a phrase starting at `start` begins with its dangling "by the" / "on" taken along."""
+    match = _LEADING_PREPOSITION.search(work.text[:start])
+    return match.start() if match is not None else start
+
+
+def _take_lead_in(work: _Text) -> None:
+    """Drop "I need to", "remember to" and the like from the start of what is left."""
+    first = len(work.text) - len(work.text.lstrip())
+    match = _LEAD_IN.match(work.text, first)
+    if match is not None and work.text[match.end() :].strip():
+        work.take(match.start(), match.end(), "lead-in")
+
+
+def _take_dangling(work: _Text) -> None:
+    """Drop words such as "by" or "the" left at an edge of the title by a removed part."""
+    while True:
+        words = list(re.finditer(r"\S+", work.text))
+        if len(words) < 2:
+            return
+        first, second = words[0], words[1]
+        last = words[-1]
+        if _dangles(first) and work.taken(first.end(), second.start()):
+            work.take(first.start(), first.end(), "filler")
+        elif _dangles(last) and work.taken(last.end(), len(work.text)):
+            work.take(last.start(), last.end(), "filler")
+        else:
+            return
+
+
+def _dangles(word: re.Match[str]) -> bool:
+    return word.group().lower().strip(",;:") in _DANGLING
 
 
 def _count(match: re.Match[str]) -> int:
@@ -360,23 +595,27 @@ def _first_occurrence(
 def _title(work: _Text) -> str:
     title = re.sub(r"\s+", " ", work.text).strip(" ,;:-\u2013")
     title = re.sub(r"\s+([,.;:!?])", r"\1", title)
-    for key, literal in work.quoted.items():
-        title = title.replace(key, literal)
-    return title.strip()
+    first = title.split(" ", 1)[0]
+    if first[:1].islower() and not re.search(r"[A-Z:/.@_]", first):
+        title = title[0].upper() + title[1:]  # "buy milk" -> "Buy milk"; "iPhone" stays
+    return _QUOTE_RUN.sub(lambda match: work.quoted[ord(match.group(1)) - _QUOTE_BASE], title)
 
 
-def resolve(data: QuickAdd, zone: ZoneInfo, now: datetime | None = None) -> QuickParsed:
+def resolve(data: QuickAdd, zone: ZoneInfo, now: datetime | None = None) -> QuickReading:
     """The fields a quick add creates: what the text says, with the explicit fields on top."""
     now = now or utcnow()
-    parsed = parse_text(data.text, zone, now)
-    due_at, has_time = parsed.due_at, parsed.due_has_time
+    reading = read_text(data.text, zone, now)
+    parsed = reading.parsed
+    due_at, has_time, ends_at = parsed.due_at, parsed.due_has_time, parsed.ends_at
     if data.due is not None:
         # Read exactly as create_task reads an explicit `due` (same reading, same error).
         due_at = service.resolve_due(data.due, zone, now)
         explicit = parse_when(data.due, zone, now)
         has_time = explicit is not None and explicit.has_time
+        end: datetime | None = getattr(explicit, "end", None)
+        ends_at = end.astimezone(UTC) if end is not None and end > due_at else None
     rule = data.recurrence if data.recurrence is not None else parsed.recurrence
-    return QuickParsed(
+    resolved = QuickParsed(
         title=parsed.title,
         description=data.description,
         due_at=due_at,
@@ -386,16 +625,26 @@ def resolve(data: QuickAdd, zone: ZoneInfo, now: datetime | None = None) -> Quic
         project=data.project if data.project is not None else parsed.project,
         recurrence=recurrence_rules.validate_rule(rule) if rule else None,
         remind_at=service.resolve_reminder(data.remind, due_at, zone, now) if data.remind else None,
+        ends_at=ends_at,
     )
+    return QuickReading(parsed=resolved, spans=reading.spans)
 
 
 def preview(data: QuickAdd, user: User, zone: ZoneInfo | None = None) -> QuickPreview:
-    """What quick add would create, without saving (dry_run)."""
-    return QuickPreview(parsed=resolve(data, zone or get_zone(user.timezone)))
+    """What quick add would create, without saving (dry_run), and the text each field came from."""
+    reading = resolve(data, zone or get_zone(user.timezone))
+    return QuickPreview(parsed=reading.parsed, spans=reading.spans)
 
 
 def quick_add(session: Session, user: User, data: QuickAdd, zone: ZoneInfo | None = None) -> Task:
     """Create the task the text describes."""
     zone = zone or get_zone(user.timezone)
-    fields = resolve(data, zone).model_dump(exclude={"due_has_time"})
-    return service.create_task(session, user, TaskCreate(**fields), zone=zone)
+    fields = resolve(data, zone).parsed.model_dump(exclude={"due_has_time"})
+    task = service.create_task(session, user, TaskCreate(**fields), zone=zone)
+    ends_at = fields["ends_at"]
+    if ends_at is not None and task.ends_at != ends_at:
+        # create_task does not store ends_at yet; set it as an update would.
+        task = service.update_task(
+            session, user, task.number, TaskUpdate(ends_at=ends_at), zone=zone
+        )
+    return task

@@ -36,7 +36,7 @@ def _local(value: datetime | None) -> str | None:
             None,
         ),
         (
-            "Submit report by next friday !1 +Work",
+            "Submit report by next friday !1 project:Work",
             "Submit report",
             "2026-12-04 23:59",
             "urgent",
@@ -51,7 +51,7 @@ def _local(value: datetime | None) -> str | None:
             ["health"],
             None,
         ),
-        ("urgent fix login bug", "fix login bug", None, "urgent", [], None),
+        ("urgent fix login bug", "Fix login bug", None, "urgent", [], None),
         ("Review PR low priority", "Review PR", None, "low", [], None),
         ("Buy milk in 3 days", "Buy milk", "2026-11-27 23:59", "none", [], None),
         ("Call bob at 5", "Call bob", "2026-11-24 17:00", "none", [], None),
@@ -146,7 +146,7 @@ def test_text_with_nothing_left_for_a_title_is_refused() -> None:
 
 
 def test_quick_add_creates_the_task(client: TestClient, auth: Headers) -> None:
-    response = client.post(QUICK, headers=auth, json={"text": "Pay rent +Home #money !high"})
+    response = client.post(QUICK, headers=auth, json={"text": "Pay rent pro:Home #money !high"})
     assert response.status_code == 201, response.text
     task = response.json()
     assert (task["number"], task["title"], task["priority"]) == (1, "Pay rent", "high")
