@@ -13,6 +13,7 @@ TfidfVectorizer as the analyzer, and `IntentModel.predict` replays the same TF-I
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import re
@@ -30,7 +31,7 @@ _DIGITS = re.compile(r"\d+")
 
 
 def _words(text: str) -> list[str]:
-    lowered = text.lower().replace("’", "'")[:MAX_CHARS]
+    lowered = text.lower().replace("\u2019", "'")[:MAX_CHARS]
     return [_DIGITS.sub("0", word) for word in _WORD.findall(lowered)]
 
 
@@ -40,7 +41,7 @@ def features(text: str) -> list[str]:
     words = _words(text)
     marked = ["<s>", *words, "</s>"]
     grams = [f"w:{w}" for w in words]
-    grams += [f"b:{a} {b}" for a, b in zip(marked, marked[1:], strict=False)]
+    grams += [f"b:{a} {b}" for a, b in itertools.pairwise(marked)]
     for word in words:
         if len(word) < 3:
             continue

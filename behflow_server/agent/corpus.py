@@ -81,8 +81,8 @@ def public_intents(directory: Path, part: Part) -> list[Example]:
 
 
 def own_intents(part: Part, directory: Path = EXAMPLES_DIR) -> list[Example]:
-    """Our typed examples: `<intent>.txt`, one message a line; a line starting
-    with "# " (hash and space) is a comment, so a message may start with a task number ("#7 done")."""
+    """Our typed examples: `<intent>.txt`, one message a line; a line starting with "# "
+    (hash and space) is a comment, so a message may start with a task number ("#7 done")."""
     examples = []
     for path in sorted(directory.glob("*.txt")):
         intent = path.stem

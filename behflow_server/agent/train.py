@@ -84,7 +84,7 @@ def training_data(directory: Path) -> tuple[list[str], list[str], dict[str, obje
     texts = [e.text for e in examples]
     labels = [e.intent for e in examples]
     digest = hashlib.sha256(
-        "\n".join(f"{t}\t{l}" for t, l in zip(texts, labels, strict=True)).encode()
+        "\n".join(f"{text}\t{label}" for text, label in zip(texts, labels, strict=True)).encode()
     )
     meta: dict[str, object] = {
         "rows": len(texts),
