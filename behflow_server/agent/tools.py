@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
+from behflow_server.agent import listing
 from behflow_server.auth.models import User
 from behflow_server.errors import BehflowError, InvalidInput
 from behflow_server.tasks import service
@@ -106,16 +107,61 @@ def shift_delta(shift: str) -> relativedelta:
 
 
 class ListTasksArgs(BaseModel):
+    """Which tasks to show (or count). Date windows are half-open, [from, to), and are read in
+    the user's time zone; ISO 8601 datetimes or phrases ("monday", "next week") both work."""
+
     due: str | None = Field(
         default=None,
         max_length=100,
-        description="today, tomorrow, week, overdue, none, or a date phrase",
+        description="today, tomorrow, week (the next 7 days), overdue (open and past due), "
+        "none (no due date), or a date phrase: its whole day, week or month "
+        '("friday", "next week", "this weekend", "July 13-15").',
     )
-    status: Literal["open", "completed", "all"] = "open"
+    due_from: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Due at or after this: ISO 8601 datetime, or a date phrase (from the start "
+        "of that day).",
+    )
+    due_to: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Due before this (exclusive): ISO 8601 datetime, or a date phrase (that "
+        "whole day included).",
+    )
+    completed_from: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Completed at or after this (ISO 8601 or a date phrase). Setting either "
+        'completed_ bound lists completed tasks: "what did I finish yesterday".',
+    )
+    completed_to: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Completed before this (exclusive; a date phrase includes that whole day).",
+    )
+    status: Literal["open", "completed", "all"] = Field(
+        default="open",
+        description='open (not done), completed, or all (e.g. "is the report done?").',
+    )
     priority: TaskPriority | None = Field(default=None, description="this priority or higher")
-    tag: str | None = None
-    project: str | None = None
-    search: str | None = Field(default=None, max_length=200, description="words in title/notes")
+    tag: str | None = Field(default=None, description="tasks with this tag (without the #)")
+    project: str | None = Field(default=None, description="tasks in this project")
+    search: str | None = Field(
+        default=None,
+        max_length=200,
+        description="topic words that must all appear in the title/notes (no filler words)",
+    )
+    sort: Literal["due", "priority", "created", "completed"] | None = Field(
+        default=None,
+        description="due: soonest first, then highest priority (undated last); priority: "
+        "highest first; created: newest first; completed: most recently done first. "
+        "Default: completed with a completed_ window, due otherwise. "
+        'sort=due with limit<=5 answers "what\'s next?".',
+    )
+    count_only: bool = Field(
+        default=False, description='The user asked how many ("how many did I finish?").'
+    )
     limit: int = Field(default=20, ge=1, le=100)
 
 
@@ -329,28 +375,24 @@ class ToolRunner:
         return f"Created {describe(task, self.zone)}."
 
     def _query(self, args: ListTasksArgs, *, limit: int | None = None) -> tuple[list[Task], int]:
-        statuses = {"open": list(OPEN_STATUSES), "completed": [TaskStatus.completed], "all": []}
-        query = TaskQuery(
-            statuses=statuses[args.status],
-            min_priority=args.priority,
-            tags=[args.tag] if args.tag else [],
-            project=args.project,
-            due=args.due,
-            search=args.search,
-            limit=limit or args.limit,
+        found = listing.plan(args, self.zone, self.now, limit=limit or args.limit)
+        return service.list_tasks(
+            self.session, self.user, found.query, zone=self.zone, now=self.now
         )
-        return service.list_tasks(self.session, self.user, query, zone=self.zone)
 
     def _list_tasks(self, args: ListTasksArgs, confirmed: bool) -> str:
+        found = listing.plan(args, self.zone, self.now, limit=args.limit)
         tasks, total = self._query(args)
-        if not tasks:
-            return "No tasks match."
         if len(tasks) == 1:
             self.remember([tasks[0].number])
-        lines = [f"- {describe(task, self.zone)}" for task in tasks]
-        more = f"\n(and {total - len(tasks)} more)" if total > len(tasks) else ""
-        noun = "task" if total == 1 else "tasks"
-        return f"{total} {noun}:\n" + "\n".join(lines) + more
+        lines = []
+        for task in tasks:
+            line = f"- {describe(task, self.zone)}"
+            if found.completed_window is not None and task.completed_at is not None:
+                done = task.completed_at.astimezone(self.zone)
+                line += f" ({done:%a} {done.day} {done:%b %H:%M})"
+            lines.append(line)
+        return listing.answer(args, found, tasks, total, lines, self.zone)
 
     def _update_task(self, args: UpdateTaskArgs, confirmed: bool) -> str:
         changes = args.model_dump(exclude_none=True, exclude={"numbers", "ref", "match"})

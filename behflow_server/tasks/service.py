@@ -172,11 +172,23 @@ def get_task(session: Session, user: User, number: int) -> Task:
 
 
 def list_tasks(
-    session: Session, user: User, query: TaskQuery, *, zone: ZoneInfo | None = None
+    session: Session,
+    user: User,
+    query: TaskQuery,
+    *,
+    zone: ZoneInfo | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[TaskPublic], int]:
-    """A page of the user's tasks (as public records, ready to return) and the total."""
+    """A page of the user's tasks (as public records, ready to return) and the total.
+
+    `now` is the instant relative filters ("overdue", "today") are read at; default: now."""
     return select_page(
-        session, user.id, query, zone or get_zone(user.timezone), data_version=user.tasks_version
+        session,
+        user.id,
+        query,
+        zone or get_zone(user.timezone),
+        data_version=user.tasks_version,
+        now=now,
     )
 
 
