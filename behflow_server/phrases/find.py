@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from behflow_server.phrases.ranges import parse_words
+from behflow_server.phrases.ranges import CONNECTORS, OPENERS, parse_words
 from behflow_server.phrases.result import FoundWhen, ParsedWhen
 from behflow_server.phrases.tokens import Token, in_vocabulary, tokenize
 from behflow_server.phrases.vocabulary import (
@@ -78,9 +78,12 @@ def _longest_in_run(
     for length in range(run_end - run_start, 0, -1):
         for start in range(run_start, run_end - length + 1):
             words = [t.word for t in tokens[start : start + length]]
-            if words[0] in FILLERS - {"this", "in", "the", "a", "an", "at"} or words[
-                -1
-            ] in FILLERS - {"o'clock", "oclock", "ish"}:
+            if (
+                words[0] in FILLERS - {"this", "in", "the", "a", "an", "at"}
+                or words[-1] in FILLERS - {"o'clock", "oclock", "ish"}
+                or words[0] in CONNECTORS
+                or words[-1] in CONNECTORS | OPENERS | {"and"}
+            ):
                 continue
             parsed = parse_words(words, now, country)
             if parsed is None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from behflow_server.phrases.clock import ClockRules
 from behflow_server.phrases.days import DayRules
 from behflow_server.phrases.durations import DurationRules
-from behflow_server.phrases.holidays import HolidayRules
+from behflow_server.phrases.holidays import HolidayRules, default_country
 from behflow_server.phrases.periods import PeriodRules
 from behflow_server.phrases.reading import Reading
 from behflow_server.phrases.result import END_OF_DAY, ParsedWhen
@@ -104,8 +105,14 @@ def parse_tokens(words: list[str], now: datetime, country: str | None = None) ->
     """The phrase made of exactly these words, or None."""
     if not words:
         return None
+    return _parse(tuple(words), now, country or default_country())
+
+
+@lru_cache(maxsize=4096)
+def _parse(words: tuple[str, ...], now: datetime, country: str) -> ParsedWhen | None:
+    """Cached: locating a phrase reads the same few words many times over."""
     try:
-        return Grammar(words, now, country).parse()
+        return Grammar(list(words), now, country).parse()
     except (OverflowError, ValueError):
         return None  # "in 99999999 years": past the calendar's end is not a date
 

@@ -32,6 +32,9 @@ ALIASES = {
     ("labour", "day"): ("labor", "day"),
 }
 LONGEST = 6
+# "easter monday" before "easter".
+_EASTER_LONGEST_FIRST = sorted(EASTER_OFFSETS.items(), key=lambda item: -len(item[0]))
+_FIRST_WORDS = HOLIDAY_WORDS | set(FIXED_HOLIDAYS) | {names[0] for names in EASTER_OFFSETS}
 
 
 def set_default_country(code: str | None) -> None:
@@ -85,6 +88,8 @@ class HolidayRules(GrammarBase):
     """Holidays by name."""
 
     def holiday(self, i: int, reading: Reading) -> int | None:
+        if self.word(i) not in _FIRST_WORDS:
+            return None
         found = self._country_holiday(i, reading)
         if found is not None:
             return found
@@ -120,7 +125,7 @@ class HolidayRules(GrammarBase):
         w = self.word
         word = w(i)
         today = self.today
-        for names, offset in sorted(EASTER_OFFSETS.items(), key=lambda item: -len(item[0])):
+        for names, offset in _EASTER_LONGEST_FIRST:
             if tuple(w(i + n) for n in range(len(names))) == names:
                 orthodox = w(i - 1) == "orthodox"
                 k = i + len(names)

@@ -20,7 +20,7 @@ from behflow_server.phrases.grammar import parse_tokens
 from behflow_server.phrases.result import ParsedWhen
 from behflow_server.phrases.vocabulary import AMPM, WEEKDAYS
 
-CONNECTORS = {"-", "\u2013", "to", "until", "till", "til", "through", "thru"}
+CONNECTORS = {"-", "\u2013", "to", "until", "untill", "till", "til", "through", "thru"}
 OPENERS = {"from", "between"}
 _DASHED = re.compile(r"([^\s\-\u2013]+)[\-\u2013]([^\s\-\u2013]+)")
 _BARE_CLOCK = re.compile(r"\d{1,2}(:\d{2})?")
@@ -31,12 +31,9 @@ _LENGTH = {"week": relativedelta(weeks=1), "month": relativedelta(months=1)}
 def parse_words(words: list[str], now: datetime, country: str | None = None) -> ParsedWhen | None:
     """A single phrase or a range made of exactly these words."""
     words = split_dashes(words)
-    if not any(w in CONNECTORS or w in OPENERS for w in words):
-        return parse_tokens(words, now, country)
-    if not any(w in OPENERS for w in words):
-        single = parse_tokens(words, now, country)
-        if single is not None:
-            return single
+    single = parse_tokens(words, now, country)
+    if single is not None or not any(w in CONNECTORS or w in OPENERS for w in words):
+        return single
     try:
         return _range(words, now, country)
     except (OverflowError, ValueError):
@@ -105,7 +102,8 @@ def _readings(left: list[str], right: list[str]) -> list[tuple[list[str], list[s
         x += suffix.group(1)  # "3-4pm": 3pm
     elif _BARE_CLOCK.fullmatch(x) and after and after[0] in AMPM:
         x, rest = x + AMPM[after[0]], after[1:]  # "3 to 4 pm"
-    options = [(left, right), ([*before, x, *rest], [*before, *right])]
+    # Borrowed first: in "1pm-2pm tomorrow" the day belongs to both ends.
+    options = [([*before, x, *rest], [*before, *right]), (left, right)]
     if _BARE_CLOCK.fullmatch(left[-1]) or _BARE_CLOCK.fullmatch(y):
         options.append(([*before, "at", x, *rest], [*before, "at", *right]))
     return options
@@ -113,18 +111,23 @@ def _readings(left: list[str], right: list[str]) -> list[tuple[list[str], list[s
 
 def _join(a: ParsedWhen, b: ParsedWhen, right: list[str]) -> ParsedWhen | None:
     start = a.value
+    names_weekday = any(w in WEEKDAYS for w in right)
     if a.has_time:
         end = b.value
         if end <= start and end + timedelta(days=1) > start:
             end += timedelta(days=1)  # "10pm-1am"
+        elif end <= start and names_weekday:
+            end += timedelta(weeks=1 + (start - end).days // 7)  # "monday 9am to friday 5pm"
+        if end <= start:
+            return None
     else:
         last = b.value.date()
-        if last < start.date() and any(w in WEEKDAYS for w in right):
+        if last < start.date() and names_weekday:
             last += timedelta(weeks=1 + (start.date() - last).days // 7)
+        if last < start.date():
+            return None
         after = last + _LENGTH.get(b.grain, relativedelta(days=1))
         if b.grain == "year":
             after = last.replace(month=1, day=1) + relativedelta(years=1)
         end = datetime.combine(after, time(0), tzinfo=start.tzinfo)
-    if end <= start.replace(hour=0, minute=0) if not a.has_time else end <= start:
-        return None
     return ParsedWhen(start, a.has_time, a.grain, end=end, unsure=a.unsure or b.unsure)

@@ -165,6 +165,7 @@ FIXED_HOLIDAYS = {
     "xmas": (12, 25),
     "halloween": (10, 31),
     "valentine's": (2, 14),
+    "valentine": (2, 14),
     "valentines": (2, 14),
     "new year's": (1, 1),
 }
