@@ -299,7 +299,11 @@ def update(
     number: int = typer.Argument(..., min=1, help="The task's number."),
     title: str | None = typer.Option(None, "--title", help="New title."),
     due: str | None = typer.Option(None, "--due", "-d", help="New due date or phrase."),
-    no_due: bool = typer.Option(False, "--no-due", help="Remove the due date."),
+    no_due: bool = typer.Option(False, "--no-due", help="Remove the due date (and the end)."),
+    ends: str | None = typer.Option(
+        None, "--ends", help="When it ends (after the due time): a date or phrase."
+    ),
+    no_ends: bool = typer.Option(False, "--no-ends", help="Remove the end time."),
     priority: Priority | None = typer.Option(None, "--priority", "-p", help="New priority."),
     status: Status | None = typer.Option(None, "--status", "-s", help="New status."),
     tag: list[str] = typer.Option([], "--tag", "-t", help="Replace the tags (repeat for more)."),
@@ -320,12 +324,21 @@ def update(
       behflow task update 12 --due "next friday 9am" --priority high
 
       behflow task update 12 --tag home --tag errands --no-project
+
+      behflow task update 12 --due "friday 3pm" --ends "friday 4pm"
     """
     if due is not None and no_due:
         raise usage("give either --due or --no-due")
+    if ends is not None and no_ends:
+        raise usage("give either --ends or --no-ends")
     clear = [
         name
-        for name, flag in (("due_at", no_due), ("tags", no_tags), ("project", no_project))
+        for name, flag in (
+            ("due_at", no_due),
+            ("ends_at", no_ends),
+            ("tags", no_tags),
+            ("project", no_project),
+        )
         if flag
     ]
     fields = {
@@ -341,12 +354,27 @@ def update(
     if no_tags:
         fields["tags"] = []
         clear.remove("tags")
-    if not clear and all(value is None for value in fields.values()):
+    if not clear and ends is None and all(value is None for value in fields.values()):
         raise usage("nothing to change: give at least one field option (see --help)")
     out = output.Output(fmt, json_fields, output.TASK_FIELDS)
-    with _client(timezone=due is not None or remind is not None) as api:
+    with _client(timezone=due is not None or remind is not None or ends is not None) as api:
+        if ends is not None:
+            fields["ends_at"] = _read_time(api, ends, "--ends")
         task = dict(api.update_task(number, clear=clear, **fields))
     _changed(task, out, "Updated")
+
+
+def _read_time(api: Any, phrase: str, option: str) -> str:
+    """A date phrase read by the server (in the user's zone), as an ISO time in UTC."""
+    from behflow_cli.client import ApiError
+
+    try:
+        parsed = _preview(api, "x", {"due": phrase})["parsed"]
+    except ApiError as exc:
+        if exc.status in (0, 401):
+            raise
+        raise usage(f"cannot read {option} {phrase!r} as a date or time") from None
+    return str(parsed["due_at"])
 
 
 def _changed(task: dict[str, Any], out: output.Output, verb: str) -> None:

@@ -296,6 +296,10 @@ _LEADING_PREPOSITION = re.compile(
     r"|(?<!\S)(?:on|by|before|due|at|for|until|till|from)\s+$",
     re.IGNORECASE,
 )
+# "over", "within", "during" belong to a period that starts with an article or "next"
+# ("over the next 3 days"); elsewhere "over" is often part of the verb ("think it over").
+_PERIOD_PREPOSITION = re.compile(r"(?<!\S)(?:over|within|during|throughout)\s+$", re.IGNORECASE)
+_PERIOD_START = re.compile(r"(?:the|this|next|these|a)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -508,7 +512,12 @@ def _take_recurrence(work: _Text) -> str | None:
 def _with_article(work: _Text, start: int) -> int:
     """Where a phrase starting at `start` begins with its dangling "by the" / "on" taken along."""
     match = _LEADING_PREPOSITION.search(work.text[:start])
-    return match.start() if match is not None else start
+    if match is not None:
+        return match.start()
+    period = _PERIOD_PREPOSITION.search(work.text[:start])
+    if period is not None and _PERIOD_START.match(work.text, start):
+        return period.start()
+    return start
 
 
 def _take_lead_in(work: _Text) -> None:
