@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from behflow_server.agent.tools import ListTasksArgs
     from behflow_server.tasks.models import Task, TaskPublic
 
+# A window whose edges may be open: (from, to), either None.
+Edges = tuple[datetime | None, datetime | None]
+
 # How many tasks "what's next?" shows.
 NEXT_UP_LIMIT = 5
 
@@ -116,6 +119,8 @@ add added adding put create created make made write wrote note noted remember re
 save saved include included set
 delete deleted remove removed erase clear cancel drop mark marked tick ticked
 anybody anyone thanks thank hey hi ok okay olly pda alexa siri computer assistant
+since after before until till word words contain contains containing named called titled
+say says saying tag tags tagged label labels labelled labeled everything
 """
 _FILLER = frozenset(_FILLER_WORDS.split())
 
@@ -173,7 +178,7 @@ def list_args(message: str, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
             done = True
         work.take(match.start(), match.end())
 
-    window, this_week = _take_window(work, zone, now)
+    window, this_week = _take_window(work, zone, now, past=done)
 
     for pattern, value in _PRIORITIES:
         if work.take_all(pattern):
@@ -191,7 +196,7 @@ def list_args(message: str, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
     elif done and not overdue:
         args["status"] = "completed"
         if window is not None:
-            args["completed_from"], args["completed_to"] = _iso(window)
+            args.update(_edge_args("completed", window))
         window = None
     elif _ALL_STATUSES.search(message) and not overdue:
         args["status"] = "all"
@@ -203,37 +208,88 @@ def list_args(message: str, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
     return args
 
 
-def _take_window(work: _Text, zone: ZoneInfo, now: datetime) -> tuple[Window | None, bool]:
-    """The date window the message names (and blanks it), and whether it said "this week"."""
+# Before a date phrase: a window open on one side ("due by friday", "since monday").
+_OPEN_LEAD = _rx(
+    r"\b(?P<word>by|before|until|till|til|up\s+to|no\s+later\s+than|after|since|from"
+    r"|starting(?:\s+(?:from|on))?|beginning)\s+(?:the\s+)?$"
+)
+
+
+def _take_window(
+    work: _Text, zone: ZoneInfo, now: datetime, *, past: bool = False
+) -> tuple[Edges | None, bool]:
+    """The date window the message names (and blanks it), and whether it said "this week".
+    `past`: the question is about what happened, so the window is the last one, not the next."""
+    text = work.text
+    found = _find_window(work, zone, now)
+    if found is None:
+        return None, False
+    window, start, end, this_week = found
+    if past:
+        window = _in_the_past(window, now)
+    # The lead word is before the phrase, or the phrase's own first word ("by friday").
+    head = text[:start]
+    first = re.match(r"\s*(\S+)", text[start:end])
+    lead = _OPEN_LEAD.search(head) or (
+        _OPEN_LEAD.search(head + first.group(1) + " ") if first is not None else None
+    )
+    edges: Edges = window
+    if lead is not None:
+        word = lead["word"].split()[0].lower()
+        if word in {"by", "until", "till", "til", "up", "no"}:
+            edges = (None, window[1])
+        elif word == "before":
+            edges = (None, window[0])
+        elif word == "after":
+            edges = (window[1], None)
+        else:
+            edges = (window[0], None)
+        start = lead.start()
+        this_week = False
+    work.take(start, end)
+    return edges, this_week
+
+
+def _find_window(
+    work: _Text, zone: ZoneInfo, now: datetime
+) -> tuple[Window, int, int, bool] | None:
+    """The first window phrase: (window, start, end, said "this week")."""
     for _, pattern in WINDOW_PATTERNS:
         for match in pattern.finditer(work.text):
             window = read_window(match.group(0), zone, now)
             if window is not None:
-                work.take(match.start(), match.end())
-                return window, False
+                return window, match.start(), match.end(), False
     found = find_when(work.text, zone, now)
     if found is None:
-        return None, False
+        return None
     phrase = " ".join(work.text[found.start : found.end].split())
     start, end = found.start, found.end
     # "monday to wednesday", "between dec 1 and dec 5": a second phrase after a connector.
     joined = re.match(r"\s*(?:-|\u2013|to|until|till|through|thru|and)\s+", work.text[end:], re.I)
-    window: Window | None = None
     if joined is not None:
         rest = work.text[end + joined.end() :]
         second = find_when(rest, zone, now)
         if second is not None and second.start == 0:
             lead = re.search(r"\b(?:between|from)\s+$", work.text[:start], re.I)
-            if lead is not None:
-                start = lead.start()
+            first = lead.start() if lead is not None else start
             stop = end + joined.end() + second.end
-            window = read_window(work.text[start:stop], zone, now)
+            window = read_window(work.text[first:stop], zone, now)
             if window is not None:
-                work.take(start, stop)
-                return window, False
-    window = parsed_window(found.when, zone)
+                return window, first, stop, False
+    # Further parts of the phrase ("at 10am" after "tomorrow's meeting") are blanked too.
     work.text = found.without(work.text)
-    return window, bool(_THIS_WEEK.search(phrase))
+    return parsed_window(found.when, zone), start, end, bool(_THIS_WEEK.search(phrase))
+
+
+def _in_the_past(window: Window, now: datetime) -> Window:
+    """A window asked about in the past tense ("what did I finish on friday") is the last one,
+    not the next: a window of a week or less that starts after `now` moves back by weeks."""
+    start, end = window
+    if end - start > timedelta(days=7):
+        return window
+    while start > now:
+        start, end = start - timedelta(days=7), end - timedelta(days=7)
+    return start, end
 
 
 def _search_words(text: str) -> str:
@@ -241,31 +297,33 @@ def _search_words(text: str) -> str:
     return " ".join(words)
 
 
-def _iso(window: Window) -> tuple[str, str]:
-    return window[0].isoformat(), window[1].isoformat()
+def _edge_args(prefix: str, window: Edges) -> dict[str, str]:
+    start, end = window
+    args = {}
+    if start is not None:
+        args[f"{prefix}_from"] = start.isoformat()
+    if end is not None:
+        args[f"{prefix}_to"] = end.isoformat()
+    return args
 
 
-def _due_args(window: Window, this_week: bool, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
+def _due_args(window: Edges, this_week: bool, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
     """The shortest arguments for a due window: a keyword or a date when they say it."""
     if this_week:
         return {"due": "week"}
     start, end = window
-    today = now.astimezone(zone).date()
-    for offset, word in ((0, "today"), (1, "tomorrow")):
-        if (start, end) == day_bounds(today + timedelta(days=offset), zone):
-            return {"due": word}
-    local = start.astimezone(zone)
-    if (start, end) == day_bounds(local.date(), zone):
-        return {"due": local.date().isoformat()}
-    due_from, due_to = _iso(window)
-    return {"due_from": due_from, "due_to": due_to}
+    if start is not None and end is not None:
+        today = now.astimezone(zone).date()
+        for offset, word in ((0, "today"), (1, "tomorrow")):
+            if (start, end) == day_bounds(today + timedelta(days=offset), zone):
+                return {"due": word}
+        local = start.astimezone(zone)
+        if (start, end) == day_bounds(local.date(), zone):
+            return {"due": local.date().isoformat()}
+    return _edge_args("due", window)
 
 
 # From arguments to a query --------------------------------------------------------------------
-
-
-# A window whose edges may be open: (from, to), either None.
-Edges = tuple[datetime | None, datetime | None]
 
 
 @dataclass
@@ -390,9 +448,12 @@ def window_text(window: Edges, zone: ZoneInfo) -> str:
     start, end = (None if w is None else w.astimezone(zone) for w in window)
     if start is None or end is None:
         if end is not None:
+            if (end.hour, end.minute) == (0, 0):
+                return f"by {_day(end - timedelta(days=1), zone)}"
             return f"before {_day(end, zone)} {_clock(end, zone)}"
         assert start is not None
-        return f"since {_day(start, zone)} {_clock(start, zone)}"
+        clock = "" if (start.hour, start.minute) == (0, 0) else f" {_clock(start, zone)}"
+        return f"on or after {_day(start, zone)}{clock}"
     whole_days = (start.hour, start.minute, end.hour, end.minute) == (0, 0, 0, 0)
     if whole_days:
         last = end - timedelta(days=1)

@@ -158,8 +158,16 @@ WINDOW_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "span",
         re.compile(
             rf"\b(?:(?:with)?in\s+|over\s+|during\s+|for\s+)?(?:the\s+)?"
-            rf"(?P<which>next|coming|following|past|last|previous|recent)\s+{_COUNT}\s+"
-            r"(?P<unit>days?|weeks?|months?)\b",
+            rf"(?P<which>next|coming|following|past|last|previous|recent)\s+"
+            rf"(?:{_COUNT}\s+(?P<unit>days?|weeks?|months?)|(?P<units>days|weeks|months))\b",
+            re.I,
+        ),
+    ),
+    ("recent", re.compile(r"\b(?:recently|lately|of\s+late)\b", re.I)),
+    (
+        "rest",
+        re.compile(
+            r"\b(?:the\s+)?rest\s+of\s+(?:the\s+|this\s+)?(?P<unit>day|today|week|month)\b",
             re.I,
         ),
     ),
@@ -238,10 +246,22 @@ def _window_of_match(
         elif which in {"last", "past", "previous"}:
             saturday -= timedelta(days=7)
         return _days(saturday, saturday + timedelta(days=1), zone)
+    if kind == "recent":
+        # "recently": the past seven days, today included.
+        return _days(today - timedelta(days=6), today, zone)
+    if kind == "rest":
+        unit = match["unit"].lower()
+        if unit in {"day", "today"}:
+            return local, day_bounds(today, zone)[1]
+        if unit == "week":
+            return local, day_bounds(today + timedelta(days=6 - today.weekday()), zone)[1]
+        following = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return local, day_bounds(following, zone)[0]
     if kind == "span":
-        raw = match["n"].lower()
+        # A plural without a count ("the coming days") is a few.
+        raw = (match["n"] or "few").lower()
         count = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(" ".join(raw.split()), 1)
-        unit = match["unit"].lower().rstrip("s")
+        unit = (match["unit"] or match["units"]).lower().rstrip("s")
         days = {"day": 1, "week": 7, "month": 30}[unit] * count
         if match["which"].lower() in {"next", "coming", "following"}:
             # Today and the days after it: "the next 3 days" on a Monday is Monday to Wednesday.

@@ -45,6 +45,21 @@ def _at(day: int, hour: int = 0, month: int = 11, year: int = 2026) -> str:
             {"due_from": _at(30), "due_to": _at(3, month=12)},
         ),
         ("what's on friday", {"due": "2026-12-04"}),
+        ("what's due by friday", {"due_to": _at(5, month=12)}),
+        ("anything due before monday", {"due_to": _at(30)}),
+        ("what do I have in the coming days", {"due_from": _at(28), "due_to": _at(1, month=12)}),
+        ("what's on for the rest of the week", {"due_from": _at(28, 15), "due_to": _at(30)}),
+        ("tasks due tomorrow afternoon", {"due_from": _at(29, 12), "due_to": _at(29, 17)}),
+        # Asked in the past tense, a weekday is the last one, not the next.
+        ("what did I finish since monday", {"status": "completed", "completed_from": _at(23)}),
+        (
+            "what did I get done on thursday",
+            {"status": "completed", "completed_from": _at(26), "completed_to": _at(27)},
+        ),
+        (
+            "anything I finished recently",
+            {"status": "completed", "completed_from": _at(22), "completed_to": _at(29)},
+        ),
         ("anything overdue?", {"due": "overdue"}),
         ("what did I miss", {"due": "overdue"}),
         (
@@ -264,3 +279,15 @@ def test_phrases_and_iso_bounds_from_an_llm(session: Session) -> None:
     assert counted.startswith("You have 3 open tasks due between Mon 30 Nov and Sun 6 Dec:")
     bad = runner.run("list_tasks", {"due_from": "the twelfth of never"})
     assert bad.startswith("Error:")
+
+
+def test_open_windows_through_the_tool(session: Session) -> None:
+    user = _user(session)
+    _add(session, user, "Long overdue", datetime(2026, 11, 2, 9, tzinfo=ZONE))
+    _add(session, user, "Friday night", datetime(2026, 12, 4, 23, 0, tzinfo=ZONE))
+    _add(session, user, "Saturday after", datetime(2026, 12, 5, 0, 0, tzinfo=ZONE))
+    _add(session, user, "Someday")
+    reply = _ask(session, user, "what's due by friday?", SATURDAY)
+    assert reply.startswith("2 tasks due by Fri 4 Dec:")
+    assert "Long overdue" in reply and "Friday night" in reply
+    assert "Saturday after" not in reply and "Someday" not in reply
