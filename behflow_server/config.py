@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout_seconds: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=1, ge=0, le=10)
+    # Whose public holidays date phrases name ("christmas", "labor day"): an ISO 3166 code.
+    holiday_country: str = Field(default="US", min_length=2, max_length=3, pattern=r"^[A-Za-z]+$")
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -135,6 +137,4 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
-        raise ConfigError(
-            f"invalid setting BEHFLOW_{field.upper()}: {first['msg']}"
-        ) from None
+        raise ConfigError(f"invalid setting BEHFLOW_{field.upper()}: {first['msg']}") from None

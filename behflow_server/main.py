@@ -16,6 +16,7 @@ from behflow_server.api.middleware import BodySizeLimitMiddleware, RequestIdMidd
 from behflow_server.api.router import build_router
 from behflow_server.config import Settings, load_settings
 from behflow_server.context import AppContext
+from behflow_server.dates import set_default_country
 from behflow_server.errors import ServiceUnavailable
 from behflow_server.events.live import LiveEvents
 from behflow_server.scheduler import Scheduler
@@ -28,6 +29,7 @@ MAX_BODY_BYTES = 1_048_576
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
     settings = settings or (context.settings if context else load_settings())
     context = context or AppContext.from_settings(settings)
+    set_default_country(settings.holiday_country)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,8 +74,13 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-Timezone", "X-Request-ID",
-                           "Last-Event-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-Timezone",
+                "X-Request-ID",
+                "Last-Event-ID",
+            ],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)

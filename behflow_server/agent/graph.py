@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 
+from behflow_server.agent import offline, policy
 from behflow_server.agent.models import summarize_tool_results
 from behflow_server.agent.prompts import system_prompt
 from behflow_server.agent.state import AgentState
@@ -31,6 +32,21 @@ _YES = re.compile(
     re.IGNORECASE,
 )
 _NO = re.compile(r"^\s*(no|n|nope|cancel|stop|don'?t|never ?mind|abort)\b", re.IGNORECASE)
+
+
+NO_MATCH = "Question for the user: I found no task matching"
+# How likely the intent model must find an add for a failed change to be offered as a new task.
+OFFER_ADD = 0.1
+
+
+def _offer_new_task(runner: ToolRunner, message: str) -> str | None:
+    """ "take the bins out" read as a delete, with no task about bins: offer a new task."""
+    if policy.classify(message).probability("add_task") < OFFER_ADD:
+        return None
+    args = offline.add_instead(message, runner.zone, runner.now)
+    if args is None:
+        return None
+    return runner.run("add_task", args, propose=True)
 
 
 def runner_of(config: RunnableConfig) -> ToolRunner:
@@ -125,10 +141,21 @@ def build_graph(
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
         results = []
+        confirmed = state.get("confirmed", False)
+        message = _last_human(state)
         for call in last.tool_calls:
-            content = runner.run(
-                call["name"], call["args"] or {}, confirmed=state.get("confirmed", False)
-            )
+            args = call["args"] or {}
+            verdict = policy.review(call["name"], args, message) if not confirmed else None
+            if verdict is not None and verdict.decision == "refuse":
+                content = (
+                    "Not done: the user asked a question, so nothing was changed. "
+                    "Answer it (list_tasks can look the task up) or ask what they want."
+                )
+            else:
+                propose = verdict is not None and verdict.decision == "propose"
+                content = runner.run(call["name"], args, confirmed=confirmed, propose=propose)
+                if content.startswith(NO_MATCH) and verdict is not None:
+                    content = _offer_new_task(runner, message) or content
             results.append(ToolMessage(content=content, tool_call_id=call["id"] or call["name"]))
         return {
             "messages": results,

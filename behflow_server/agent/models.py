@@ -104,6 +104,8 @@ def summarize_tool_results(messages: list[BaseMessage]) -> str:
             text = text[len("Question for the user: ") :]
         elif text.startswith("Needs confirmation: "):
             text = text[len("Needs confirmation: ") :]
+        elif text.startswith("Not done: the user asked a question"):
+            text = "That sounds like a question, so I changed nothing."
         elif text.startswith("Error: "):
             text = "Sorry, that did not work: " + text[len("Error: ") :]
         lines.append(text)

@@ -1,24 +1,32 @@
-"""The offline model: reads a message with rules and answers with the same tool calls an LLM would.
+"""The offline model: answers a message with the same tool calls an LLM would.
 
-`interpret` is plain Python (the benchmark calls it directly); `OfflineChatModel` wraps it as a
-LangChain chat model so the very same graph runs with it or with an LLM.
+The trained intent model (classifier.py) decides what a message asks for, with a confidence;
+rules here only read the fields (title, dates, which task). No keyword alone turns a message into
+a change: that is the intent model's call, and agent/policy.py decides whether a change runs or
+is proposed first. `interpret` is plain Python (the benchmark calls it directly);
+`OfflineChatModel` wraps it as a LangChain chat model so the very same graph runs with it or with
+an LLM.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from behflow_server.dates import FoundWhen, find_when
+from behflow_server.agent import policy
+from behflow_server.agent.classifier import Prediction, classify
+from behflow_server.agent.listing import list_args
+from behflow_server.dates import find_when
 from behflow_server.errors import InvalidInput
 from behflow_server.phrases.vocabulary import SMALL
 from behflow_server.tasks.quickadd import parse_text
 
-Intent = str  # add_task | list_tasks | update_task | complete_task | delete_task | other
+# add_task | list_tasks | update_task | complete_task | start_task | block_task | delete_task
+# | other; start and block are carried out by the update_task tool.
+Intent = str
 
 
 @dataclass
@@ -27,6 +35,8 @@ class Interpretation:
     args: dict[str, Any] = field(default_factory=dict)
     # A plain answer instead of a tool call (small talk, or a question back to the user).
     reply: str | None = None
+    # The intent model's probability for `intent` (0 for plain answers).
+    confidence: float = 0.0
 
     @property
     def changes_tasks(self) -> bool:
@@ -43,100 +53,35 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 _LEAD = _rx(
-    r"^(?:(?:ok(?:ay)?|hey|hi|so|and|also|now|then|olly|please|pls|plz|kindly|just|pda|alexa"
-    r"|siri|google|computer|assistant|s\d)\b[\s,:;.]*)+"
+    r"^(?:(?:ok(?:ay)?|hey|hi|so|and|also|now|then|please|pls|plz|kindly|just)\b[\s,:;.]*)+"
     r"|^(?:(?:can|could|would|will) you\s+(?:please\s+)?|i (?:want|need|would like) you to\s+"
     r"|i'?d like you to\s+|(?:go ahead and|help me)\s+)"
 )
-# Alarms and wake-up calls are not tasks (also misspelt: "alaram", "aarm").
-_ALARM = _rx(r"\b(ala?r?a?ms?|alrams?|aarms?|wake me|wake up|wake-?up|snooze|get (?:me )?up)\b")
+# Alarms, timers and wake-up calls are not tasks.
+_ALARM = _rx(
+    r"\b(alarms?|timers?|stopwatch|count ?down|wake me|wake-?up|snooze)\b"
+)
 _CLOCK_QUESTION = _rx(
     r"\b(what(?:'s| is)? (?:the )?(?:current |exact )?(?:time|date|day)\b(?! (?:is|are|for) my)"
     r"|what time is it|time (?:is it|in|now in|difference)|current (?:time|date)|today'?s date"
-    r"|what day is|what(?:'s| is) today|whats today|date today|date of today|(?:which|what) date"
-    r"|how many days|when is (?:easter|christmas|thanksgiving|the \w+ \w+ of)"
-    r"|(?:national|bank|public) holiday|is (?:it|today) \w+|today is \w+|when it is"
-    r"|what will (?:his|her|the|their) time|is what in)"
-)
-_ZONE_TALK = _rx(
-    r"\b(time ?zones?|(?<!o )(?<!o')clock|convert|gmt|ist|est|pst|cst|pacific|central time)\b"
+    r"|what day is|what(?:'s| is) today|whats today|date today|(?:which|what) date)"
 )
 _JOKE = _rx(r"\b(jokes?|funny|laugh)\b")
 _GREETING = _rx(r"^(hi|hello|hey|good (morning|afternoon|evening)|howdy|yo)\b")
 _THANKS = _rx(r"\b(thanks?|thank you|thx|appreciated?|great job|well done|awesome|perfect)\b")
-_HELP = _rx(r"^(help|what can you do|how does this work|commands)\b")
-
-_LIST_NOUN = r"(?:lists?|lsit|calend[ae]rs?|calender|schedules?|agenda|to-?do(?:'s)?(?: list)?)"
-_DELETE = _rx(
-    r"\b(delet(?:e|ed|es|ing)?|remov(?:e|ed|es|ing)|eras(?:e|ed|ing)|trash|cancel(?:l?ed)?"
-    r"|drop|discard|get rid of|wipe|purge|scratch|eliminate|rm|kill|abolish|destroy|dismiss"
-    r"|disregard|throw (?:away|out)|cross out|x out|strike (?:out|off)"
-    r"|clear (?:my|the|out|up|all|everything|it|that|this|off)"
-    r"|clean (?:my|the|out|up)|empty (?:my|the)|format (?:my|the)|reset (?:my|the)"
-    r"|take\b.{1,40}\b(?:off|away|out)|taken (?:off|away|out)"
-    rf"|off (?:of )?(?:the |my )?{_LIST_NOUN}|no longer (?:need|going|joining|be|want)"
-    r"|don'?t want)\b"
-)
-_COMPLETE = _rx(
-    r"\b(mark(?:ed)?\b.*\b(?:as )?(?:done|complete|completed|finished)"
-    r"|(?:tick|check|cross)(?:ed)? (?:\w+ ){0,4}off|i(?: have|'ve| ve)? (?:finished|completed|done)"
-    r"|i did (?!not\b|n't)|done with|finished with|is (?:done|finished|complete|completed)"
-    r"|complete (?:task|#|it\b|that|the|my|all|every)|^(?:done|finished|completed)\b)"
-)
-_UPDATE = _rx(
-    r"\b(move|push|postpone|reschedule|delay|bump|shift|bring|rename|change|update|edit|modify"
-    r"|prioriti[sz]e|set (?:the )?(?:priority|due|deadline)|make (?:it|that|this|the|#?\d+)\b"
-    r".*\b(?:urgent|high|low|medium|important)|put off)\b"
-)
-# "update my grocery list with shoes" adds to a list.
-_UPDATE_LIST_WITH = _rx(rf"\b(?:update|edit)\b.*\b{_LIST_NOUN}\b.*\bwith\b")
-_ADD_VERB = _rx(
-    r"\b(add|added|adding|create|put|insert|include|schedule|set up|setup|book|remind(?: me)?"
-    r"|new (?:task|todo|to-do|reminder|event|meeting|appointment|item|list|entry|\w+ list)"
-    r"|make (?:a|an|me a|new|list|this)\b|(?:start|begin|generate|produce|bring up|open up)"
-    r" (?:a |an |my |new |fresh |this )+\w*|fresh list|enter\b|notify me|alert me"
-    r"|set (?:a |an |up a |me |me a )?(?:\w+ )?(?:reminders?|events?|meeting|appointment|task"
-    r"|todo|to-do|notification)|block off|mark (?:next|on|the)|remember (?:to|that)"
-    r"|don'?t let me forget|jot|write down|note (?:down|that)|save (?:a|an|this|that)"
-    r"|plan (?:a|an|to)|arrange|organi[sz]e a|i must|i should|i gotta"
-    r"|i (?:need|have) to (?!hear|know|see|find|understand|get up|be\b)"
-    r"|(?:tell|remind|alert|notify) me (?:on|at|in|by|tomorrow|today|tonight|next|this)\b"
-    r"|(?:we|i) need (?!you\b|to know\b|help\b|information\b)|need to remember|todo:?|to-do:?"
-    r"|task:)\b"
-)
-_QUESTION = _rx(
-    r"^(what|what's|whats|which|when|where|who|how many|how much|how soon|do i|did i|am i"
-    r"|are there|is there|is my|are my|have i|any|show|list|display|read|tell me|give me"
-    r"|check|view|see|open|find|search|look|get me|what else|anything|whats up|is|are|was"
-    r"|were|does|do (?:i|you|we|they)|did (?:i|you|we|they)|can i|could i"
-    r"|let me (?:know|see|hear)|pull up|recite|name|speak"
-    r"|provide|describe|count|go through|let's go through|i want to (?:see|know|hear))\b"
-)
-# Showing or reading something back, anywhere in the message.
-_RETRIEVE = _rx(
-    r"\b(show|read|open|display|pull up|bring up|view|see|hear|tell me|let me know|recite"
-    r"|what(?:'s| is| are)? on|whats on|what do i have|what have i got|go through|check"
-    r"|provide|give me|can i have|look at|review|evaluate|name)\b"
-)
-# Whose business the question is: the user's ("what do I have") or the assistant's.
-_ABOUT_ME = _rx(r"\b(i|i'm|my|me|we|our|us)\b")
-_ABOUT_YOU = _rx(r"\b(you|your|you're)\b")
-_LIST_WORDS = _rx(
-    r"\b(agenda|schedules?|plans?|calend[ae]rs?|calender|calander|overdue|upcoming"
-    r"|to-?do(?:'s| list)?|tasks?|lists?|reminders?|events?|meetings?|appointments?|due|busy"
-    r"|free|planned|birthday|party|anniversary)\b"
-)
-_EVENTISH = _rx(
-    r"\b(meeting|meet|appointment|event|reminder|dinner|lunch|party|call|birthday|church"
-    r"|class|doctor|dentist|interview|conference|flight|visit|date with|gym|session|wedding"
-    r"|reservations?|match|game|movie|trip|payment|fees|rent|pick up|buy|pay)\b"
-)
 _ALL = _rx(r"\b(all|every|everything)\b")
 _NUMBERS = _rx(r"(?:#|\b(?:task|number|no\.?|item)\s*#?)(\d{1,9})\b")
-
+_LIST_NOUN = r"(?:lists?|calendars?|schedules?|agenda|to-?do(?:'s)?(?: list)?)"
+_DELETE = _rx(
+    r"\b(delet(?:e|ed|es|ing)?|remov(?:e|ed|es|ing)|eras(?:e|ed|ing)|trash|bin|scrap|cancel(?:l?ed)?"
+    r"|drop|discard|get rid of|wipe|purge|scratch|clear|throw (?:away|out)|cross out"
+    rf"|off (?:of )?(?:the |my )?{_LIST_NOUN}|(?:no longer|don'?t) (?:need|want)(?: it)?"
+    r"|anymore|any more|not happening)\b"
+)
 _ADD_STRIP = _rx(
     r"^(?:(?:please |can you |could you |would you |will you )*)"
-    r"(?:(?:add|create|put|insert|include|schedule|set up|setup|book|make|set|new|save|jot down"
+    r"(?:(?:i'?d like|i would like|i want|can i (?:have|get)|give me|add|create|put|insert"
+    r"|include|schedule|set up|setup|book|make|set|new|save|jot down"
     r"|write down|note down|note|plan|arrange)\b\s*(?:me\s+)?(?:(?:a|an|the|this|that)\s+)?"
     r"(?:new\s+)?(?:(?:task|todo|to-do|reminder|event|meeting entry|calendar entry|entry|item"
     r"|note)\b\s*)?(?:(?:to|for|that|about|called|named|titled|saying)\b\s*|:\s*)?"
@@ -200,83 +145,91 @@ def _interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
     lowered = message.lower()
     if not lowered:
         return Interpretation("other", reply=_help())
-    if _ALARM.search(lowered):
+    prediction = classify(message)
+    intent = prediction.intent
+    if intent in policy.CHANGES and prediction.confidence < policy.CONSIDER:
+        intent = "other"
+    question = policy.is_question(text)
+    if intent in policy.CHANGES and question:
+        # "is the report done?", "did you add the milk?": look it up, change nothing.
+        intent = "list_tasks" if _is_about_tasks(message, prediction) else "other"
+    if _ALARM.search(lowered) and intent in {"add_task", "other"}:
         return Interpretation(
             "other",
-            reply="I manage tasks, not alarms; I can add a task with a due time instead, "
-            "e.g. “call mom tomorrow at 7am”.",
-        )
-    if _ZONE_TALK.search(lowered) or (
-        _CLOCK_QUESTION.search(lowered)
-        and not _ABOUT_ME.search(lowered)
-        and not _LIST_WORDS.search(lowered)
-    ):
-        local = now.astimezone(zone)
-        return Interpretation(
-            "other", reply=local.strftime(f"It is %H:%M on %A %d %B %Y ({zone.key}).")
+            reply="I manage tasks, not alarms or timers; I can add a task with a due time "
+            "instead, e.g. “call mom tomorrow at 7am”.",
         )
     numbers = [int(n) for n in _NUMBERS.findall(lowered)]
-    if _COMPLETE.search(lowered):
-        if _ALL.search(lowered) and not numbers:
-            # "mark all overdue tasks done": the open ones, whatever "done" says about status.
-            match = _match_all(message, zone, now, _complete_ref, keep_status=False)
-            return Interpretation("complete_task", {"match": match})
-        return Interpretation("complete_task", _ref_args(_complete_ref(message), numbers))
-    if _DELETE.search(lowered) and not _is_bare_cancel(lowered):
-        if _ALL.search(lowered) and not numbers:
-            match = _match_all(message, zone, now, _delete_ref)
-            return Interpretation("delete_task", {"match": match})
-        return Interpretation("delete_task", _ref_args(_delete_ref(message), numbers))
-    add_verb = _ADD_VERB.search(lowered)
-    if _UPDATE_LIST_WITH.search(lowered):
-        return _add(re.sub(r"^.*?\bwith\s*", "", message), zone, now)
-    if _UPDATE.search(lowered) and not add_verb:
+    result = _read_fields(intent, message, numbers, zone, now)
+    result.confidence = prediction.probability(intent) if intent != "other" else 0.0
+    return result
+
+
+_HOW_TO = _rx(r"^\W*(?:how|why)\b")
+
+
+def _is_about_tasks(text: str, prediction: Prediction) -> bool:
+    """A question the model would otherwise read as a change asks about the user's tasks
+    ("is the report done?"), not how the app works ("how do I delete a task?")."""
+    return not _HOW_TO.match(text) and prediction.probability("other") < 0.5
+
+
+def _read_fields(
+    intent: str, message: str, numbers: list[int], zone: ZoneInfo, now: datetime
+) -> Interpretation:
+    """The intent model decided what is asked; these rules only read its fields."""
+    if intent == "add_task":
+        return _add(message, zone, now)
+    if intent == "list_tasks":
+        return Interpretation("list_tasks", list_args(message, zone, now))
+    if intent == "update_task":
         return _update(message, numbers, zone, now)
-    # A request phrased as a question ("..., can you remind me?") is still a request.
-    is_question = bool(_INTERROGATIVE.match(lowered)) or (
-        not add_verb and (bool(_QUESTION.match(lowered)) or text.rstrip().endswith("?"))
-    )
-    found = find_when(message, zone, now)
-    if is_question:
-        if _JOKE.search(lowered):
-            return _joke()
-        about_me = _ABOUT_ME.search(lowered) and not _ABOUT_YOU.search(lowered)
-        if _LIST_WORDS.search(lowered) or _EVENTISH.search(lowered) or (found and about_me):
-            return _list(message, zone, now)
-        return Interpretation("other", reply=_help(unknown=True))
-    if _JOKE.search(lowered) and not re.search(r"\b(add|remind|create)\b", lowered):
+    if intent in {"complete_task", "delete_task"}:
+        if _ALL.search(message) and not numbers:
+            # "mark all overdue tasks done": the open ones, whatever "done" says about status.
+            match = _match_all(message, zone, now, keep_status=intent == "delete_task")
+            return Interpretation(intent, {"match": match})
+        return Interpretation(intent, _ref_args(_ref_words(message), numbers))
+    if intent in {"start_task", "block_task"}:
+        status = "in_progress" if intent == "start_task" else "blocked"
+        return Interpretation(
+            "update_task", {**_ref_args(_ref_words(message), numbers), "status": status}
+        )
+    return _small_talk(message, zone, now)
+
+
+def add_instead(message: str, zone: ZoneInfo, now: datetime) -> dict[str, Any] | None:
+    """The add_task arguments for a message read as a change to a task that does not exist
+    ("take the bins out" when no task is about bins): offered as a new task instead."""
+    if policy.is_question(message):
+        return None
+    result = _add(clean(message)[:MAX_READ_CHARS], zone, now)
+    return result.args if result.reply is None else None
+
+
+def _small_talk(message: str, zone: ZoneInfo, now: datetime) -> Interpretation:
+    lowered = message.lower()
+    if _CLOCK_QUESTION.search(lowered):
+        return _clock(now, zone)
+    if _JOKE.search(lowered):
         return _joke()
     if _YES_ALONE.match(lowered):
         return Interpretation("other", reply="There is nothing waiting for a yes right now.")
-    if add_verb or (found is not None and _imperative_with_date(lowered, found)):
-        return _add(message, zone, now)
-    if _LIST_WORDS.search(lowered) and (_RETRIEVE.search(lowered) or len(lowered.split()) <= 4):
-        return _list(message, zone, now)
-    if _GREETING.search(text.strip().lower()):
+    if _GREETING.search(lowered):
         return Interpretation("other", reply="Hello! " + _help())
     if _THANKS.search(lowered):
         return Interpretation("other", reply="You're welcome!")
     return Interpretation("other", reply=_help(unknown=True))
 
 
-_INTERROGATIVE = _rx(
-    r"^(what|what's|whats|when|which|where|who|how|have i|any|is|are|was|were|am i|does"
-    r"|do (?:i|you|we)|did (?:i|you|we))\b"
-)
+def _clock(now: datetime, zone: ZoneInfo) -> Interpretation:
+    local = now.astimezone(zone)
+    return Interpretation(
+        "other", reply=local.strftime(f"It is %H:%M on %A %d %B %Y ({zone.key}).")
+    )
+
+
 _YES_ALONE = _rx(r"^(yes|yeah|yep|yup|sure|ok|okay|confirm(ed)?|do it|go ahead)\W*$")
-# A statement ("I had lunch with Ann today", "the weather is sunny today") is not a request.
-_STATEMENT = _rx(
-    r"\b(had|was|were|did|saw|met|enjoyed|happened|went|ate|wore|been|couldn'?t|is|are"
-    r"|it'?s)\b"
-)
-
-
-def _imperative_with_date(lowered: str, found: FoundWhen) -> bool:
-    """ "Do the dishes tomorrow", "dentist appointment friday 10am": a task with a date."""
-    if _STATEMENT.search(lowered):
-        return False
-    rest = found.without(lowered)
-    return bool(_EVENTISH.search(rest)) or len(re.findall(r"[a-z']{3,}", rest)) >= 2
 
 
 def _joke() -> Interpretation:
@@ -290,27 +243,10 @@ def _joke() -> Interpretation:
 def _help(*, unknown: bool = False) -> str:
     lead = "I did not understand that. " if unknown else ""
     return (
-        f"{lead}I can add, list, change, complete and delete tasks, e.g. “remind me to call mom "
-        "tomorrow at 5pm”, “what's due this week?”, “push the dentist task to friday”, "
-        "“mark it done”, “delete the grocery task”."
+        f"{lead}I can add, list, change, start, block, complete and delete tasks, e.g. “remind "
+        "me to call mom tomorrow at 5pm”, “what's due this week?”, “push the dentist task to "
+        "friday”, “I'm starting on the report”, “mark it done”, “delete the grocery task”."
     )
-
-
-def _is_bare_cancel(lowered: str) -> bool:
-    """ "cancel it please" after nothing pending is a stop request, not a deletion."""
-    match = re.search(r"\bcancel\b(.*)$", lowered)
-    if match is None or _rx(r"\b(delete|remove|erase|clear|trash)\b").search(lowered):
-        return False
-    rest = set(re.findall(r"[\w']+", match.group(1))) - {
-        "please",
-        "now",
-        "that",
-        "it",
-        "this",
-        "everything",
-        "all",
-    }
-    return not rest
 
 
 def _ref_args(ref: str | None, numbers: list[int]) -> dict[str, Any]:
@@ -329,39 +265,42 @@ def _strip_ref(text: str) -> str:
     return text.strip(" ,.")
 
 
-def _complete_ref(message: str) -> str | None:
-    text = re.sub(
-        r"^(?:mark(?:ed)?|tick|check|cross|complete|i(?: have|'ve| ve)? (?:finished|completed|done)"
-        r"|i did|(?:i'?m )?done with|finished with|done|finished|completed)\s*(?:off\s+)?",
-        "",
-        message,
-        flags=re.I,
-    )
-    text = re.sub(r"\s+(?:is|are) (?:done|finished|complete|completed)$", "", text, flags=re.I)
-    return _strip_ref(text) or None
+# Words that say what to do with a task rather than which task: dropped before matching titles.
+_COMMAND_WORDS = _rx(
+    r"\b(?:mark(?:ed)?|tick(?:ed)?|check(?:ed)?|cross(?:ed)?|off|as|done|complete[ds]?"
+    r"|finish(?:ed)?|i'?ve|i'?m|i|we|have|has|had|just|already|finally|now|is|are|was|were|been"
+    r"|got|status|set|to|in progress|start(?:ed|ing)?|begin(?:ning)?|began|working on|on it"
+    r"|block(?:ed)?|stuck|waiting|on hold|hold|put|please|delete|remove|get rid of|scrap"
+    r"|trash|bin|drop|cancel|discard|erase|clear|anymore|any more|don'?t|do not|need|want"
+    r"|it'?s|that'?s|not happening|task|item|one)\b"
+)
+# "blocked on legal", "waiting for the client": the cause is not the task's name.
+_BLOCK_CAUSE = _rx(r"\b(?:blocked|stuck|waiting|on hold)\b.*$|\b(?:until|till|because)\b.*$")
 
 
-def _delete_ref(message: str) -> str | None:
-    text = _DELETE.sub(" ", message, count=1)
-    text = re.sub(r"^.*?\b(?:delete|remove|erase|clear|trash|cancel|drop)\b", "", text, flags=re.I)
-    return _strip_ref(text) or None
+def _ref_words(message: str) -> str | None:
+    """Which task a message talks about: its words minus the request's own words."""
+    text = _BLOCK_CAUSE.sub(" ", message)
+    if not text.strip():
+        text = message
+    text = _COMMAND_WORDS.sub(" ", _NUMBERS.sub(" ", text))
+    return _strip_ref(" ".join(text.split())) or None
 
 
 def _match_all(
     message: str,
     zone: ZoneInfo,
     now: datetime,
-    ref_of: Callable[[str], str | None],
     *,
     keep_status: bool = True,
 ) -> dict[str, Any]:
     """Filters for "all completed tasks", "everything tagged #old", "all the grocery items"."""
-    filters = _list(message, zone, now).args
+    filters = list_args(message, zone, now)
     if not keep_status:
         filters.pop("status", None)
     if filters:
         return filters
-    words = _strip_ref(_ALL.sub(" ", ref_of(message) or ""))
+    words = _strip_ref(_ALL.sub(" ", _ref_words(message) or ""))
     words = re.sub(r"\b(?:the|my|of|tasks?|items?|things?|to-?dos?)\b", " ", words, flags=re.I)
     words = " ".join(words.split())
     return {"search": words} if words else {}
@@ -408,47 +347,6 @@ def _update(message: str, numbers: list[int], zone: ZoneInfo, now: datetime) -> 
             "title or the priority? E.g. “move the dentist task to friday”.",
         )
     return Interpretation("update_task", {**_ref_args(_strip_ref(body) or None, numbers), **args})
-
-
-def _list(message: str, zone: ZoneInfo, now: datetime) -> Interpretation:
-    lowered = message.lower()
-    args: dict[str, Any] = {}
-    if re.search(r"\b(overdue|late|past due|missed)\b", lowered):
-        args["due"] = "overdue"
-    elif re.search(
-        r"\b(this|the|next 7 days|rest of the) week\b|\bweek\b", lowered
-    ) and not re.search(r"\bnext week\b", lowered):
-        args["due"] = "week"
-    elif re.search(r"\btoday\b|\btonight\b", lowered):
-        args["due"] = "today"
-    elif re.search(r"\btomorrow\b", lowered):
-        args["due"] = "tomorrow"
-    else:
-        found = find_when(message, zone, now)
-        if found is not None and found.when.grain not in {"week", "month", "year"}:
-            args["due"] = found.when.value.date().isoformat()
-    if re.search(r"\b(completed|finished|done)\b", lowered):
-        args["status"] = "completed"
-    elif re.search(r"\b(all|every)\b.*\btasks\b", lowered):
-        args["status"] = "all"
-    priority = re.search(r"\b(urgent|high[- ]priority|important)\b", lowered)
-    if priority:
-        args["priority"] = "urgent" if priority.group(1) == "urgent" else "high"
-    tag = re.search(r"(?<!\S)#([\w-]+)", message)
-    if tag:
-        args["tag"] = tag.group(1)
-    project = re.search(r"(?<!\S)\+([\w-]+)", message)
-    if project:
-        args["project"] = project.group(1)
-    search = re.search(
-        r"\b(?:about|called|named|matching|containing|mentioning|with)\s+"
-        r"[\"“]?([\w' -]+?)[\"”]?$",
-        message,
-        flags=re.I,
-    )
-    if search and not find_when(search.group(1), zone, now):
-        args["search"] = search.group(1).strip()
-    return Interpretation("list_tasks", args)
 
 
 def _add(message: str, zone: ZoneInfo, now: datetime) -> Interpretation:

@@ -86,6 +86,30 @@ def _best_matches(tasks: list[Task], wanted: list[str]) -> list[Task]:
     return [task for score, task in scored if score == best]
 
 
+def _close_match(task: Task, wanted: list[str]) -> bool:
+    """Every word matched the title, or all but one (often the verb: "paid the electricity
+    bill" for "Pay electricity bill") when at least two did."""
+    title_words = [_stem(w) for w in re.findall(r"[\w']+", task.title.lower())]
+    matched = sum(
+        any(t.startswith(w) or w.startswith(t) for t in title_words if len(t) > 2 or t == w)
+        for w in wanted
+    )
+    return matched == len(wanted) or (matched >= 2 and matched >= len(wanted) - 1)
+
+
+def _update_verb(changes: dict[str, Any], shift: str | None) -> str:
+    status = changes.get("status")
+    if status == TaskStatus.in_progress.value:
+        return "mark as in progress"
+    if status == TaskStatus.blocked.value:
+        return "mark as blocked"
+    if shift:
+        return f"move by {shift}"
+    if "due" in changes:
+        return f"move to {changes['due']}"
+    return "change"
+
+
 def _stem(word: str) -> str:
     """Enough stemming for title matching: "groceries" ~ "grocery", "bills" ~ "bill"."""
     for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ed", "")):
@@ -285,11 +309,18 @@ class ToolRunner:
     recent: list[int] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
     pending: dict[str, Any] | None = None
+    # Tasks found by title words that did not all match (a change to them is proposed first).
+    fuzzy: set[int] = field(default_factory=set)
+    # The current call is proposed (agent/policy.py: the model was not sure), not carried out.
+    proposing: bool = False
 
-    def run(self, name: str, args: dict[str, Any], *, confirmed: bool = False) -> str:
+    def run(
+        self, name: str, args: dict[str, Any], *, confirmed: bool = False, propose: bool = False
+    ) -> str:
         model = TOOL_ARGS.get(name)
         if model is None:
             return f"Error: there is no tool called {name!r}."
+        self.proposing = propose and not confirmed
         try:
             parsed = model.model_validate(args)
             return getattr(self, f"_{name}")(parsed, confirmed)
@@ -345,20 +376,32 @@ class ToolRunner:
                 options = "; ".join(f"#{t.number} {t.title}" for t in top[:5])
                 raise NeedsAnswer(f"Which one do you mean: {options}?")
             if top:
+                if not _close_match(top[0], wanted):
+                    self.fuzzy.add(top[0].number)
                 return top[0]
         raise NeedsAnswer(f"I found no task matching “{words}”.")
+
+    def _must_ask(self, tasks: list[Task], confirmed: bool) -> bool:
+        """Proposed, or about a task found by a loose match: ask before changing it."""
+        if confirmed:
+            return False
+        return self.proposing or any(t.number in self.fuzzy for t in tasks)
 
     def _confirm(self, tool: str, tasks: list[Task], args: dict[str, Any], verb: str) -> str:
         listed = "; ".join(f"#{t.number} {t.title}" for t in tasks[:10])
         if len(tasks) > 10:
             listed += f" and {len(tasks) - 10} more"
-        summary = f"{verb} {listed}"
-        self.pending = {
-            "tool": tool,
-            # The confirmed call names the very tasks shown, whatever changes meanwhile.
-            "args": {**args, "numbers": [t.number for t in tasks], "ref": None, "match": None},
-            "summary": summary,
-        }
+        # The confirmed call names the very tasks shown, whatever changes meanwhile.
+        pinned = {**args, "numbers": [t.number for t in tasks], "ref": None, "match": None}
+        return self._ask(tool, pinned, f"{verb} {listed}")
+
+    def _ask(self, tool: str, args: dict[str, Any], summary: str) -> str:
+        self.pending = {"tool": tool, "args": args, "summary": summary}
+        if self.proposing or (tool != "delete_task" and len(args.get("numbers") or []) <= 1):
+            return (
+                f"Needs confirmation: Did you mean: {summary}? "
+                "Reply “yes” to go ahead; anything else cancels."
+            )
         return (
             f"Needs confirmation: I will {summary}. Reply “yes” to go ahead; anything else cancels."
         )
@@ -370,6 +413,11 @@ class ToolRunner:
     # tools -----------------------------------------------------------------
     def _add_task(self, args: AddTaskArgs, confirmed: bool) -> str:
         data = TaskCreate.model_validate(args.model_dump(exclude_none=True))
+        if self._must_ask([], confirmed):
+            due = f" due {args.due}" if args.due else ""
+            return self._ask(
+                "add_task", args.model_dump(exclude_none=True), f"add “{args.title}”{due}"
+            )
         task = service.create_task(self.session, self.user, data, zone=self.zone)
         self._act("created", task)
         return f"Created {describe(task, self.zone)}."
@@ -405,8 +453,8 @@ class ToolRunner:
             undated = [f"#{t.number} {t.title}" for t in tasks if t.due_at is None]
             if undated:
                 raise NeedsAnswer(f"{'; '.join(undated)} has no due date to move: when is it due?")
-        if len(tasks) > 1 and not confirmed:
-            verb = f"move by {shift}" if shift else "change"
+        if (len(tasks) > 1 and not confirmed) or self._must_ask(tasks, confirmed):
+            verb = _update_verb(changes, shift)
             return self._confirm("update_task", tasks, {**changes, "shift": shift}, verb)
         done = []
         for task in tasks:
@@ -424,7 +472,7 @@ class ToolRunner:
 
     def _complete_task(self, args: CompleteTaskArgs, confirmed: bool) -> str:
         tasks = self.resolve(args)
-        if len(tasks) > 1 and not confirmed:
+        if (len(tasks) > 1 and not confirmed) or self._must_ask(tasks, confirmed):
             return self._confirm("complete_task", tasks, {}, "mark as done")
         done = []
         for task in tasks:

@@ -218,7 +218,9 @@ def finish_turn(session: Session, turn: Turn, result: dict[str, Any]) -> ChatRep
         reply=reply,
         actions=actions,
         pending=PendingAction(
-            action=pending["tool"], numbers=pending["args"]["numbers"], summary=pending["summary"]
+            action=pending["tool"],
+            numbers=pending["args"].get("numbers") or [],
+            summary=pending["summary"],
         )
         if pending
         else None,

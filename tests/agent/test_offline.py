@@ -86,7 +86,6 @@ def test_requests_become_tool_calls(text: str, intent: str, args: dict[str, obje
         "would you cancel it please",
         "yes",
         "remind me at 5pm",
-        "Read The 5th Wave",
     ],
 )
 def test_everything_else_gets_words_not_actions(text: str) -> None:
