@@ -496,6 +496,12 @@ def answer(
 ) -> str:
     """The reply for a list_tasks call: count, overdue, completed, next up, window or plain."""
     filters = _filters_text(args)
+    if args.status == "all":
+        # Whatever its status: say which are done and which are not ("is the report done?").
+        lines = [
+            line if task.status == TaskStatus.completed.value else f"{line} (not done yet)"
+            for line, task in zip(lines, tasks, strict=False)
+        ]
     more = f"\n(and {total - len(tasks)} more)" if total > len(tasks) else ""
     body = ("\n" + "\n".join(lines) + more) if lines else ""
     if found.completed_window is not None:
@@ -520,6 +526,8 @@ def answer(
         return f"Next up{filters}{when}:{body}"
     status = {"completed": "completed ", "open": "open ", "all": ""}[args.status]
     if args.count_only:
+        if args.status == "completed":
+            return f"You completed {_plural(total)}{filters}{when}{':' if total else '.'}{body}"
         if not total:
             return f"You have no {status}tasks{filters}{when}."
         return f"You have {total} {status}{'task' if total == 1 else 'tasks'}{filters}{when}:{body}"

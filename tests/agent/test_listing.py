@@ -251,7 +251,14 @@ def test_search_next_up_and_questions(session: Session) -> None:
     assert "Renew car insurance" in lines[-1]
 
     done = _ask(session, user, "is the report done?", SATURDAY)
-    assert "Write the report" in done and "done" in done.splitlines()[-1]
+    assert done.splitlines()[-1] == "- #5 Write the report, done"
+    not_yet = _ask(session, user, "did I call the dentist?", SATURDAY)
+    assert not_yet.splitlines()[-1].endswith(
+        "Call the dentist, due Tue 01 Dec 2026 09:00 (not done yet)"
+    )
+    assert tasks.get_task(session, user, 2).status == "not_started"
+    total = _ask(session, user, "how many tasks have I completed?", SATURDAY)
+    assert total.startswith("You completed 1 task:")
 
     urgent = _ask(session, user, "what's urgent", SATURDAY)
     assert urgent == "No tasks match: urgent priority or higher."
