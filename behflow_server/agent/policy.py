@@ -19,12 +19,12 @@ from behflow_server.agent.classifier import Prediction, classify
 # The lowest confidence at which the intent model's top intent is acted on; below it a change
 # is proposed instead. Chosen on the training part by cross-validation (docs/agent.md).
 ACT = {
-    "add_task": 0.45,
-    "update_task": 0.55,
-    "complete_task": 0.55,
-    "start_task": 0.55,
-    "block_task": 0.55,
-    "delete_task": 0.5,
+    "add_task": 0.3,
+    "update_task": 0.45,
+    "complete_task": 0.45,
+    "start_task": 0.45,
+    "block_task": 0.45,
+    "delete_task": 0.45,
 }
 # Below this the message is not read as that change at all (the offline model answers instead).
 CONSIDER = 0.25
