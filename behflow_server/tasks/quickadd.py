@@ -336,9 +336,12 @@ class _Text:
                 pieces.append((word_start, word_end))
         return pieces
 
-    def taken(self, start: int, end: int) -> bool:
-        """Whether any character of text[start:end] was read as something."""
-        return any(span.start < end and start < span.end for span in self.spans)
+    def taken(self, start: int, end: int, fields: frozenset[str] | None = None) -> bool:
+        """Whether any character of text[start:end] was read as something (one of `fields`)."""
+        return any(
+            span.start < end and start < span.end and (fields is None or span.field in fields)
+            for span in self.spans
+        )
 
 
 def parse_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickParsed:
@@ -415,7 +418,10 @@ class _Attributes:
 def _take_attributes(work: _Text, zone: ZoneInfo, now: datetime) -> _Attributes:
     """Taskwarrior's `due:`, `project:` and `priority:` (read before quotes: due:"next friday")."""
     found = _Attributes()
+    quotes = [(quote.start(), quote.end()) for quote in _QUOTED.finditer(work.text)]
     for match in list(_ATTRIBUTE.finditer(work.text)):
+        if any(start < match.start() < end for start, end in quotes):
+            continue  # inside quoted words, which stay literal
         kind = _ATTRIBUTE_FIELDS[match.group("name").lower()]
         bare = match.group("bare")
         raw = bare.rstrip(".,;") if bare is not None else match.group("dq") or match.group("sq")
@@ -529,19 +535,24 @@ def _take_lead_in(work: _Text) -> None:
 
 
 def _take_dangling(work: _Text) -> None:
-    """Drop words such as "by" or "the" left at an edge of the title by a removed part."""
+    """Drop words such as "by" or "the" left at an edge of the title by a removed date."""
     while True:
         words = list(re.finditer(r"\S+", work.text))
         if len(words) < 2:
             return
         first, second = words[0], words[1]
         last = words[-1]
-        if _dangles(first) and work.taken(first.end(), second.start()):
+        if _dangles(first) and work.taken(first.end(), second.start(), _TIME_FIELDS):
             work.take(first.start(), first.end(), "filler")
-        elif _dangles(last) and work.taken(last.end(), len(work.text)):
+        elif _dangles(last) and work.taken(last.end(), len(work.text), _TIME_FIELDS):
             work.take(last.start(), last.end(), "filler")
         else:
             return
+
+
+# Parts whose removal can leave a word dangling ("Pay rent by" <date>); a tag cannot ("A #work
+# report" keeps its "A").
+_TIME_FIELDS = frozenset({"due", "recurrence", "filler"})
 
 
 def _dangles(word: re.Match[str]) -> bool:

@@ -76,6 +76,7 @@ def test_real_titles_keep_their_words(title: str) -> None:
 
 
 def test_words_next_to_a_removed_part_stay_inside_a_title() -> None:
+    assert parse_text("A #work report", BERLIN, NOW).title == "A report"
     assert parse_text("Meet at the station tomorrow", BERLIN, NOW).title == "Meet at the station"
     assert parse_text("Call Will tomorrow at 5pm", BERLIN, NOW).title == "Call Will"
 
@@ -85,6 +86,12 @@ def test_quoted_words_stay_literal() -> None:
     assert parsed.title == "need to know briefing"
     parsed = parse_text('Watch "the" tomorrow', BERLIN, NOW)
     assert parsed.title == "Watch the"
+
+
+def test_attributes_inside_quotes_stay_literal() -> None:
+    parsed = parse_text('"Fix project:Home bug" due:friday', BERLIN, NOW)
+    assert (parsed.title, parsed.project) == ("Fix project:Home bug", None)
+    assert _local(parsed.due_at) == "2026-11-27 23:59"
 
 
 def test_the_first_letter_is_capitalised_and_the_rest_kept() -> None:
