@@ -144,5 +144,5 @@ def test_an_llm_change_the_message_does_not_ask_for_is_proposed(session: Session
     _reply, runner = chat.say("the weather is lovely today")
     assert runner.actions == [] and "Did you mean" in str(model.seen[-1][-1].content)
     assert chat.pending is not None and chat.pending["tool"] == "complete_task"
-    reply, runner = chat.say("yes")
+    _reply, runner = chat.say("yes")
     assert runner.actions[0]["action"] == "completed"
