@@ -36,7 +36,7 @@ _NO = re.compile(r"^\s*(no|n|nope|cancel|stop|don'?t|never ?mind|abort)\b", re.I
 
 NO_MATCH = "Question for the user: I found no task matching"
 # How likely the intent model must find an add for a failed change to be offered as a new task.
-OFFER_ADD = 0.1
+OFFER_ADD = 0.03
 
 
 def _offer_new_task(runner: ToolRunner, message: str) -> str | None:

@@ -44,10 +44,10 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_TAG = _rx(r"(?<![\w#@+])[#@]([^\W\d_][\w-]*)")
+# "#work", "@work" (Todoist) and "+work" (Taskwarrior) are tags, as in quick add.
+_TAG = _rx(r"(?<![\w#@+])[#@+]([^\W\d_][\w-]*)")
 _TAGGED = _rx(r"\b(?:tagged(?:\s+(?:as|with))?|with\s+(?:the\s+)?tag|labell?ed)\s+[#@]?([\w-]+)")
-_PROJECT = _rx(r"(?<![\w#@+])\+([^\W_][\w\-/.]*)")
-_PROJECT_COLON = _rx(r"\bproject\s*[:=]\s*([\w\-/.]+)")
+_PROJECT_COLON = _rx(r"\b(?:project|pro)\s*[:=]\s*([\w\-/.]+)")
 _PROJECT_NAMED = _rx(
     r"\b(?:(?:in|for|from|under|on|of)\s+)?(?:(?:my|the|our)\s+)?([\w-]+)\s+project\b"
     r"|\b(?:in|for|from|under)\s+(?:the\s+)?project\s+([\w-]+)"
@@ -150,8 +150,7 @@ def list_args(message: str, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
 
     quoted = work.take_all(_QUOTED)
     tags = [m[1] for m in work.take_all(_TAG)] + [m[1] for m in work.take_all(_TAGGED)]
-    projects = [m[1] for m in work.take_all(_PROJECT)]
-    projects += [m[1] for m in work.take_all(_PROJECT_COLON)]
+    projects = [m[1] for m in work.take_all(_PROJECT_COLON)]
     projects += [m[1] or m[2] for m in work.take_all(_PROJECT_NAMED) if (m[1] or m[2])]
     for match in list(_LIST_NAMED.finditer(work.text)):
         name = " ".join(match[1].lower().split())
@@ -480,7 +479,7 @@ def _filters_text(args: ListTasksArgs) -> str:
     if args.tag:
         parts.append(f"tagged #{args.tag.lstrip('#@')}")
     if args.project:
-        parts.append(f"in +{args.project.lstrip('+')}")
+        parts.append(f"in project:{args.project.lstrip('+')}")
     if args.search:
         parts.append(f"matching “{args.search}”")
     return (" " + ", ".join(parts)) if parts else ""

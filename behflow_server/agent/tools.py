@@ -290,7 +290,7 @@ def describe(task: Task, zone: ZoneInfo) -> str:
     if task.tags:
         parts.append(" ".join(f"#{tag}" for tag in task.tags))
     if task.project:
-        parts.append(f"+{task.project}")
+        parts.append(f"project:{task.project}")
     if task.recurrence:
         parts.append(f"repeats {task.recurrence}")
     if task.status == TaskStatus.completed.value:
