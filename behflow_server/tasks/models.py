@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import Field as PydanticField
-from pydantic import StringConstraints, field_validator, model_validator
+from pydantic import StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
 from behflow_server.db import JSONType, UTCDateTime, utcnow
-from behflow_server.errors import InvalidInput
 
 
 class TaskStatus(StrEnum):
@@ -65,17 +64,6 @@ def normalize_project(project: str | None) -> str | None:
     return clean
 
 
-def check_end(due_at: datetime | None, ends_at: datetime | None) -> None:
-    """An end needs a due time (its start) and must come after it."""
-    if ends_at is None or due_at is None:
-        return
-    if due_at.tzinfo is None or ends_at.tzinfo is None:
-        # Naive times are read in the user's zone later; compare them as given.
-        due_at, ends_at = due_at.replace(tzinfo=None), ends_at.replace(tzinfo=None)
-    if ends_at <= due_at:
-        raise ValueError("ends_at must be after due_at")
-
-
 class TaskDetails(SQLModel):
     """Optional details a client may give a task, shared by create, update and quick add."""
 
@@ -102,18 +90,11 @@ class TaskFields(TaskDetails):
     """Fields a client may set, shared by create and update."""
 
     due_at: datetime | None = None
-    # The end of a task that spans time ("friday 3-4pm": due_at 15:00, ends_at 16:00).
+    # The end of a task that spans time ("friday 3-4pm": due_at 15:00, ends_at 16:00); its
+    # rules (after due_at, moves and clears with it) live in tasks/service.py.
     ends_at: datetime | None = None
     remind_at: datetime | None = None
     extra: dict[str, Any] | None = None
-
-    @model_validator(mode="after")
-    def _end_after_due(self) -> Self:
-        if "due_at" in self.model_fields_set and self.due_at is None:
-            # Clearing the due time clears the end with it.
-            self.ends_at = None
-        check_end(self.due_at, self.ends_at)
-        return self
 
 
 class TaskCreate(TaskFields):
@@ -191,32 +172,6 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-@sa.event.listens_for(Task, "before_insert")
-@sa.event.listens_for(Task, "before_update")
-def _keep_end_with_due(mapper: Any, connection: Any, task: Task) -> None:
-    """However a task is written, its end follows its due time: moving due_at moves ends_at
-    along (the length stays), clearing due_at clears it, and an end not after the due time is
-    refused."""
-    if task.ends_at is None:
-        return
-    if task.due_at is None:
-        task.ends_at = None
-        return
-    state = sa.inspect(task)
-    due_history = state.attrs.due_at.history
-    old_due = due_history.deleted[0] if due_history.deleted else None
-    if old_due is not None and not state.attrs.ends_at.history.has_changes():
-        task.ends_at = task.ends_at + (task.due_at - old_due)
-    if task.ends_at.tzinfo is None or task.due_at.tzinfo is None:
-        raise InvalidInput(
-            "ends_at needs a time zone", code="invalid_input", details={"field": "ends_at"}
-        )
-    if task.ends_at <= task.due_at:
-        raise InvalidInput(
-            "ends_at must be after due_at", code="invalid_input", details={"field": "ends_at"}
-        )
 
 
 class TaskPublic(SQLModel):

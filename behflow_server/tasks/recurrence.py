@@ -110,6 +110,10 @@ def next_task(task: Task, zone: ZoneInfo, now: datetime) -> Task | None:
     remind_at = None
     if task.remind_at is not None and task.due_at is not None:
         remind_at = task.remind_at + (due - task.due_at)
+    ends_at = None
+    if task.ends_at is not None and task.due_at is not None:
+        # The next occurrence lasts as long: same length after its own due time.
+        ends_at = due + (task.ends_at - task.due_at)
     return Task(
         user_id=task.user_id,
         number=0,
@@ -117,6 +121,7 @@ def next_task(task: Task, zone: ZoneInfo, now: datetime) -> Task | None:
         description=task.description,
         priority=task.priority,
         due_at=due,
+        ends_at=ends_at,
         tags=list(task.tags),
         project=task.project,
         recurrence=task.recurrence,

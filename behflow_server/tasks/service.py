@@ -117,6 +117,42 @@ def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def _end_error(message: str) -> InvalidInput:
+    return InvalidInput(message, code="invalid_end", details={"field": "ends_at"})
+
+
+def check_end(due_at: datetime | None, ends_at: datetime | None) -> None:
+    """An end needs a due time (its start) and must come after it; InvalidInput otherwise.
+
+    Both times are aware (as `_aware` makes them)."""
+    if ends_at is None:
+        return
+    if due_at is None:
+        raise _end_error("ends_at needs a due time: a task ends after it starts (due_at).")
+    if ends_at <= due_at:
+        raise _end_error(
+            f"ends_at ({ends_at.isoformat()}) must be after due_at ({due_at.isoformat()})."
+        )
+
+
+def _moved_end(
+    task: Task, changes: dict[str, Any], due_at: datetime | None, zone: ZoneInfo
+) -> datetime | None:
+    """The task's end after an update. An explicit `ends_at` wins (a naive one is local time,
+    as for due_at); otherwise clearing the due time clears the end, and moving it moves the
+    end by the same amount, so the length stays."""
+    if "ends_at" in changes:
+        ends_at = _aware(changes["ends_at"], zone)
+        if ends_at is not None and "due_at" in changes and due_at is None:
+            raise _end_error("ends_at cannot be set while clearing the due time.")
+        return ends_at
+    if task.ends_at is None or due_at is None:
+        return None
+    if task.due_at is not None and "due_at" in changes:
+        return task.ends_at + (due_at - task.due_at)
+    return task.ends_at
+
+
 def _apply_status(task: Task, status: TaskStatus, now: datetime) -> None:
     task.status = status.value
     if status is TaskStatus.completed:
@@ -133,6 +169,8 @@ def create_task(
     due_at = _aware(data.due_at, zone)
     if data.due is not None:
         due_at = resolve_due(data.due, zone, now)
+    ends_at = _aware(data.ends_at, zone)
+    check_end(due_at, ends_at)
     task = Task(
         user_id=user.id,
         number=_next_number(session, user),
@@ -140,6 +178,7 @@ def create_task(
         description=data.description,
         priority=data.priority.value,
         due_at=due_at,
+        ends_at=ends_at,
         tags=data.tags or [],
         project=data.project,
         recurrence=recurrence.validate_rule(data.recurrence) if data.recurrence else None,
@@ -206,6 +245,13 @@ def update_task(
         changes["due_at"] = _aware(changes["due_at"], zone)
     if "remind_at" in changes:
         changes["remind_at"] = _aware(changes["remind_at"], zone)
+    due_at = changes.get("due_at", task.due_at)
+    ends_at = _moved_end(task, changes, due_at, zone)
+    check_end(due_at, ends_at)
+    if ends_at != task.ends_at:
+        changes["ends_at"] = ends_at
+    else:
+        changes.pop("ends_at", None)
     remind_text = changes.pop("remind", None)
     if remind_text is not None:
         due_at = changes.get("due_at", task.due_at)
