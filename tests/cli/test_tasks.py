@@ -17,7 +17,7 @@ def test_add_prints_number_and_reads_quick_add_text(alice: Cli) -> None:
     assert first.returncode == 0, first.stderr
     assert first.stdout == "1\n"
 
-    second = alice("task", "add", "Call mom tomorrow 5pm #family !high +home", "--json")
+    second = alice("task", "add", "Call mom tomorrow 5pm #family !high project:home", "--json")
     task = _json(second)
     assert task["number"] == 2
     assert task["title"] == "Call mom"
@@ -33,6 +33,10 @@ def test_add_prints_number_and_reads_quick_add_text(alice: Cli) -> None:
     assert explained[0]["tags"] == ["home"]
     assert len(_json(alice("task", "list", "--json", "number"))) == 3  # --explain adds nothing
 
+    # `+word` is a tag, as in Taskwarrior; a project is `project:Name` (or `pro:Name`).
+    tagged = _json(alice("task", "add", "Fix sink +home pro:house", "--json", "tags,project"))
+    assert tagged == {"tags": ["home"], "project": "house"}
+
 
 def test_stdin_bulk_add(alice: Cli) -> None:
     added = alice("task", "add", "-", stdin="a\nb\n\nc #x\n")
@@ -40,13 +44,13 @@ def test_stdin_bulk_add(alice: Cli) -> None:
     assert added.stdout.split() == ["1", "2", "3"]
     titles = alice("task", "list", "--json", "title,tags")
     assert _json(titles) == [
-        {"title": "a", "tags": []},
-        {"title": "b", "tags": []},
-        {"title": "c", "tags": ["x"]},
+        {"title": "A", "tags": []},  # quick add capitalises the first letter
+        {"title": "B", "tags": []},
+        {"title": "C", "tags": ["x"]},
     ]
 
     as_json = _json(alice("task", "add", "-", "--json", "number,title", stdin="d\ne\n"))
-    assert as_json == [{"number": 4, "title": "d"}, {"number": 5, "title": "e"}]
+    assert as_json == [{"number": 4, "title": "D"}, {"number": 5, "title": "E"}]
 
     # A line that fails is reported with its line number; the others are still added.
     partial = alice("task", "add", "-", "-p", "high", stdin="f\n#only-a-tag\ng\n")
@@ -55,7 +59,7 @@ def test_stdin_bulk_add(alice: Cli) -> None:
     assert "line 2 ('#only-a-tag')" in partial.stderr
     assert "1 of 3 lines were not added" in partial.stderr
     priorities = _json(alice("task", "list", "--search", "g", "--json", "title,priority"))
-    assert {"title": "g", "priority": "high"} in priorities
+    assert {"title": "G", "priority": "high"} in priorities
 
 
 def test_list_output_formats(alice: Cli) -> None:
