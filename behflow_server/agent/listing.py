@@ -110,7 +110,7 @@ related relating relate to for of with without on in at by from into onto up out
 any anything anythin something somethin everything nothing stuff things thing items item
 all every each some much many more most lot lots bit
 task tasks todo todos to-do to-dos todo's to-do's list lists reminder reminders agenda
-schedule schedules calendar calender calendars plan plans plate pipeline
+schedule schedules calendar calendars plan plans plate pipeline
 show list display tell give find search look see view check read pull bring open
 remind know hear say said
 there here left remaining pending open outstanding upcoming coming scheduled planned
@@ -118,7 +118,7 @@ happening lined due dated
 add added adding put create created make made write wrote note noted remember remembered
 save saved include included set
 delete deleted remove removed erase clear cancel drop mark marked tick ticked
-anybody anyone thanks thank hey hi ok okay olly pda alexa siri computer assistant
+anybody anyone thanks thank hey hi ok okay assistant
 since after before until till word words contain contains containing named called titled
 say says saying tag tags tagged label labels labelled labeled everything
 """
