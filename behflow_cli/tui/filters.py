@@ -1,19 +1,32 @@
 """The filter bar's language: the filters of `behflow task list`, written as words.
 
-status:open,blocked  s:completed   priority:high  !high   tag:work  #work
-project:home  +home  due:today|tomorrow|week|overdue|none|<date>  all  sort:-priority
+status:open,blocked  s:completed   priority:high  !high
+tag:work  #work  +work  @work                      (tags, read as quick add reads them)
+project:home  pro:home                             (a project; `+home` is a tag, as in Taskwarrior)
+due:today|tomorrow|week|overdue|none|<date>  all  sort:-priority
 anything else        searched for in titles and descriptions
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 STATUSES = {"open", "not_started", "in_progress", "blocked", "completed"}
 PRIORITIES = {"none", "low", "medium", "high", "urgent"}
 SORTS = {"due", "priority", "created", "updated", "number", "title"}
-_ALIASES = {"s": "status", "p": "priority", "t": "tag", "proj": "project", "d": "due"}
+_ALIASES = {
+    "s": "status",
+    "p": "priority",
+    "t": "tag",
+    "pro": "project",
+    "proj": "project",
+    "d": "due",
+}
+# Tags as quick add reads them: #tag, and @label (Todoist) or +tag (Taskwarrior) when a letter
+# follows, so "+1" or "@5" stay search words.
+_TAG = re.compile(r"#(\S+)|[@+]([^\W\d_]\S*)")
 
 
 class FilterError(ValueError):
@@ -58,10 +71,8 @@ def parse_filter(text: str) -> TaskFilter:
         lowered = token.lower()
         if lowered in ("all", "--all"):
             result.all = True
-        elif token.startswith("#") and len(token) > 1:
-            result.tags.append(lowered[1:])
-        elif token.startswith("+") and len(token) > 1:
-            result.project = token[1:]
+        elif tag := _TAG.fullmatch(lowered):
+            result.tags.append(tag.group(1) or tag.group(2))
         elif token.startswith("!") and len(token) > 1:
             result.priority = _one_of("priority", lowered[1:], PRIORITIES)
         elif ":" in token and token.split(":", 1)[0].lower() in {
@@ -84,7 +95,9 @@ def parse_filter(text: str) -> TaskFilter:
             elif key == "priority":
                 result.priority = _one_of("priority", value.lower(), PRIORITIES)
             elif key == "tag":
-                result.tags.extend(part.lstrip("#") for part in value.lower().split(",") if part)
+                result.tags.extend(
+                    part.lstrip("#@+") for part in value.lower().split(",") if part.lstrip("#@+")
+                )
             elif key == "project":
                 result.project = value.lstrip("+")
             elif key == "due":

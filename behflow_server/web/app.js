@@ -223,7 +223,10 @@ function taskRow(task) {
     meta.append(el("span", { className: `badge status-${task.status}`, text: task.status.replace("_", " ") }));
   }
   for (const tag of task.tags) meta.append(el("span", { className: "tag", text: `#${tag}` }));
-  if (task.project) meta.append(el("span", { className: "tag", text: `+${task.project}` }));
+  // Written as quick add reads it: `+name` would be a tag, a project is `project:name`.
+  if (task.project) {
+    meta.append(el("span", { className: "tag project", title: "Project", text: `project:${task.project}` }));
+  }
   if (task.due_at) {
     meta.append(el("time", {
       className: overdue ? "due overdue" : "due", datetime: task.due_at,

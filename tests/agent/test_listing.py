@@ -96,7 +96,7 @@ def _at(day: int, hour: int = 0, month: int = 11, year: int = 2026) -> str:
         ("did I add the milk?", {"search": "milk", "status": "all"}),
         ("show #work tasks", {"tag": "work"}),
         ("anything @errands", {"tag": "errands"}),
-        ("+home tasks", {"project": "home"}),
+        ("+home tasks", {"tag": "home"}),  # +word is a tag (Taskwarrior)
         ("what's in project:home", {"project": "home"}),
         ("what's in my work project", {"project": "work"}),
         ("what's on my grocery list", {"tag": "grocery"}),
