@@ -232,6 +232,13 @@ def print_everyday(llm: bool) -> None:
     )
     for category, (right, total) in result["per_category"].items():
         print(f"      {category:22} {right:>3}/{total:<3}")
+    # Title exactness: of the adds that created a task, how many titles were exactly right.
+    adds = [r for r in result["results"] if r["expect"]["effect"] == "add"]
+    created = [r for r in adds if not any("tasks created" in p for p in r["problems"])]
+    exact = [
+        r for r in created if not any(p.startswith("#") and "title" in p for p in r["problems"])
+    ]
+    print(f"  titles exactly right on the adds that created a task: {len(exact)}/{len(created)}")
 
 
 def main() -> None:
