@@ -81,11 +81,12 @@ def public_intents(directory: Path, part: Part) -> list[Example]:
 
 
 def own_intents(part: Part, directory: Path = EXAMPLES_DIR) -> list[Example]:
-    """Our typed examples: `<intent>.txt`, one message a line; a line starting with "# "
+    """Our typed examples: `<intent>.txt` (or `<intent>.<writer>.txt`: several writers give more
+    varied phrasings), one message a line; a line starting with "# "
     (hash and space) is a comment, so a message may start with a task number ("#7 done")."""
     examples = []
     for path in sorted(directory.glob("*.txt")):
-        intent = path.stem
+        intent = path.name.split(".")[0]
         for line in path.read_text(encoding="utf-8").splitlines():
             text = line.strip()
             if not text or text == "#" or text.startswith("# "):
