@@ -78,20 +78,26 @@ _DELETE = _rx(
     rf"|off (?:of )?(?:the |my )?{_LIST_NOUN}|(?:no longer|don'?t) (?:need|want)(?: it)?"
     r"|anymore|any more|not happening)\b"
 )
+_ADD_NOUN = r"(?:task|todo|to-do|reminder|event|meeting entry|calendar entry|entry|item|note)\b\s*"
+# The words that ask for an add. Verbs that are also tasks ("book the vet", "plan the offsite",
+# "make dinner") go only before a noun such as "a reminder"; "I need to" and other lead-ins are
+# quick add's to read.
 _ADD_STRIP = _rx(
     r"^(?:(?:please |can you |could you |would you |will you )*)"
-    r"(?:(?:i'?d like|i would like|i want|can i (?:have|get)|give me|add|create|put|insert"
-    r"|include|schedule|set up|setup|book|make|set|new|save|jot down"
-    r"|write down|note down|note|plan|arrange)\b\s*(?:me\s+)?(?:(?:a|an|the|this|that)\s+)?"
-    r"(?:new\s+)?(?:(?:task|todo|to-do|reminder|event|meeting entry|calendar entry|entry|item"
-    r"|note)\b\s*)?(?:(?:to|for|that|about|called|named|titled|saying)\b\s*|:\s*)?"
+    r"(?:(?:(?:i'?d like|i would like|i want|can i (?:have|get)|give me|add|create|put|insert"
+    r"|include|schedule|new|save|jot down|write down|note down)\b\s*(?:me\s+)?"
+    rf"(?:(?:a|an|the|this|that)\s+)?(?:new\s+)?(?:{_ADD_NOUN})?"
+    r"|(?:set up|setup|book|make|set|plan|arrange|note|take|leave)\s+(?:me\s+)?"
+    rf"(?:(?:a|an|the|this|that|my)\s+)?(?:new\s+)?{_ADD_NOUN})"
+    r"(?:(?:to|for|that|about|called|named|titled|saying)\b\s*|:\s*)?"
     r"|remind me (?:to |about |that |of )?|(?:please )?remember (?:to |that )?"
-    r"|don'?t let me forget (?:to |about )?|i (?:need|have|must|should|gotta) to |i must |i should "
+    r"|don'?t let me forget (?:to |about )?"
     r"|(?:todo|to-do|task):?\s+)",
 )
+# "... to my shopping list" (a tag), "... on my list" / "... to my to-do list" (no tag).
 _LIST_SUFFIX = _rx(
-    r"\s+(?:to|on|in|into|onto)\s+(?:my|the|our)\s+([\w' -]+?)\s*(?:list|calendar|schedule"
-    r"|agenda|to-?do list)\b"
+    r"\s+(?:to|on|in|into|onto)\s+(?:my|the|our)\s+(?:([\w' -]+?)\s+)?(?:to-?do list|list"
+    r"|calendar|schedule|agenda)\b"
 )
 _UPDATE_STRIP = _rx(
     r"^(?:move|push|postpone|reschedule|delay|bump|shift|bring|rename|change|update|edit|modify"
@@ -354,7 +360,7 @@ def _add(message: str, zone: ZoneInfo, now: datetime) -> Interpretation:
     tags: list[str] = []
     list_name = _LIST_SUFFIX.search(text)
     if list_name is not None:
-        name = list_name.group(1).strip().lower()
+        name = (list_name.group(1) or "").strip().lower()
         if name not in {"to do", "todo", "to-do", "task", "tasks", ""}:
             tags.append(re.sub(r"\W+", "-", name.split()[-1]))
         text = text[: list_name.start()] + text[list_name.end() :]

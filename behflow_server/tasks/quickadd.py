@@ -208,9 +208,10 @@ class QuickParsed(SQLModel):
 class QuickSpan(SQLModel):
     """Characters text[start:end] that were read as `field` (and so left the title).
 
-    field: due, priority, tags, project, recurrence, lead-in ("I need to") or filler (a word
-    such as "by" or "the" that the removed parts left dangling). `value` is what the span
-    became: a UTC ISO time for due (an ISO interval "start/end" for a range), the tag,
+    field: due, priority, tags, project, recurrence, remind ("remind me an hour before"),
+    lead-in ("I need to") or filler (a word such as "by" or "the" that the removed parts left
+    dangling, or one said around the task: "too", "please"). `value` is what the span became:
+    a UTC ISO time for due (an ISO interval "start/end" for a range) and remind, the tag,
     project, priority or RRULE; none for lead-in and filler.
     """
 
@@ -261,18 +262,134 @@ _ATTRIBUTE_PRIORITIES = {
     **{name: PRIORITY_MARKS[name] for name in ("med", "1", "2", "3", "4")},
 }
 
-# Words said before the task itself: "I need to call the plumber" is the task "Call the plumber".
+# Words said before the task itself: "I need to call the plumber" is the task "Call the plumber";
+# a label ("Reminder:", "todo -") and a statement's opening ("I have a", "there's a") too.
 _LEAD_IN = re.compile(
-    r"(?:please\s+)?(?:"
-    r"(?:(?:i|we)\s+)?(?:really\s+)?(?:need|have)\s+to"
-    r"|(?:i|we)\s+must"
-    r"|(?:i\s+)?gotta"
+    r"(?:(?:please|pls|plz|kindly)\s+)?(?:"
+    r"(?:(?:i|we)\s+)?(?:really\s+|still\s+|also\s+)?(?:need|have)\s+to"
+    r"|(?:(?:i|we)\s+)?(?:really\s+|still\s+|also\s+)?(?:must|should|ought\s+to|gotta)"
+    r"|(?:i|we)(?:['\u2019]d|\s+had)?\s+better"
+    r"|(?:i|we)(?:['\u2019]d|\s+would)\s+like\s+to|(?:i|we)\s+want\s+to"
     r"|(?:(?:i|we)(?:['\u2019]ve|\s+have)\s+)?got\s+to"
+    r"|let['\u2019]s(?=\s+(?-i:[a-z]))|let\s+us(?=\s+(?-i:[a-z]))"
     r"|(?:remember|don['\u2019]?t\s+forget|do\s+not\s+forget)\s+to"
     r"|remind\s+(?:me|us)\s+to"
-    r")(?=\s)",
+    r"|(?:(?:a|my)\s+)?(?:reminder|note)(?:\s+to\s+(?:self|myself))?\s*[:\-\u2013\u2014]"
+    r"|(?:todo|to-do|to\s+do|task|memo)\s*[:\-\u2013\u2014]"
+    r"|(?:a\s+)?reminder\s+(?:to|that)"
+    r"|(?:i|we)\s+(?:have|['\u2019]?ve\s+got|have\s+got)\s+(?:a|an)"
+    r"|(?:i|we)['\u2019]ve\s+got\s+(?:a|an)"
+    r"|there(?:['\u2019]s|\s+is|\s+will\s+be|['\u2019]ll\s+be)\s+(?:a|an)"
+    r"|please|pls|plz|kindly"
+    r")(?:\s+(?:really|definitely|probably|also|still))?(?=\s)",
     re.IGNORECASE,
 )
+# Words said after the task: "pay the water bill too", "..., please", "... thanks".
+_TRAILING = re.compile(
+    r"(?<![^\s,;])(?:too|as\s+well|also|please|pls|plz|thanks|thank\s+you|thx|ty|cheers"
+    r"|for\s+me)[\s,;.!]*$",
+    re.IGNORECASE,
+)
+# Words before "thanks" / "please" that make it part of the title ("Send a thank you card" is
+# not trailing, and "Say please" keeps its "please").
+_NOT_TRAILING_AFTER = re.compile(
+    r"(?:^|\s)(?:a|an|the|say|send|write|my|our|big)\s*$", re.IGNORECASE
+)
+# Words that tie a priority to the task ("with low priority", "and make it high priority").
+_PRIORITY_CONNECTIVE = re.compile(
+    r"(?:[,;]\s*(?:and\s+)?|\s+and\s+|\s+|^)"
+    r"(?:(?:make|mark|set|flag)\s+(?:it|this)\s+(?:as\s+)?|it(?:['\u2019]s|\s+is)\s+"
+    r"|(?:with|at|as)\s+)(?:an?\s+)?(?:priority\s+(?:of\s+|is\s+)?)?\s*$",
+    re.IGNORECASE,
+)
+# Tags and projects said in words: "tag it work", "with the tag garden", "in my home project".
+# Only at the end of what is left, or before a comma or "and", so a title's "price tag" stays.
+_PHRASE_END = r"(?=\s*(?:$|[,;.]|and\s))"
+_TAG_PHRASE = re.compile(
+    r"(?:(?:[,;]\s*(?:and\s+)?|\s+and\s+)(?:tag|label)(?:\s+(?:it|this))?"
+    r"|\s+(?:tag|label)\s+(?:it|this)|\s+(?:tagged|labell?ed)"
+    r"|\s+with\s+(?:the\s+|a\s+)?(?:tag|label))"
+    r"(?:\s+(?:as|with))?\s*:?\s+(?P<tag>[^\W\d_][\w\-/]*)" + _PHRASE_END,
+    re.IGNORECASE,
+)
+_PROJECT_PHRASE = re.compile(
+    r"(?:[,;]\s*|\s+)(?:and\s+)?(?:put\s+it\s+|file\s+it\s+)?(?:in|into|under|to)\s+"
+    r"(?:(?:my|the|our)\s+(?P<name>[^\W\d_][\w\-]*)\s+project"
+    r"|(?:the\s+)?project\s+(?P<named>[^\W\d_][\w\-]*))" + _PHRASE_END,
+    re.IGNORECASE,
+)
+# A reminder asked for with the task: "... and remind me an hour before".
+_REMINDER = re.compile(
+    r"(?:[,;]\s*|\s+)(?:and\s+)?(?:remind\s+(?:me|us)|(?:with|set|add)\s+an?\s+reminder"
+    r"|reminder)\s+(?:(?P<amount>\d+|an?|one|two|three|four|five|six|ten|fifteen|twenty"
+    r"|thirty|forty-?five)\s*(?P<unit>m|mins?|minutes?|h|hrs?|hours?|days?|weeks?)"
+    r"|the\s+(?P<unit1>day|week))\s+(?:before(?:hand)?|earlier|ahead)"
+    r"(?:\s+(?:it(?:['\u2019]s|\s+is)\s+)?(?:due|starts?)|\s+(?:it|then|that))?"
+    r"(?=\s*(?:$|[,;.!]))",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "ten": 10,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "fortyfive": 45,
+    "forty-five": 45,
+}
+# "parents evening thursday 7pm", "quiz night on friday": a part of the day after a word that
+# is not a date word names an event when another date phrase follows.
+_NAMED_PART_OF_DAY = re.compile(
+    r"(?<![\w'\u2019])(?P<word>[^\W\d_][\w'\u2019]*)\s+(?P<part>morning|afternoon|evening|night)"
+    r"(?![\w'\u2019])",
+    re.IGNORECASE,
+)
+_DATE_WORDS = {
+    "this",
+    "that",
+    "the",
+    "today",
+    "tonight",
+    "tomorrow",
+    "tmrw",
+    "tmr",
+    "yesterday",
+    "every",
+    "each",
+    "next",
+    "last",
+    "same",
+    "in",
+    "on",
+    "by",
+    "at",
+    "for",
+    "until",
+    "till",
+    "before",
+    "after",
+    "from",
+    "of",
+    "early",
+    "late",
+    "mid",
+    "a",
+    "one",
+    "per",
+    "good",
+    "christmas",
+    "easter",
+    "eve",
+    "weekday",
+    "o'clock",
+}
 # Words a removed date or mark leaves dangling at an edge of the title ("Pay rent by").
 _DANGLING = {
     "on",
@@ -363,6 +480,7 @@ def read_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickRe
     priority = priority or word_priority or TaskPriority.none
     when = attributes.when
     if when is None:
+        _protect_named_parts_of_day(work, zone, now)
         found = find_when(work.text, zone, now)
         if found is not None:
             when = found.when
@@ -379,8 +497,13 @@ def read_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickRe
         due_at = first
     if ends_at is not None and (due_at is None or ends_at <= due_at):
         ends_at = None
+    remind_at = _take_reminder(work, due_at, zone, now) if due_at is not None else None
+    tags += _take_tag_phrases(work)
+    projects = [*_take_project_phrases(work), *projects]
+    _take_priority_connectives(work)
     _take_lead_in(work)
     _take_dangling(work)
+    _take_trailing(work)
     title = _title(work)
     if not title:
         raise InvalidInput(
@@ -397,6 +520,7 @@ def read_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickRe
         tags=normalize_tags(tags) or [],
         project=projects[-1] if projects else None,
         recurrence=rule,
+        remind_at=remind_at,
         ends_at=ends_at.astimezone(UTC) if ends_at else None,
     )
     return QuickReading(parsed=parsed, spans=sorted(work.spans, key=lambda span: span.start))
@@ -527,11 +651,100 @@ def _with_article(work: _Text, start: int) -> int:
 
 
 def _take_lead_in(work: _Text) -> None:
-    """Drop "I need to", "remember to" and the like from the start of what is left."""
-    first = len(work.text) - len(work.text.lstrip())
-    match = _LEAD_IN.match(work.text, first)
-    if match is not None and work.text[match.end() :].strip():
+    """Drop "I need to", "remember to", "Reminder:" and the like from the start of what is left."""
+    for _ in range(4):  # "Reminder: I need to ...", "please remember to ..."
+        first = len(work.text) - len(work.text.lstrip())
+        match = _LEAD_IN.match(work.text, first)
+        if match is None or not work.text[match.end() :].strip():
+            break
         work.take(match.start(), match.end(), "lead-in")
+    # "remind me in an hour to move the car": the "to" that followed the removed date.
+    words = list(re.finditer(r"\S+", work.text))
+    if (
+        len(words) >= 2
+        and words[0].group().lower() == "to"
+        and work.taken(0, words[0].start(), _TIME_FIELDS)
+    ):
+        work.take(words[0].start(), words[0].end(), "lead-in")
+
+
+def _take_trailing(work: _Text) -> None:
+    """Drop "too", "as well", "please", "thanks" said after the task."""
+    for _ in range(3):
+        match = _TRAILING.search(work.text)
+        if match is None or not work.text[: match.start()].strip(" ,;:-"):
+            return
+        if _NOT_TRAILING_AFTER.search(work.text[: match.start()]):
+            return
+        work.take(match.start(), match.end(), "filler")
+        _take_dangling(work)
+
+
+def _take_priority_connectives(work: _Text) -> None:
+    """Drop the words that tied a removed priority to the task ("with", "and make it")."""
+    for span in [span for span in work.spans if span.field == "priority"]:
+        match = _PRIORITY_CONNECTIVE.search(work.text[: span.start])
+        if match is not None and work.text[: match.start()].strip():
+            work.take(match.start(), match.end(), "filler")
+
+
+def _take_tag_phrases(work: _Text) -> list[str]:
+    """Tags said in words: "tag it work", "with the tag garden", "labelled errands"."""
+    values: list[str] = []
+    for match in list(_TAG_PHRASE.finditer(work.text)):
+        if not work.text[: match.start()].strip():
+            continue
+        value = match.group("tag")
+        values.append(value)
+        work.take(match.start(), match.end(), "tags", value.lower())
+    return values
+
+
+def _take_project_phrases(work: _Text) -> list[str]:
+    """A project said in words: "in my home project", "under project garden"."""
+    values: list[str] = []
+    for match in list(_PROJECT_PHRASE.finditer(work.text)):
+        if not work.text[: match.start()].strip():
+            continue
+        value = match.group("name") or match.group("named")
+        values.append(value)
+        work.take(match.start(), match.end(), "project", value)
+    return values
+
+
+def _take_reminder(work: _Text, due_at: datetime, zone: ZoneInfo, now: datetime) -> datetime | None:
+    """A reminder relative to the due time said with the task ("and remind me an hour before")."""
+    match = _REMINDER.search(work.text)
+    if match is None or not work.text[: match.start()].strip():
+        return None
+    if match.group("unit1"):
+        amount, unit = 1, match.group("unit1").lower()
+    else:
+        raw = match.group("amount").lower()
+        amount = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+        unit = match.group("unit").lower()
+    try:
+        remind_at = service.resolve_reminder(f"{amount} {unit} before", due_at, zone, now)
+    except InvalidInput:
+        return None
+    work.take(match.start(), match.end(), "remind", remind_at.isoformat())
+    return remind_at
+
+
+def _protect_named_parts_of_day(work: _Text, zone: ZoneInfo, now: datetime) -> None:
+    """Keep "evening" in "parents evening thursday 7pm" (an event's name, not its time): a part
+    of the day after a word that is no date word stays in the title when a date phrase is left."""
+    for match in list(_NAMED_PART_OF_DAY.finditer(work.text)):
+        word = re.sub(r"['\u2019]s$", "", match.group("word").lower())
+        if word in _DATE_WORDS or re.fullmatch(_WD, word):
+            continue
+        start, end = match.span("part")
+        marker = chr(_QUOTE_BASE + len(work.quoted))
+        masked = work.text[:start] + marker * (end - start) + work.text[end:]
+        if find_when(masked, zone, now) is None:
+            continue
+        work.quoted.append(match.group("part"))
+        work.text = masked
 
 
 def _take_dangling(work: _Text) -> None:
@@ -644,7 +857,11 @@ def resolve(data: QuickAdd, zone: ZoneInfo, now: datetime | None = None) -> Quic
         tags=data.tags if data.tags is not None else parsed.tags,
         project=data.project if data.project is not None else parsed.project,
         recurrence=recurrence_rules.validate_rule(rule) if rule else None,
-        remind_at=service.resolve_reminder(data.remind, due_at, zone, now) if data.remind else None,
+        remind_at=(
+            service.resolve_reminder(data.remind, due_at, zone, now)
+            if data.remind
+            else parsed.remind_at
+        ),
         ends_at=ends_at,
     )
     return QuickReading(parsed=resolved, spans=reading.spans)
