@@ -280,13 +280,14 @@ _LEAD_IN = re.compile(
     r"|(?:i|we)\s+(?:have|['\u2019]?ve\s+got|have\s+got)\s+(?:a|an)"
     r"|(?:i|we)['\u2019]ve\s+got\s+(?:a|an)"
     r"|there(?:['\u2019]s|\s+is|\s+will\s+be|['\u2019]ll\s+be)\s+(?:a|an)"
-    r"|please|pls|plz|kindly"
+    r"|(?:please|pls|plz|kindly)(?=\s+(?-i:[a-z]))"
     r")(?:\s+(?:really|definitely|probably|also|still))?(?=\s)",
     re.IGNORECASE,
 )
 # Words said after the task: "pay the water bill too", "..., please", "... thanks".
 _TRAILING = re.compile(
-    r"(?<![^\s,;])(?:too|as\s+well|also|please|pls|plz|thanks|thank\s+you|thx|ty|cheers"
+    r"(?<![^\s,;])(?:too|as\s+well|also|please|pls|plz|(?:please\s+and\s+)?thank\s+you"
+    r"|thanks|thx|ty|cheers"
     r"|for\s+me)[\s,;.!]*$",
     re.IGNORECASE,
 )
@@ -313,9 +314,9 @@ _TAG_PHRASE = re.compile(
     re.IGNORECASE,
 )
 _PROJECT_PHRASE = re.compile(
-    r"(?:[,;]\s*|\s+)(?:and\s+)?(?:put\s+it\s+|file\s+it\s+)?(?:in|into|under|to)\s+"
-    r"(?:(?:my|the|our)\s+(?P<name>[^\W\d_][\w\-]*)\s+project"
-    r"|(?:the\s+)?project\s+(?P<named>[^\W\d_][\w\-]*))" + _PHRASE_END,
+    r"(?:[,;]\s*|\s+)(?:and\s+)?(?:put\s+it\s+|file\s+it\s+)?"
+    r"(?:(?:in|into|under|to)\s+(?:my|the|our)\s+(?P<name>[^\W\d_][\w\-]*)\s+project"
+    r"|(?:in|under)\s+project\s+(?P<named>[^\W\d_][\w\-]*))" + _PHRASE_END,
     re.IGNORECASE,
 )
 # A reminder asked for with the task: "... and remind me an hour before".
@@ -498,9 +499,9 @@ def read_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickRe
     if ends_at is not None and (due_at is None or ends_at <= due_at):
         ends_at = None
     remind_at = _take_reminder(work, due_at, zone, now) if due_at is not None else None
+    _take_priority_connectives(work)
     tags += _take_tag_phrases(work)
     projects = [*_take_project_phrases(work), *projects]
-    _take_priority_connectives(work)
     _take_lead_in(work)
     _take_dangling(work)
     _take_trailing(work)

@@ -93,6 +93,14 @@ def test_a_lead_in_left_after_a_date_goes(message: str, title: str, due: str | N
             {"title": "Order printer ink", "priority": "high"},
         ),
         (
+            "fix the gate, put it in my garden project",
+            {"title": "Fix the gate", "project": "garden"},
+        ),
+        (
+            "send the invoice in project acme with high priority",
+            {"title": "Send the invoice", "project": "acme", "priority": "high"},
+        ),
+        (
             "buy a birthday card labelled errands",
             {"title": "Buy a birthday card", "tags": ["errands"]},
         ),
@@ -149,6 +157,7 @@ def test_label_prefixes_go_and_their_dates_are_read(
         ("pick up the dry cleaning friday, thank you!", "Pick up the dry cleaning", FRIDAY),
         ("send a thank you card to Gran", "Send a thank you card to Gran", None),
         ("Write a thank you", "Write a thank you", None),
+        ("Buy cake, please and thank you", "Buy cake", None),
     ],
 )
 def test_trailing_fillers_go(message: str, title: str, due: str | None) -> None:
@@ -253,6 +262,10 @@ def test_a_part_of_the_day_after_a_date_word_is_still_a_time(message: str, due: 
         "Book flights to Rome",
         "Make dinner reservations",
         "Say thank you to Ann",
+        "Move files into the project drive",
+        "Please Please Me vinyl for dad",
+        "Tag the photos from the trip",
+        "Check the oil as well as the tyres",
     ],
 )
 def test_real_titles_stay_whole(title: str) -> None:
@@ -266,3 +279,13 @@ def test_quoted_text_stays_literal() -> None:
         "due": FRIDAY,
     }
     assert parse_text('"let\'s dance" tomorrow', ZONE, NOW).title == "let's dance"
+
+
+def test_the_spans_say_what_left_the_title() -> None:
+    reading = read_text("Reminder: I really need to pay the water bill too, due friday", ZONE, NOW)
+    assert reading.parsed.title == "Pay the water bill"
+    fields = {span.text: span.field for span in reading.spans}
+    assert fields["Reminder:"] == "lead-in"
+    assert fields["I really need to"] == "lead-in"
+    assert fields["too,"] == "filler"
+    assert fields["due friday"] == "due"
