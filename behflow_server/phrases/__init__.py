@@ -5,8 +5,10 @@ exactly which words a phrase consumed and which words are too weak to be a date 
 ("the 5th", "may", "sun"); calendar arithmetic comes from python-dateutil, holidays from the
 `holidays` package. One module per concern, imported bottom-up without cycles:
 
-    result -> vocabulary -> tokens -> reading -> clock, days, periods, durations, holidays
-           -> grammar -> ranges -> find
+    result -> vocabulary -> tokens -> reading -> windows -> clock, days, periods, durations,
+           holidays -> grammar -> ranges -> find
+
+`windows` also turns what a phrase reads as into a list window (`read_window`).
 
 Conventions are listed in docs/agent.md, "Dates and times".
 """

@@ -17,14 +17,12 @@ from behflow_server.phrases.vocabulary import (
     MONTHS,
     ORDINAL_WORDS,
     PERIODS,
-    UNIT_GRAIN,
     UNITS,
     WEAK_WORDS,
     WEEKDAYS,
 )
+from behflow_server.phrases.windows import WINDOW_ANCHORS, WINDOW_OPENERS
 
-# "next 3 days", "past 2 weeks": windows of that many units.
-WINDOW_ANCHORS = {"next", "upcoming", "coming", "last", "past", "previous"}
 # Words that open a period boundary: "end of the month", "EOW", "mid next week".
 BOUNDARY_WORDS = {"end", "eod", "eow", "eom", "eoq", "eoy", "start", "beginning", "mid", "middle"}
 
@@ -86,6 +84,13 @@ class DayRules(GrammarBase):
             reading.day = date(year, 3 * (quarter[0] - 1) + 1, 1)
             reading.grain, reading.strong = "quarter", True
             return year_hit[1] if year_hit else k
+        # "next 3 days", "within the next two weeks", "the following 2 weeks" (windows.py)
+        if word in WINDOW_ANCHORS | WINDOW_OPENERS:
+            spanned = self.span(i, reading)
+            if spanned is not None:
+                return spanned
+        if word in {"recently", "lately", "of", "rest"}:
+            return self.window_phrase(i, reading)
         # "next friday", "last tuesday", "this week", "next month", "friday after next"
         if word in {"next", "last", "this", "coming", "upcoming", "past", "previous", "current"}:
             return self._anchored(i, reading)
@@ -155,38 +160,18 @@ class DayRules(GrammarBase):
         reading.strong = reading.strong or self.word(i) not in WEAK_WORDS
         return k
 
-    def _window(self, anchor: str, count: int, unit: str, k: int, reading: Reading) -> int:
-        """ "next 3 days": a window from today (from now for hours and minutes) for that long;
-        "last 2 weeks", "past 3 days": the window that ends today (now)."""
-        zone = self.now.tzinfo
-        forward = anchor in {"next", "upcoming", "coming"}
-        if unit in {"seconds", "minutes", "hours"}:
-            delta = timedelta(**{unit: count})
-            start = self.now if forward else self.elapsed(-delta)
-            reading.exact, reading.grain = start, UNIT_GRAIN[unit]
-            reading.end = self.elapsed(delta, start)
-        else:
-            months = {"months": 1, "quarters": 3, "years": 12}.get(unit)
-            length = (
-                relativedelta(months=count * months)
-                if months
-                else relativedelta(days=count * (7 if unit == "weeks" else 1))
-            )
-            first = self.today if forward else self.today - length
-            reading.day, reading.grain = first, "day"
-            reading.end = datetime.combine(first + length, time(0), tzinfo=zone)
-        reading.strong = True
-        return k + 1
-
     def _weekend(self, step: int, reading: Reading) -> None:
         """This weekend (the current one on a Saturday or Sunday), or `step` weekends on.
 
-        Read as a window from Saturday (today on a Sunday) to Monday 00:00, due on its first day.
+        Read as a window from Saturday (today on a Sunday) to Monday 00:00, due on its first day;
+        its `window` is the whole weekend, Saturday included.
         """
         saturday = self.week_start(self.today) + timedelta(weeks=step, days=5)
         monday = saturday + timedelta(days=2)
+        zone = self.now.tzinfo
         reading.day = max(saturday, self.today) if step == 0 else saturday
-        reading.end = datetime.combine(monday, time(0), tzinfo=self.now.tzinfo)
+        reading.end = datetime.combine(monday, time(0), tzinfo=zone)
+        reading.window = datetime.combine(saturday, time(0), tzinfo=zone), reading.end
         reading.strong = True
 
     def _anchored(self, i: int, reading: Reading) -> int | None:
@@ -194,11 +179,9 @@ class DayRules(GrammarBase):
         anchor = w(i)
         k = i + 1
         count = 1
-        counted = anchor in WINDOW_ANCHORS and self.number(k) and w(k) not in {"a", "an"}
-        if counted:
-            count, k = int(self.number(k)[0]), self.number(k)[1]  # type: ignore[index]
-            if UNITS.get(w(k)) is not None:
-                return self._window(anchor, count, UNITS[w(k)], k, reading)
+        counted = self.number(k) if anchor in WINDOW_ANCHORS else None
+        if counted is not None and w(k) not in {"a", "an"}:
+            count, k = int(counted[0]), counted[1]  # "next 2 fridays"
         step = {
             "next": 1,
             "coming": 1,
@@ -224,7 +207,8 @@ class DayRules(GrammarBase):
             reading.strong = True
             return self._weekday(k, reading, shift_weeks=step)
         if target in {"weekend", "wkend"}:
-            self._weekend(step, reading)
+            # "the coming weekend" is the next one to come, as "coming friday".
+            self._weekend(0 if anchor in {"coming", "upcoming"} else step, reading)
             return k + 1
         if target in MONTHS:
             month = MONTHS[target]

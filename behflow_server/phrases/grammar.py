@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from functools import lru_cache
 
 from behflow_server.phrases.clock import ClockRules
@@ -13,10 +13,17 @@ from behflow_server.phrases.holidays import HolidayRules, default_country
 from behflow_server.phrases.periods import PeriodRules
 from behflow_server.phrases.reading import Reading
 from behflow_server.phrases.result import END_OF_DAY, ParsedWhen
-from behflow_server.phrases.vocabulary import FILLERS, MONTHS, PERIODS, ZONE_OFFSETS
+from behflow_server.phrases.vocabulary import (
+    FILLERS,
+    MONTHS,
+    PART_WINDOWS,
+    PERIODS,
+    ZONE_OFFSETS,
+)
+from behflow_server.phrases.windows import WindowRules
 
 
-class Grammar(DayRules, ClockRules, PeriodRules, DurationRules, HolidayRules):
+class Grammar(DayRules, ClockRules, PeriodRules, DurationRules, HolidayRules, WindowRules):
     """A phrase made of exactly these words, read relative to `now` (aware, in the user's zone)."""
 
     def parse(self) -> ParsedWhen | None:
@@ -66,9 +73,29 @@ class Grammar(DayRules, ClockRules, PeriodRules, DurationRules, HolidayRules):
             return None
         self.declined = reading.clock_dropped
         result = self._finish(reading)
-        if result is None or (reading.unsure is None and reading.end is None):
+        if result is None:
+            return None
+        window = reading.window or self._part_window(reading, result)
+        if reading.unsure is None and reading.end is None and window is None:
             return result
-        return replace(result, unsure=reading.unsure, end=reading.end)
+        return replace(result, unsure=reading.unsure, end=reading.end, window=window)
+
+    def _part_window(
+        self, reading: Reading, result: ParsedWhen
+    ) -> tuple[datetime, datetime] | None:
+        """A part of day named alone ("tomorrow afternoon") is due at one hour inside it, but
+        names all of its hours."""
+        if not reading.clock_from_period or reading.period not in PART_WINDOWS:
+            return None
+        if reading.end is not None or not result.has_time:
+            return None
+        zone = self.now.tzinfo
+        day = result.value.date()
+        first, last = PART_WINDOWS[reading.period]
+        start = datetime.combine(day, time(first), tzinfo=zone)
+        if last == 24:
+            return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        return start, datetime.combine(day, time(last), tzinfo=zone)
 
     def _finish(self, reading: Reading) -> ParsedWhen | None:
         zone = self.now.tzinfo

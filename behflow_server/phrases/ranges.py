@@ -3,9 +3,10 @@
 A range reads as its start (`value`) and exclusive end (`end`), like Duckling's from/to: "3-4pm"
 ends at 16:00 (a clock time ends where it names), "July 13-15" at 00:00 on July 16 (the last day
 is included), "10pm-1am" crosses midnight. Each side is read by the grammar; the side that says less
-borrows from the other ("3-4pm": the pm; "13-15 July": the month; "from 9 to 11 tomorrow": the
-day, and a bare hour is read as after "at"). "next 3 days" is a window (see days.py). A phrase that
-reads as a single instant is not a range: "10 to 5" is 16:50, "from 10 to 5" a range.
+borrows from the other ("3-4pm": the pm; "13-15 July", "the 13th to the 15th of July": the month;
+"from 9 to 11 tomorrow": the day, and a bare hour is read as after "at"). "next 3 days" is a
+window (see windows.py). A phrase that reads as a single instant is not a range: "10 to 5" is
+16:50, "from 10 to 5" a range.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from behflow_server.phrases.grammar import parse_tokens
 from behflow_server.phrases.result import ParsedWhen
-from behflow_server.phrases.vocabulary import AMPM, WEEKDAYS
+from behflow_server.phrases.vocabulary import AMPM, MONTHS, WEEKDAYS
 
 CONNECTORS = {"-", "\u2013", "to", "until", "untill", "till", "til", "through", "thru"}
 OPENERS = {"from", "between"}
@@ -106,6 +107,11 @@ def _readings(left: list[str], right: list[str]) -> list[tuple[list[str], list[s
     options = [([*before, x, *rest], [*before, *right]), (left, right)]
     if _BARE_CLOCK.fullmatch(left[-1]) or _BARE_CLOCK.fullmatch(y):
         options.append(([*before, "at", x, *rest], [*before, "at", *right]))
+    month = next((j for j, word in enumerate(right) if word in MONTHS), None)
+    if month is not None and not any(word in MONTHS for word in left):
+        # "the 13th to the 15th of July": the first day is in July too.
+        tail = right[month - (month > 0 and right[month - 1] == "of") :]
+        options.insert(0, ([*left, *tail], right))
     return options
 
 

@@ -35,6 +35,8 @@ class Reading:
     clock_dropped: bool = False
     # The exclusive end of a window ("next 3 days").
     end: datetime | None = None
+    # The stretch of time named, where wider than the value (see ParsedWhen.window).
+    window: tuple[datetime, datetime] | None = None
 
 
 class GrammarBase:
@@ -110,6 +112,12 @@ class GrammarBase:
         raise NotImplementedError
 
     def boundary(self, i: int, reading: Reading) -> int | None:
+        raise NotImplementedError
+
+    def span(self, i: int, reading: Reading) -> int | None:
+        raise NotImplementedError
+
+    def window_phrase(self, i: int, reading: Reading) -> int | None:
         raise NotImplementedError
 
     def parse(self) -> ParsedWhen | None:

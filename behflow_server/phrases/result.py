@@ -22,6 +22,11 @@ class ParsedWhen:
     # time is worse than no time), e.g. "11" in "tomorrow at 11 in the afternoon"; or a note
     # that the whole value is a fallback guess. None when every word was read with confidence.
     unsure: str | None = None
+    # The stretch of time the phrase names, [start, end), where it is wider than `value` to
+    # `end`: a part of day ("tomorrow afternoon" is due at 15:00 but names 12:00-17:00), a
+    # weekend under way (due today, Sunday, but names Saturday-Monday), "the rest of the week"
+    # (from now), "recently". None when the phrase names its own value (or interval).
+    window: tuple[datetime, datetime] | None = None
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,14 @@ DAYPART_HOURS = {
     "tonight": (18, 23),
 }
 DAYPARTS = set(DAYPART_HOURS)
+# The hours a part of day named alone covers as a window, [from, to) ("tomorrow afternoon").
+PART_WINDOWS = {
+    "morning": (5, 12),
+    "afternoon": (12, 17),
+    "evening": (17, 24),
+    "night": (17, 24),
+    "tonight": (17, 24),
+}
 FIXED_HOLIDAYS = {
     "christmas": (12, 25),
     "xmas": (12, 25),
