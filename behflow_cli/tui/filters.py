@@ -1,9 +1,7 @@
 """The filter bar's language: the filters of `behflow task list`, written as words.
 
-status:open,blocked  s:completed   priority:high  !high
-tag:work  #work  +work  @work                      (tags, read as quick add reads them)
-project:home  pro:home                             (a project; `+home` is a tag, as in Taskwarrior)
-due:today|tomorrow|week|overdue|none|<date>  all  sort:-priority
+status:open,blocked  s:completed   priority:high  !high   tag:work  #work  +work  @work
+project:home  pro:home  due:today|tomorrow|week|overdue|none|<date>  all  sort:-priority
 anything else        searched for in titles and descriptions
 """
 
