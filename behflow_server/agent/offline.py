@@ -16,12 +16,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from behflow_server.agent import policy
+from behflow_server.agent import policy, updating
 from behflow_server.agent.classifier import Prediction, classify
 from behflow_server.agent.listing import list_args
-from behflow_server.dates import find_when
 from behflow_server.errors import InvalidInput
-from behflow_server.phrases.vocabulary import SMALL
 from behflow_server.tasks.quickadd import parse_text
 
 # add_task | list_tasks | update_task | complete_task | start_task | block_task | delete_task
@@ -58,9 +56,7 @@ _LEAD = _rx(
     r"|i'?d like you to\s+|(?:go ahead and|help me)\s+)"
 )
 # Alarms, timers and wake-up calls are not tasks.
-_ALARM = _rx(
-    r"\b(alarms?|timers?|stopwatch|count ?down|wake me|wake-?up|snooze)\b"
-)
+_ALARM = _rx(r"\b(alarms?|timers?|stopwatch|count ?down|wake me|wake-?up|snooze)\b")
 _CLOCK_QUESTION = _rx(
     r"\b(what(?:'s| is)? (?:the )?(?:current |exact )?(?:time|date|day)\b(?! (?:is|are|for) my)"
     r"|what time is it|time (?:is it|in|now in|difference)|current (?:time|date)|today'?s date"
@@ -313,46 +309,17 @@ def _match_all(
 
 
 def _update(message: str, numbers: list[int], zone: ZoneInfo, now: datetime) -> Interpretation:
-    args: dict[str, Any] = {}
-    body = _UPDATE_STRIP.sub("", message.strip())
-    rename = re.match(r"^(.*?)\s+(?:to|as|into)\s+[\"“]?(.+?)[\"”]?$", body)
-    if message.lower().startswith("rename") and rename:
-        args["title"] = rename.group(2).strip()
-        return Interpretation(
-            "update_task", {**_ref_args(_strip_ref(rename.group(1)), numbers), **args}
-        )
-    shift = _SHIFT_BY.search(body)
-    found = find_when(body, zone, now) if shift is None else None
-    if shift is not None:
-        amount = shift["n"].lower()
-        count = int(amount) if amount.isdigit() else SMALL.get(amount, 1)
-        # "push back" is later; "earlier", "sooner", "bring forward", "move up" are earlier.
-        sign = -1 if re.search(r"\b(earlier|sooner|forward|up)\b", body, re.I) else 1
-        plural = "s" if count != 1 else ""
-        args["shift"] = f"{sign * count} {shift['unit'].lower()}{plural}"
-        body = body[: shift.start()] + body[shift.end() :]
-        body = re.sub(r"\b(?:forward|back|up|earlier|later|sooner)\b", " ", body, flags=re.I)
-    elif found is not None:
-        args["due"] = found.when.value.isoformat()
-        body = found.without(body)
-    priority = _PRIORITY_CHANGE.search(body)
-    if priority is not None:
-        args["priority"] = _PRIORITY_VALUE[priority.group(1).lower()]
-        body = body[: priority.start()] + body[priority.end() :]
-    body = re.sub(
-        r"\b(?:to|till|until|for|priority|the due date of|due date|deadline of"
-        r"|date of)\b",
-        " ",
-        body,
-        flags=re.I,
-    )
-    if not args:
+    missing = updating.no_field(message)
+    if missing is not None:
+        return Interpretation("update_task", reply=missing)
+    args = updating.update_args(message, numbers, zone, now)
+    if args is None:
         return Interpretation(
             "update_task",
             reply="What should I change: the due date, the "
             "title or the priority? E.g. “move the dentist task to friday”.",
         )
-    return Interpretation("update_task", {**_ref_args(_strip_ref(body) or None, numbers), **args})
+    return Interpretation("update_task", args)
 
 
 def _add(message: str, zone: ZoneInfo, now: datetime) -> Interpretation:
@@ -391,4 +358,6 @@ def _add(message: str, zone: ZoneInfo, now: datetime) -> Interpretation:
         args["project"] = parsed.project
     if parsed.recurrence:
         args["recurrence"] = parsed.recurrence
+    if parsed.remind_at is not None:
+        args["remind_at"] = parsed.remind_at.astimezone(zone).isoformat()
     return Interpretation("add_task", args)

@@ -215,6 +215,12 @@ class AddTaskArgs(BaseModel):
     project: str | None = None
     recurrence: str | None = Field(default=None, description="RFC 5545 RRULE, FREQ=WEEKLY;...")
     description: str | None = None
+    remind: str | None = Field(
+        default=None,
+        max_length=100,
+        description='A reminder: "30 minutes before" (the due time), or a date/time phrase.',
+    )
+    remind_at: datetime | None = Field(default=None, description="A reminder at this time.")
 
 
 class UpdateTaskArgs(TaskRef):

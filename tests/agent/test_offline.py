@@ -42,7 +42,7 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZONE)
         ("what's overdue?", "list_tasks", {"due": "overdue"}),
         ("what do I have tomorrow", "list_tasks", {"due": "tomorrow"}),
         ("show urgent tasks", "list_tasks", {"priority": "urgent"}),
-        ("PDA, what's on my calendar this week", "list_tasks", {"due": "week"}),
+        ("ok, what's on my calendar this week", "list_tasks", {"due": "week"}),
         ("show completed tasks", "list_tasks", {"status": "completed"}),
         ("tasks about taxes", "list_tasks", {"search": "taxes"}),
         (
