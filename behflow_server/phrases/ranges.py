@@ -79,7 +79,7 @@ def _pair(
         if a is None or a.end is not None:
             continue
         b = parse_tokens(second, midnight, country)
-        if b is None or b.end is not None or a.has_time != b.has_time:
+        if b is None or b.end is not None or (b.has_time and not a.has_time):
             continue
         joined = _join(a, b, second)
         if joined is None:
@@ -118,7 +118,13 @@ def _readings(left: list[str], right: list[str]) -> list[tuple[list[str], list[s
 def _join(a: ParsedWhen, b: ParsedWhen, right: list[str]) -> ParsedWhen | None:
     start = a.value
     names_weekday = any(w in WEEKDAYS for w in right)
-    if a.has_time:
+    if a.has_time and not b.has_time:
+        # "monday 9am to friday": up to the end of that day.
+        last = b.value.date()
+        if last < start.date() and names_weekday:
+            last += timedelta(weeks=1 + (start.date() - last).days // 7)
+        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=start.tzinfo)
+    elif a.has_time:
         end = b.value
         if end <= start and end + timedelta(days=1) > start:
             end += timedelta(days=1)  # "10pm-1am"

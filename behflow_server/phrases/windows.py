@@ -41,6 +41,9 @@ FEW = 3
 # "recently", "lately", "of late": the past seven days, today included.
 RECENT_DAYS = 7
 # "the rest of the day/week/month/year".
+# A date range without a year that ended this many days ago or less is the one just gone.
+RECENT_DAYS_PAST = 31
+_YEAR = re.compile(r"\b\d{4}\b")
 REST_UNITS = {"day": "day", "today": "day", "week": "week", "month": "month", "year": "year"}
 _WHOLE = {"day", "week", "month", "quarter", "year"}
 
@@ -170,7 +173,19 @@ def read_window(text: str, zone: ZoneInfo, now: datetime) -> Window | None:
     if not phrase:
         return None
     parsed = parse_when(phrase, zone, now)
-    return parsed_window(parsed, zone) if parsed is not None else None
+    if parsed is None:
+        return None
+    start, end = parsed_window(parsed, zone)
+    if parsed.end is not None and not parsed.has_time and not _YEAR.search(phrase):
+        # A date range said without a year that ended within the last month is the one just
+        # gone (a list asks about it), not next year's as a due date would be.
+        today = _day_start(now.astimezone(zone).date(), zone)
+        start_before, end_before = (
+            _day_start(edge.date() - relativedelta(years=1), zone) for edge in (start, end)
+        )
+        if start > today and today - timedelta(days=RECENT_DAYS_PAST) <= end_before <= today:
+            return start_before, end_before
+    return start, end
 
 
 def _day_start(day: date, zone: ZoneInfo) -> datetime:

@@ -175,3 +175,19 @@ def test_window_words_stay_in_titles(text: str) -> None:
     from behflow_server.dates import find_when
 
     assert find_when(text, ZONE, NOW) is None
+
+
+def test_a_clock_time_to_a_day_includes_that_day() -> None:
+    assert window("monday 9am to friday") == (at(3, 9, 9, 0), at(3, 14, 0, 0))
+    assert window("today to friday") == days((3, 4), (3, 7))
+
+
+def test_a_date_range_that_just_ended_is_this_years() -> None:
+    # Asked about in a list, "Feb 20-25" on March 4 is the one just gone, not next year's;
+    # a range that ended longer ago, or with its year said, is read as the grammar reads it.
+    assert window("Feb 20-25") == days((2, 20), (2, 26))
+    assert window("Jan 13-15") == (at(1, 13, 0, 0, year=2027), at(1, 16, 0, 0, year=2027))
+    assert window("Feb 20 2027 - Feb 25 2027") == (
+        at(2, 20, 0, 0, year=2027),
+        at(2, 26, 0, 0, year=2027),
+    )
