@@ -154,6 +154,8 @@ def _explain(previews: list[dict[str, Any]], out: output.Output) -> None:
         for span in preview["spans"]:
             output.write(f"  {_quoted(span['text'])} -> {_span_meaning(span, preview['parsed'])}")
         parsed = preview["parsed"]
+        if parsed.get("unsure"):
+            output.write(f"  {_quoted(parsed['unsure'])} -> left out: the time was not clear")
         output.key_value_table([(key, output._text(value)) for key, value in parsed.items()])
     else:
         fields.remove("spans")

@@ -203,6 +203,9 @@ class QuickParsed(SQLModel):
     remind_at: datetime | None = None
     # The end of a range such as "friday 3-4pm" (due_at is its start).
     ends_at: datetime | None = None
+    # Date words left out because they could not be read with confidence ("11 in the
+    # afternoon"): a wrong time is worse than none, so the time was not set.
+    unsure: str | None = None
 
 
 class QuickSpan(SQLModel):
@@ -523,6 +526,7 @@ def read_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickRe
         recurrence=rule,
         remind_at=remind_at,
         ends_at=ends_at.astimezone(UTC) if ends_at else None,
+        unsure=getattr(when, "unsure", None) if when is not None else None,
     )
     return QuickReading(parsed=parsed, spans=sorted(work.spans, key=lambda span: span.start))
 

@@ -220,3 +220,11 @@ def test_bad_input_gets_a_clear_error(client: TestClient, auth: Headers) -> None
 
 def test_quick_add_needs_a_login(client: TestClient) -> None:
     assert client.post(QUICK, json={"text": "Call mom"}).status_code == 401
+
+
+def test_an_unclear_time_is_left_out_and_said() -> None:
+    parsed = parse_text("call bob tomorrow at 11 in the afternoon", BERLIN, NOW)
+    assert parsed.title == "Call bob"
+    assert parsed.due_at is not None and not parsed.due_has_time
+    assert parsed.unsure == "11 afternoon"
+    assert parse_text("call bob tomorrow at 3 in the afternoon", BERLIN, NOW).unsure is None
