@@ -96,8 +96,8 @@ def own_intents(part: Part, directory: Path = EXAMPLES_DIR) -> list[Example]:
     return examples
 
 
-def intent_examples(directory: Path, part: Part) -> list[Example]:
-    return public_intents(directory, part) + own_intents(part)
+def intent_examples(directory: Path, part: Part, examples: Path = EXAMPLES_DIR) -> list[Example]:
+    return public_intents(directory, part) + own_intents(part, examples)
 
 
 def date_phrases(directory: Path, part: Part) -> list[dict[str, object]]:

@@ -77,8 +77,10 @@ def export(pipeline, meta: dict[str, object]) -> dict[str, object]:  # type: ign
     }
 
 
-def training_data(directory: Path) -> tuple[list[str], list[str], dict[str, object]]:
-    examples = corpus.intent_examples(directory, "train")
+def training_data(
+    directory: Path, examples_dir: Path = corpus.EXAMPLES_DIR
+) -> tuple[list[str], list[str], dict[str, object]]:
+    examples = corpus.intent_examples(directory, "train", examples_dir)
     if not any(e.source != "own" for e in examples):
         raise SystemExit(f"error: no public data in {directory} (see --data)")
     texts = [e.text for e in examples]
@@ -99,8 +101,8 @@ def training_data(directory: Path) -> tuple[list[str], list[str], dict[str, obje
     return texts, labels, meta
 
 
-def build(directory: Path) -> bytes:
-    texts, labels, meta = training_data(directory)
+def build(directory: Path, examples_dir: Path = corpus.EXAMPLES_DIR) -> bytes:
+    texts, labels, meta = training_data(directory, examples_dir)
     exported = export(fit(texts, labels), meta)
     text = json.dumps(exported, separators=(",", ":"), sort_keys=True)
     # mtime=0: the same data gives the same bytes.

@@ -72,18 +72,22 @@ def test_the_reader_replays_scikit_learn_exactly(tmp_path: Path) -> None:
 def test_training_is_deterministic_and_reads_only_the_training_part(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
     _write_public(tmp_path)
-    first, second = train.build(tmp_path), train.build(tmp_path)
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    (examples / "update_task.txt").write_text("# a comment\nmove #4 to friday\npush it back\n")
+    first, second = train.build(tmp_path, examples), train.build(tmp_path, examples)
     assert first == second
     data = json.loads(gzip.decompress(first))
-    held_out = corpus.intent_examples(tmp_path, "held_out")
-    trained = corpus.intent_examples(tmp_path, "train")
+    held_out = corpus.intent_examples(tmp_path, "held_out", examples)
+    trained = corpus.intent_examples(tmp_path, "train", examples)
+    assert "update_task" in data["classes"]
     assert data["meta"]["rows"] == len(trained)
     assert {(e.source, e.text) for e in held_out}.isdisjoint({(e.source, e.text) for e in trained})
 
 
 def test_training_without_public_data_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="no public data"):
-        train.training_data(tmp_path)
+        train.training_data(tmp_path, tmp_path)
 
 
 def test_the_held_out_cut_is_fixed_and_about_a_fifth() -> None:
@@ -99,3 +103,12 @@ def test_features_see_words_pairs_and_typos() -> None:
     assert "w:0" in grams  # digits are one feature, whatever the number
     assert "q:?" in grams
     assert len(features("x" * 10_000)) < 2_000  # a pasted essay is read only so far
+
+
+def test_the_shipped_model_was_trained_on_the_current_examples() -> None:
+    """Editing an example file without retraining fails here: run
+    `python -m behflow_server.agent.train` (docs/agent.md)."""
+    if not (corpus.DEFAULT_PUBLIC_DIR / "hwu64.jsonl").exists():
+        pytest.skip("the public data (../shared/data/nlu) is not beside this checkout")
+    _, _, meta = train.training_data(corpus.DEFAULT_PUBLIC_DIR)
+    assert IntentModel.load().meta["data_sha256"] == meta["data_sha256"]
