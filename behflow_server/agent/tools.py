@@ -103,11 +103,38 @@ def _update_verb(changes: dict[str, Any], shift: str | None) -> str:
         return "mark as in progress"
     if status == TaskStatus.blocked.value:
         return "mark as blocked"
+    parts: list[str] = []
     if shift:
-        return f"move by {shift}"
-    if "due" in changes:
-        return f"move to {changes['due']}"
-    return "change"
+        parts.append(f"move by {shift}")
+    elif "due" in changes:
+        parts.append(f"move to {changes['due']}")
+    elif changes.get("clear_due"):
+        parts.append("remove the due date of")
+    if "title" in changes:
+        parts.append(f"rename to “{changes['title']}”")
+    if changes.get("title_fix"):
+        wrong, right = changes["title_fix"]
+        parts.append(f"correct “{wrong}” to “{right}” in")
+    if "priority" in changes:
+        parts.append(f"set {changes['priority']} priority on")
+    if changes.get("priority_step"):
+        parts.append(("raise" if changes["priority_step"] > 0 else "lower") + " the priority of")
+    if changes.get("add_tags"):
+        parts.append("tag " + " ".join(f"#{t}" for t in changes["add_tags"]))
+    if changes.get("remove_tags"):
+        parts.append("remove " + " ".join(f"#{t}" for t in changes["remove_tags"]) + " from")
+    if changes.get("clear_tags"):
+        parts.append("remove all tags from")
+    if "project" in changes:
+        project = changes["project"]
+        parts.append(f"move to project:{project}" if project else "take out of its project")
+    if changes.get("add_note"):
+        parts.append(f"add the note “{changes['add_note']}” to")
+    if changes.get("recurrence"):
+        parts.append(f"repeat ({changes['recurrence']})")
+    if changes.get("stop_repeating"):
+        parts.append("stop repeating")
+    return " and ".join(parts) or "change"
 
 
 def _stem(word: str) -> str:
@@ -227,15 +254,56 @@ class UpdateTaskArgs(TaskRef):
     title: str | None = Field(default=None, min_length=1, max_length=500)
     due: str | None = Field(default=None, max_length=200, description="new due date phrase")
     priority: TaskPriority | None = None
-    tags: list[str] | None = None
-    project: str | None = None
-    description: str | None = None
+    tags: list[str] | None = Field(default=None, description="Replace all tags with these.")
+    project: str | None = Field(
+        default=None, max_length=100, description='Move to this project; "" takes it out.'
+    )
+    description: str | None = Field(default=None, description="Replace the notes.")
     status: TaskStatus | None = None
     shift: str | None = Field(
         default=None,
         pattern=SHIFT_PATTERN,
         description='Move the current due date by this much: "1 week", "2 days", "-3 hours".',
     )
+    clear_due: bool = Field(default=False, description='Remove the due date ("no due date").')
+    priority_step: Literal[-1, 1] | None = Field(
+        default=None, description='One step up (1, "raise the priority") or down (-1, "lower").'
+    )
+    add_tags: list[str] | None = Field(
+        default=None, max_length=50, description="Tags to add to the task's tags."
+    )
+    remove_tags: list[str] | None = Field(
+        default=None, max_length=50, description="Tags to take off the task."
+    )
+    clear_tags: bool = Field(default=False, description='Take every tag off ("untag it").')
+    add_note: str | None = Field(
+        default=None, min_length=1, max_length=5000, description="Text added to the notes."
+    )
+    recurrence: str | None = Field(
+        default=None, max_length=500, description="Repeat by this RFC 5545 RRULE, FREQ=WEEKLY;..."
+    )
+    stop_repeating: bool = Field(default=False, description="The task no longer repeats.")
+    title_fix: list[str] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description='A typo fix in the title: [wrong word, right word], e.g. ["reciept", '
+        '"receipt"].',
+    )
+
+
+# UpdateTaskArgs fields applied to each task's current values rather than set as they are.
+_EDITS = (
+    "shift",
+    "clear_due",
+    "priority_step",
+    "add_tags",
+    "remove_tags",
+    "clear_tags",
+    "add_note",
+    "stop_repeating",
+    "title_fix",
+)
 
 
 class CompleteTaskArgs(TaskRef):
@@ -449,32 +517,70 @@ class ToolRunner:
         return listing.answer(args, found, tasks, total, lines, self.zone)
 
     def _update_task(self, args: UpdateTaskArgs, confirmed: bool) -> str:
-        changes = args.model_dump(exclude_none=True, exclude={"numbers", "ref", "match"})
-        if not changes:
+        asked = {
+            name: value
+            for name, value in args.model_dump(exclude={"numbers", "ref", "match"}).items()
+            if value is not None and value is not False and value != []
+        }
+        if not asked:
             raise NeedsAnswer("What should I change: the date, title or priority?")
-        shift = changes.pop("shift", None)
-        data = TaskUpdate.model_validate(changes)
+        changes = {k: v for k, v in asked.items() if k not in _EDITS}
+        if changes.get("project") == "":
+            changes["project"] = None  # "take it out of project:house"
+        if args.clear_due:
+            changes["due_at"] = None
+        if args.stop_repeating:
+            changes["recurrence"] = None
+        TaskUpdate.model_validate(changes)  # a bad value is an error before any task is found
         tasks = self.resolve(args)
-        if shift is not None:
+        if args.shift is not None:
             undated = [f"#{t.number} {t.title}" for t in tasks if t.due_at is None]
             if undated:
                 raise NeedsAnswer(f"{'; '.join(undated)} has no due date to move: when is it due?")
+        data = {task.number: self._edited(task, changes, args) for task in tasks}
         if (len(tasks) > 1 and not confirmed) or self._must_ask(tasks, confirmed):
-            verb = _update_verb(changes, shift)
-            return self._confirm("update_task", tasks, {**changes, "shift": shift}, verb)
+            verb = _update_verb(asked, args.shift)
+            return self._confirm("update_task", tasks, asked, verb)
         done = []
         for task in tasks:
-            if shift is not None:
-                assert task.due_at is not None
-                data = TaskUpdate.model_validate(
-                    {**changes, "due_at": task.due_at + shift_delta(shift)}
-                )
             updated = service.update_task(
-                self.session, self.user, task.number, data, zone=self.zone
+                self.session, self.user, task.number, data[task.number], zone=self.zone
             )
             self._act("updated", updated)
-            done.append(describe(updated, self.zone))
+            noted = " (note added)" if args.add_note else ""
+            done.append(describe(updated, self.zone) + noted)
         return "Updated " + "; ".join(done) + "."
+
+    def _edited(self, task: Task, changes: dict[str, Any], args: UpdateTaskArgs) -> TaskUpdate:
+        """The update for one task: the edits that depend on its current values applied."""
+        values = dict(changes)
+        if args.shift is not None:
+            assert task.due_at is not None
+            values["due_at"] = task.due_at + shift_delta(args.shift)
+        if args.priority_step is not None and "priority" not in values:
+            ranks = list(TaskPriority)
+            rank = ranks.index(TaskPriority(task.priority)) + args.priority_step
+            values["priority"] = ranks[max(0, min(rank, len(ranks) - 1))]
+        if args.add_tags or args.remove_tags or args.clear_tags:
+            tags = [] if args.clear_tags else list(values.get("tags") or task.tags or [])
+            removing = {t.lstrip("#").lower() for t in args.remove_tags or []}
+            missing = sorted(removing - set(tags))
+            if missing and not args.clear_tags:
+                names = " ".join(f"#{t}" for t in missing)
+                raise NeedsAnswer(f"#{task.number} {task.title} is not tagged {names}.")
+            tags = [t for t in tags if t not in removing]
+            values["tags"] = tags + [t for t in args.add_tags or [] if t not in tags]
+        if args.add_note:
+            notes = (task.description or "").rstrip()
+            values["description"] = f"{notes}\n{args.add_note}" if notes else args.add_note
+        if args.title_fix:
+            wrong, right = args.title_fix
+            title = values.get("title", task.title)
+            pattern = re.compile(rf"(?<!\w){re.escape(wrong)}(?!\w)", re.IGNORECASE)
+            if not pattern.search(title):
+                raise NeedsAnswer(f"#{task.number} {title} has no “{wrong}” in its title.")
+            values["title"] = pattern.sub(right, title)
+        return TaskUpdate.model_validate(values)
 
     def _complete_task(self, args: CompleteTaskArgs, confirmed: bool) -> str:
         tasks = self.resolve(args)
