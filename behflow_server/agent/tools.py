@@ -258,7 +258,7 @@ class UpdateTaskArgs(TaskRef):
     project: str | None = Field(
         default=None, max_length=100, description='Move to this project; "" takes it out.'
     )
-    description: str | None = Field(default=None, description="Replace the notes.")
+    description: str | None = Field(default=None, description='Replace the notes; "" clears them.')
     status: TaskStatus | None = None
     shift: str | None = Field(
         default=None,
@@ -525,8 +525,9 @@ class ToolRunner:
         if not asked:
             raise NeedsAnswer("What should I change: the date, title or priority?")
         changes = {k: v for k, v in asked.items() if k not in _EDITS}
-        if changes.get("project") == "":
-            changes["project"] = None  # "take it out of project:house"
+        for name in ("project", "description"):
+            if changes.get(name) == "":
+                changes[name] = None  # "take it out of project:house", "clear the notes"
         if args.clear_due:
             changes["due_at"] = None
         if args.stop_repeating:

@@ -161,6 +161,11 @@ _NOTES: list[re.Pattern[str]] = [
         r"^(?:update|change|set|edit)\s+(?:the\s+)?(?:notes?|description)\s+(?:on|of|for)\s+"
         r"(?P<ref>.+?)\s+to\s+(?:say\s+|include\s+|read\s+)?(?P<note>.+)$"
     ),
+    # clear the notes on the flights task (the notes become empty)
+    _rx(
+        r"^(?:clear|remove|delete|wipe|empty)\s+(?:all\s+)?(?:the\s+)?(?:notes?|description)"
+        r"\s+(?:on|of|for|from)\s+(?P<ref>.+?)(?P<note>)$"
+    ),
     # put a link in the notes for the flights task: skyscanner.net/abc
     _rx(
         r"^(?:put|add)\s+.+?\s+(?:in|to)\s+the\s+notes?\s+(?:on|of|for)\s+(?P<ref>.+?)\s*"
@@ -187,9 +192,11 @@ def _note(message: str) -> tuple[str, dict[str, Any]] | None:
         if match is None:
             continue
         note = _unquote(match["note"])
+        ref = match.groupdict().get("ref") or ""
+        if not match["note"] and ref:
+            return ref, {"description": ""}
         if not re.search(r"\w", note):
             continue
-        ref = match.groupdict().get("ref") or ""
         return ref, {"add_note": note[0].upper() + note[1:]}
     return None
 
@@ -472,6 +479,10 @@ _DOT_TIME = _rx(r"\b(\d{1,2})\.(\d{2})\b")
 _TO_HOUR = _rx(r"\b(to|for|it)(\s+\d{1,2}(?::\d{2})?)(?=\s*(?:$|[,.;]|\s+(?:instead|now|then)\b))")
 
 
+_AFTER_LUNCH = _rx(r"\bafter\s+lunch\b")
+_BARE_DAY = _rx(r"\b(?:to|on|for|till|until|by)\s+(\d{1,2}(?:st|nd|rd|th))\b")
+
+
 def _when(body: str, zone: ZoneInfo, now: datetime, args: dict[str, Any]) -> str:
     shift = _SHIFT_BY.search(body)
     if (
@@ -502,7 +513,15 @@ def _when(body: str, zone: ZoneInfo, now: datetime, args: dict[str, Any]) -> str
     masked = rewrite(_ON_DAY, lambda m: " " * (len(m[1]) - 2) + "on" + m[2], masked)
     masked = rewrite(_HALF, lambda m: f"{m[1]}:30".rjust(len(m.group())), masked)
     masked = rewrite(_DOT_TIME, r"\1:\2", masked)
+    masked = rewrite(_AFTER_LUNCH, lambda m: "1pm".rjust(len(m.group())), masked)
     found = find_when(masked, zone, now)
+    bare = _BARE_DAY.search(masked) if found is None else None
+    if bare is not None:
+        # "to 30th": read as "on the 30th".
+        day = find_when(f"on the {bare[1]}", zone, now)
+        if day is not None:
+            args["due"] = day.when.value.isoformat()
+            return _take(body, bare)
     if found is None:
         masked = rewrite(_TO_HOUR, lambda m: "at" + " " * (len(m[1]) - 2) + m[2], masked)
         found = find_when(masked, zone, now)

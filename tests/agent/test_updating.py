@@ -276,3 +276,17 @@ def test_a_loose_match_proposes_the_edit_first(session: Session) -> None:
     assert runner.actions == [] and "Did you mean" in reply and "#car" in reply
     _reply, runner = chat.say("yes")
     assert runner.actions and tasks.get_task(session, user, number).tags == ["car"]
+
+
+def test_bare_days_lunch_and_cleared_notes() -> None:
+    assert changes("change due date of #6 to 30th")["due"].startswith("2026-11-30")
+    assert changes("could you reschedule #15 for after lunch")["due"][11:16] == "13:00"
+    assert read("clear the notes on the flights task") == {"ref": "flights", "description": ""}
+
+
+def test_clearing_notes_on_a_real_store(session: Session) -> None:
+    user = _user(session, "yul")
+    chat = Conversation(build_graph(OfflineChatModel()), session, user)
+    number = _add(session, user, "Book flights", description="seat 12A")
+    _reply, runner = chat.say(f"clear the notes on #{number}")
+    assert runner.actions and tasks.get_task(session, user, number).description is None
