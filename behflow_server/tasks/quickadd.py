@@ -34,7 +34,6 @@ from behflow_server.tasks.models import (
     TaskCreate,
     TaskDetails,
     TaskPriority,
-    TaskUpdate,
     normalize_tags,
 )
 from behflow_server.timezones import get_zone
@@ -881,12 +880,5 @@ def preview(data: QuickAdd, user: User, zone: ZoneInfo | None = None) -> QuickPr
 def quick_add(session: Session, user: User, data: QuickAdd, zone: ZoneInfo | None = None) -> Task:
     """Create the task the text describes."""
     zone = zone or get_zone(user.timezone)
-    fields = resolve(data, zone).parsed.model_dump(exclude={"due_has_time"})
-    task = service.create_task(session, user, TaskCreate(**fields), zone=zone)
-    ends_at = fields["ends_at"]
-    if ends_at is not None and task.ends_at != ends_at:
-        # create_task does not store ends_at yet; set it as an update would.
-        task = service.update_task(
-            session, user, task.number, TaskUpdate(ends_at=ends_at), zone=zone
-        )
-    return task
+    fields = resolve(data, zone).parsed.model_dump(exclude={"due_has_time", "unsure"})
+    return service.create_task(session, user, TaskCreate(**fields), zone=zone)
