@@ -68,12 +68,6 @@ _THANKS = _rx(r"\b(thanks?|thank you|thx|appreciated?|great job|well done|awesom
 _ALL = _rx(r"\b(all|every|everything)\b")
 _NUMBERS = _rx(r"(?:#|\b(?:task|number|no\.?|item)\s*#?)(\d{1,9})\b")
 _LIST_NOUN = r"(?:lists?|calendars?|schedules?|agenda|to-?do(?:'s)?(?: list)?)"
-_DELETE = _rx(
-    r"\b(delet(?:e|ed|es|ing)?|remov(?:e|ed|es|ing)|eras(?:e|ed|ing)|trash|bin|scrap|cancel(?:l?ed)?"
-    r"|drop|discard|get rid of|wipe|purge|scratch|clear|throw (?:away|out)|cross out"
-    rf"|off (?:of )?(?:the |my )?{_LIST_NOUN}|(?:no longer|don'?t) (?:need|want)(?: it)?"
-    r"|anymore|any more|not happening)\b"
-)
 _ADD_NOUN = r"(?:task|todo|to-do|reminder|event|meeting entry|calendar entry|entry|item|note)\b\s*"
 # The words that ask for an add. Verbs that are also tasks ("book the vet", "plan the offsite",
 # "make dinner") go only before a noun such as "a reminder"; "I need to" and other lead-ins are
@@ -95,29 +89,10 @@ _LIST_SUFFIX = _rx(
     r"\s+(?:to|on|in|into|onto)\s+(?:my|the|our)\s+(?:([\w' -]+?)\s+)?(?:to-?do list|list"
     r"|calendar|schedule|agenda)\b"
 )
-_UPDATE_STRIP = _rx(
-    r"^(?:move|push|postpone|reschedule|delay|bump|shift|bring|rename|change|update|edit|modify"
-    r"|prioriti[sz]e|set|make|put off)\s+"
-)
 _REF_TAIL = _rx(
     r"\s*\b(?:as )?(?:done|complete|completed|finished|off|off my list|from (?:my |the )?\w+"
     r"(?: list)?|please|for me|now)\b.*$"
 )
-# "delay the haircut by a week", "push it back 2 days", "move #3 three hours later"
-_SHIFT_BY = _rx(
-    r"\b(?:by\s+|back\s+)?(?P<n>\d{1,4}|a|an|one|two|three|four|five|six|seven"
-    r"|eight|nine|ten)\s+(?P<unit>minute|hour|day|week|month|year)s?(?:\s+(?:later|earlier))?\b"
-    r"(?!\s+(?:from|ago|hence))"
-)
-_PRIORITY_CHANGE = _rx(r"\b(urgent|high|low|medium|important|top)(?: priority)?\b")
-_PRIORITY_VALUE = {
-    "urgent": "urgent",
-    "top": "urgent",
-    "high": "high",
-    "important": "high",
-    "low": "low",
-    "medium": "medium",
-}
 
 
 def clean(text: str) -> str:
