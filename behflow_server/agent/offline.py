@@ -67,7 +67,6 @@ _GREETING = _rx(r"^(hi|hello|hey|good (morning|afternoon|evening)|howdy|yo)\b")
 _THANKS = _rx(r"\b(thanks?|thank you|thx|appreciated?|great job|well done|awesome|perfect)\b")
 _ALL = _rx(r"\b(all|every|everything)\b")
 _NUMBERS = _rx(r"(?:#|\b(?:task|number|no\.?|item)\s*#?)(\d{1,9})\b")
-_LIST_NOUN = r"(?:lists?|calendars?|schedules?|agenda|to-?do(?:'s)?(?: list)?)"
 _ADD_NOUN = r"(?:task|todo|to-do|reminder|event|meeting entry|calendar entry|entry|item|note)\b\s*"
 # The words that ask for an add. Verbs that are also tasks ("book the vet", "plan the offsite",
 # "make dinner") go only before a noun such as "a reminder"; "I need to" and other lead-ins are
