@@ -18,6 +18,7 @@ import json
 import math
 import re
 import threading
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,11 +74,14 @@ class IntentModel:
         self.classes: list[str] = list(data["classes"])  # type: ignore[call-overload]
         self.intercept: list[float] = list(data["intercept"])  # type: ignore[call-overload]
         scale = float(data["scale"])  # type: ignore[arg-type]
-        # feature -> (idf, weights per class); weights were stored as integers / scale.
-        self.weights: dict[str, tuple[float, list[float]]] = {
-            name: (idf, [w / scale for w in quantized])
-            for name, (idf, quantized) in data["features"].items()  # type: ignore[attr-defined]
-        }
+        table: dict[str, list[object]] = data["features"]  # type: ignore[assignment]
+        # Flat arrays, not a tuple of floats per feature: a tenth of the memory.
+        self.index: dict[str, int] = {name: i for i, name in enumerate(table)}
+        self.idf = array("d", (float(idf) for idf, _ in table.values()))  # type: ignore[arg-type]
+        self.coefficients = array(
+            "d",
+            (w / scale for _, quantized in table.values() for w in quantized),  # type: ignore[attr-defined]
+        )
         self.meta: dict[str, object] = dict(data.get("meta", {}))  # type: ignore[call-overload]
 
     @classmethod
@@ -86,17 +90,20 @@ class IntentModel:
             return cls(json.load(stream))
 
     def predict(self, text: str) -> Prediction:
-        counts: dict[str, int] = {}
+        counts: dict[int, int] = {}
         for gram in features(text):
-            if gram in self.weights:
-                counts[gram] = counts.get(gram, 0) + 1
-        values = {g: (1.0 + math.log(n)) * self.weights[g][0] for g, n in counts.items()}
+            index = self.index.get(gram)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        values = {i: (1.0 + math.log(n)) * self.idf[i] for i, n in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
+        width = len(self.classes)
         scores = list(self.intercept)
-        for gram, value in values.items():
+        for index, value in values.items():
             weight = value / norm
-            for index, coefficient in enumerate(self.weights[gram][1]):
-                scores[index] += weight * coefficient
+            base = index * width
+            for k in range(width):
+                scores[k] += weight * self.coefficients[base + k]
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)

@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_bytes(blob)
     model = IntentModel.load(args.out)
     print(
-        f"wrote {args.out} ({len(blob) / 1e6:.2f} MB, {len(model.weights)} features, "
+        f"wrote {args.out} ({len(blob) / 1e6:.2f} MB, {len(model.index)} features, "
         f"{model.meta['rows']} training rows: {model.meta['by_intent']})"
     )
     return 0
