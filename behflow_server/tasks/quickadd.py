@@ -241,6 +241,7 @@ class QuickPreview(SQLModel):
 _QUOTE_BASE = 0xF0000
 _QUOTE_CHARS = "\U000f0000-\U000ffffd"
 _QUOTE_RUN = re.compile(f"([{_QUOTE_CHARS}])\\1*")
+_RESERVED = re.compile(f"[{_QUOTE_CHARS}]")
 
 # Taskwarrior-style attributes: due:tomorrow, project:Home (pro:, proj:), priority:H (pri:).
 _ATTRIBUTE = re.compile(
@@ -472,6 +473,8 @@ def parse_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickP
 def read_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickReading:
     """Read one line of task text: the fields, and the spans of text each came from."""
     now = (now or utcnow()).astimezone(zone)
+    # The masking range is reserved: a user's own character there would read as a quote.
+    text = _RESERVED.sub("\ufffd", text)
     work = _Text(text, text)
     attributes = _take_attributes(work, zone, now)
     _mask_quotes(work)

@@ -228,3 +228,9 @@ def test_an_unclear_time_is_left_out_and_said() -> None:
     assert parsed.due_at is not None and not parsed.due_has_time
     assert parsed.unsure == "11 afternoon"
     assert parse_text("call bob tomorrow at 3 in the afternoon", BERLIN, NOW).unsure is None
+
+
+def test_characters_of_the_quote_mask_range_cannot_pose_as_quotes() -> None:
+    # Found by the schemathesis fuzz: U+F0000 in the text raised IndexError (a 500).
+    assert parse_text("\U000f0000", BERLIN, NOW).title == "\ufffd"
+    assert parse_text('\U000f0000 "quoted" x', BERLIN, NOW).title == "\ufffd quoted x"
