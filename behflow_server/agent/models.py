@@ -61,7 +61,7 @@ class OfflineChatModel(BaseChatModel):
         if message.tool_calls:
             call = message.tool_calls[0]
             chunk = AIMessageChunk(
-                content="",
+                content=message.content,
                 tool_call_chunks=[
                     {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": n}
                     for n, c in enumerate(message.tool_calls)
@@ -77,7 +77,9 @@ class OfflineChatModel(BaseChatModel):
 
     def answer(self, messages: list[BaseMessage]) -> AIMessage:
         if messages and isinstance(messages[-1], ToolMessage):
-            return AIMessage(content=summarize_tool_results(messages))
+            summary = summarize_tool_results(messages)
+            note = _note_before_tool_results(messages)
+            return AIMessage(content=f"{summary}\n{note}" if note else summary)
         system = next((m for m in messages if isinstance(m, SystemMessage)), None)
         now, zone = read_context(str(system.content)) if system is not None else (None, None)
         human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
@@ -87,8 +89,19 @@ class OfflineChatModel(BaseChatModel):
             return AIMessage(content=result.reply)
         call_id = f"call_offline_{next(_ids)}"
         return AIMessage(
-            content="", tool_calls=[{"name": result.intent, "args": result.args, "id": call_id}]
+            content=result.note or "",
+            tool_calls=[{"name": result.intent, "args": result.args, "id": call_id}],
         )
+
+
+def _note_before_tool_results(messages: list[BaseMessage]) -> str:
+    """What the model said along with the tool calls whose results end `messages`."""
+    for message in reversed(messages):
+        if isinstance(message, AIMessage):
+            return str(message.content).strip()
+        if not isinstance(message, ToolMessage):
+            break
+    return ""
 
 
 def summarize_tool_results(messages: list[BaseMessage]) -> str:

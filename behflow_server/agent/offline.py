@@ -35,6 +35,8 @@ class Interpretation:
     reply: str | None = None
     # The intent model's probability for `intent` (0 for plain answers).
     confidence: float = 0.0
+    # Said to the user along with the tool call's result ("I left out ...").
+    note: str | None = None
 
     @property
     def changes_tasks(self) -> bool:
@@ -334,4 +336,7 @@ def _add(message: str, zone: ZoneInfo, now: datetime) -> Interpretation:
         args["recurrence"] = parsed.recurrence
     if parsed.remind_at is not None:
         args["remind_at"] = parsed.remind_at.astimezone(zone).isoformat()
-    return Interpretation("add_task", args)
+    result = Interpretation("add_task", args)
+    if parsed.unsure:
+        result.note = f"(I left out “{parsed.unsure}”: I was not sure of the time.)"
+    return result

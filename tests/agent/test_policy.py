@@ -146,3 +146,13 @@ def test_an_llm_change_the_message_does_not_ask_for_is_proposed(session: Session
     assert chat.pending is not None and chat.pending["tool"] == "complete_task"
     _reply, runner = chat.say("yes")
     assert runner.actions[0]["action"] == "completed"
+
+
+def test_an_unclear_time_is_left_out_and_said(session: Session) -> None:
+    user = _seed(session)
+    chat = Conversation(build_graph(OfflineChatModel()), session, user)
+    reply, runner = chat.say("remind me to call bob tomorrow at 11 in the afternoon")
+    assert runner.actions[0]["title"] == "Call bob"
+    task = tasks.get_task(session, user, 1)
+    assert task.due_at is not None and task.due_at.astimezone(ZONE).strftime("%H:%M") == "23:59"
+    assert "I left out “11 afternoon”" in reply
