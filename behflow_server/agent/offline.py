@@ -170,9 +170,13 @@ def _read_fields(
         return Interpretation(intent, _ref_args(_ref_words(message), numbers))
     if intent in {"start_task", "block_task"}:
         status = "in_progress" if intent == "start_task" else "blocked"
-        return Interpretation(
-            "update_task", {**_ref_args(_ref_words(message), numbers), "status": status}
-        )
+        args = {**_ref_args(_ref_words(message), numbers), "status": status}
+        cause = _BLOCK_CAUSE.search(message) if intent == "block_task" else None
+        if cause is not None and len(cause.group(0).split()) > 1:
+            # "blocked on legal", "waiting for the client": kept in the task's notes.
+            note = cause.group(0).strip(" .!")
+            args["add_note"] = note[0].upper() + note[1:]
+        return Interpretation("update_task", args)
     return _small_talk(message, zone, now)
 
 

@@ -95,6 +95,7 @@ def test_starting_and_blocking_set_the_status(session: Session) -> None:
     chat.say("I'm starting on the quarterly slides")
     chat.say("the website launch is blocked on legal")
     assert [s for _, _, s in _titles(session, user)] == ["in_progress", "blocked"]
+    assert tasks.get_task(session, user, 2).description == "Blocked on legal"
 
 
 def test_task_content_that_sounds_like_a_delete_is_offered_as_a_new_task(
