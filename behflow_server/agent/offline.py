@@ -254,7 +254,7 @@ _COMMAND_WORDS = _rx(
     r"|got|status|set|to|in progress|start(?:ed|ing)?|begin(?:ning)?|began|working on|on it"
     r"|block(?:ed)?|stuck|waiting|on hold|hold|put|please|delete|remove|get rid of|scrap"
     r"|trash|bin|drop|cancel|discard|erase|clear|anymore|any more|don'?t|do not|need|want"
-    r"|it'?s|that'?s|not happening|task|item|one)\b"
+    r"|it'?s|that'?s|not happening|task|item|one|can'?t|cannot|do)\b"
 )
 # "blocked on legal", "waiting for the client": the cause is not the task's name.
 _BLOCK_CAUSE = _rx(r"\b(?:blocked|stuck|waiting|on hold)\b.*$|\b(?:until|till|because)\b.*$")
