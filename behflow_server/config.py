@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -18,6 +19,9 @@ SECRET_KEY_FILE = "secret_key"
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+RegistrationMode = Literal["open", "closed", "invite"]
 
 
 class Settings(BaseSettings):
@@ -35,6 +39,17 @@ class Settings(BaseSettings):
 
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+
+    # Registration and password hashing (docs/deployment.md). `registration` unset means
+    # open when the server binds to loopback only, closed when it binds beyond it.
+    registration: RegistrationMode | None = None
+    registration_invite_codes: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    registration_max_per_address: int = Field(default=50, ge=1)
+    registration_window_seconds: int = Field(default=3600, ge=1)
+    # Argon2 takes 64 MiB per hash: at most this many hashes or checks run at once...
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    # ...and a request waits at most this long for a turn before it is answered 503 busy.
+    password_hash_wait_seconds: float = Field(default=2.0, ge=0, le=60)
 
     scheduler_enabled: bool = True
     chat_session_ttl_hours: int = Field(default=24 * 7, ge=1)
@@ -62,12 +77,26 @@ class Settings(BaseSettings):
     # Whose public holidays date phrases name ("christmas", "labor day"): an ISO 3166 code.
     holiday_country: str = Field(default="US", min_length=2, max_length=3, pattern=r"^[A-Za-z]+$")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "registration_invite_codes", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("registration", mode="before")
+    @classmethod
+    def _check_registration(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip().lower() or None
+        return value
+
+    @property
+    def registration_mode(self) -> RegistrationMode:
+        """The configured mode, else open on a loopback-only bind and closed beyond it."""
+        if self.registration is not None:
+            return self.registration
+        return "open" if binds_to_loopback(self.host) else "closed"
 
     @field_validator("log_level")
     @classmethod
@@ -117,6 +146,17 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w") as handle:
             handle.write(key)
         return key
+
+
+def binds_to_loopback(host: str) -> bool:
+    """True when `host` only accepts connections from this machine (127.0.0.0/8, ::1)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def normalize_database_url(url: str) -> str:

@@ -40,7 +40,8 @@ class ProfileFields(SQLModel):
 
 
 class RegisterRequest(Credentials, ProfileFields):
-    pass
+    # Needed only when the server runs with BEHFLOW_REGISTRATION=invite.
+    invite_code: str | None = Field(default=None, max_length=200)
 
 
 class PasswordChange(SQLModel):

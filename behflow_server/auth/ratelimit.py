@@ -1,4 +1,5 @@
-"""Failed-login limiter: a sliding window per client address and per username.
+"""Failed-login limiter (a sliding window per client address and per username), and the
+per-address registration limiter.
 
 Kept in process memory: each replica limits on its own, which bounds a guesser to
 (replicas x limit) attempts per window. Good enough for a self-hosted server.
@@ -67,3 +68,49 @@ class LoginRateLimiter:
     @staticmethod
     def _keys(ip: str, username: str) -> tuple[str, str]:
         return f"ip:{ip}", f"user:{username.lower()}"
+
+
+class AddressRateLimiter:
+    """At most `limit` events (registrations) per client address in a sliding window.
+
+    `hit` checks and records in one step, so a concurrent burst from one address cannot all
+    pass the check before any of it is counted. In process memory, like the login limiter.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window_seconds: int,
+        message: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self.message = message
+        self.clock = clock
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, ip: str) -> None:
+        """Count one event for `ip`; raise RateLimited if it has used up its window."""
+        now = self.clock()
+        with self._lock:
+            events = self._events.setdefault(ip, deque())
+            while events and events[0] <= now - self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                retry_after = max(1, math.ceil(events[0] + self.window - now))
+                raise RateLimited(self.message, retry_after=retry_after)
+            events.append(now)
+            if len(self._events) > 100_000:
+                for key in [
+                    k for k, v in self._events.items() if not v or v[-1] <= now - self.window
+                ]:
+                    del self._events[key]
+
+    def refund(self, ip: str) -> None:
+        """Take back the latest event of `ip` (its request was turned away for another reason)."""
+        with self._lock:
+            events = self._events.get(ip)
+            if events:
+                events.pop()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import APIRouter, Request, status
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from behflow_server.api.deps import ClientIP, Context, CurrentClaims, CurrentUser, SessionDep
 from behflow_server.auth import service
@@ -17,9 +18,63 @@ from behflow_server.auth.models import (
     User,
     UserPublic,
 )
-from behflow_server.errors import InvalidInput
+from behflow_server.auth.ratelimit import AddressRateLimiter
+from behflow_server.auth.security import HashingBusy, PasswordGate
+from behflow_server.context import AppContext
+from behflow_server.errors import Forbidden, InvalidInput
 
 router = APIRouter(tags=["accounts"])
+
+_GATE = "auth.password_gate"
+_REGISTRATION_LIMITER = "auth.registration_limiter"
+
+
+def password_gate(context: AppContext) -> PasswordGate:
+    """This app's one gate around Argon2 (created on first use, on the event loop)."""
+    gate = context.services.get(_GATE)
+    if gate is None:
+        settings = context.settings
+        gate = PasswordGate(settings.password_hash_concurrency, settings.password_hash_wait_seconds)
+        context.services[_GATE] = gate
+    return gate  # type: ignore[no-any-return]
+
+
+def registration_limiter(context: AppContext) -> AddressRateLimiter:
+    limiter = context.services.get(_REGISTRATION_LIMITER)
+    if limiter is None:
+        settings = context.settings
+        limiter = AddressRateLimiter(
+            settings.registration_max_per_address,
+            settings.registration_window_seconds,
+            "Too many accounts registered from this address; try again later.",
+        )
+        context.services[_REGISTRATION_LIMITER] = limiter
+    return limiter  # type: ignore[no-any-return]
+
+
+def check_registration_allowed(context: AppContext, data: RegisterRequest) -> None:
+    """403 unless self-registration is open, or by invite and the code is one of the list."""
+    settings = context.settings
+    mode = settings.registration_mode
+    if mode == "open":
+        return
+    if mode == "closed":
+        raise Forbidden(
+            "Registration is closed on this server: ask its operator to create an account.",
+            code="registration_closed",
+        )
+    given = (data.invite_code or "").strip().encode()
+    valid = [code.encode() for code in settings.registration_invite_codes]
+    # Compare with every code (no early exit), so timing does not tell how close a guess was.
+    matches = [secrets.compare_digest(given, code) for code in valid]
+    if not given or not any(matches):
+        raise Forbidden(
+            "Registration on this server needs a valid invite code (invite_code)."
+            if given
+            else "Registration on this server needs an invite code (invite_code).",
+            code="invite_invalid" if given else "invite_required",
+            details={"field": "invite_code"},
+        )
 
 
 def _token_for(context: Context, user: User) -> TokenResponse:
@@ -28,9 +83,25 @@ def _token_for(context: Context, user: User) -> TokenResponse:
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=TokenResponse)
-def register(data: RegisterRequest, session: SessionDep, context: Context) -> TokenResponse:
-    """Create an account and return a token for it."""
-    return _token_for(context, service.register(session, data))
+async def register(data: RegisterRequest, context: Context, ip: ClientIP) -> TokenResponse:
+    """Create an account and return a token for it.
+
+    403 when registration is closed or the invite code is missing or wrong, 429 past the
+    per-address limit, 503 busy when the password hashing slots stay taken.
+    """
+    check_registration_allowed(context, data)
+    limiter = registration_limiter(context)
+    limiter.hit(ip)
+
+    def _register() -> TokenResponse:
+        with context.db.session() as session:
+            return _token_for(context, service.register(session, data))
+
+    try:
+        return await password_gate(context).run(_register)
+    except HashingBusy:
+        limiter.refund(ip)  # turned away before any work: does not count against the address
+        raise
 
 
 async def _login_request(request: Request) -> LoginRequest:
@@ -78,7 +149,9 @@ async def login(request: Request, context: Context, ip: ClientIP) -> TokenRespon
             )
             return _token_for(context, user)
 
-    return await run_in_threadpool(_authenticate)
+    # A locked-out guesser is answered 429 before it takes a hashing slot.
+    context.login_limiter.check(ip, data.username)
+    return await password_gate(context).run(_authenticate)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -103,9 +176,13 @@ def update_me(data: ProfileUpdate, session: SessionDep, user: CurrentUser) -> Us
 
 
 @router.post("/me/password", response_model=TokenResponse)
-def change_password(
+async def change_password(
     data: PasswordChange, session: SessionDep, user: CurrentUser, context: Context
 ) -> TokenResponse:
     """Change the password; every earlier token stops working. Returns a fresh token."""
-    service.change_password(session, user, data)
-    return _token_for(context, user)
+
+    def _change() -> TokenResponse:
+        service.change_password(session, user, data)
+        return _token_for(context, user)
+
+    return await password_gate(context).run(_change)

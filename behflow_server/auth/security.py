@@ -1,17 +1,26 @@
-"""Password hashing (pwdlib, Argon2) and JWT access tokens (PyJWT)."""
+"""Password hashing (pwdlib, Argon2), the gate that bounds it, and JWT access tokens (PyJWT)."""
 
 from __future__ import annotations
 
+import asyncio
+import math
 import secrets
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import jwt
 from pwdlib import PasswordHash
+from starlette.concurrency import run_in_threadpool
 
 from behflow_server.db import utcnow
-from behflow_server.errors import Unauthorized
+from behflow_server.errors import ServiceUnavailable, Unauthorized
+
+T = TypeVar("T")
 
 ALGORITHM = "HS256"
 _hasher = PasswordHash.recommended()
@@ -28,6 +37,74 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         _hasher.verify(password, _DUMMY_HASH)
         return False
     return _hasher.verify(password, password_hash)
+
+
+class HashingBusy(ServiceUnavailable):
+    """503: every password-hashing slot stayed taken for the whole allowed wait."""
+
+    code = "busy"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "The server is busy checking other passwords; try again in a moment.",
+            details={"retry_after": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
+        self.retry_after = retry_after
+
+
+class PasswordGate:
+    """At most `concurrency` password hashes or checks at once in this process.
+
+    Argon2 takes 64 MiB for each hash, so an unbounded burst of registrations or logins
+    multiplies resident memory and starves every other request of CPU. A request waits on
+    the event loop (not in a worker thread) for up to `wait_seconds`; when no slot frees in
+    time, or `max_waiting` requests are already waiting, it is answered 503 busy with
+    Retry-After instead of joining an unbounded queue.
+    """
+
+    def __init__(
+        self, concurrency: int, wait_seconds: float, max_waiting: int | None = None
+    ) -> None:
+        self.concurrency = concurrency
+        self.wait_seconds = wait_seconds
+        self.max_waiting = max_waiting if max_waiting is not None else 8 * concurrency
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._lock = threading.Lock()
+        self._waiting = 0
+
+    async def run(self, func: Callable[[], T]) -> T:
+        """Run `func` (which hashes or checks a password) in a worker thread, inside a slot."""
+        await self._acquire()
+        try:
+            # Not abandoned on cancellation: the slot is held until the hash really ends.
+            return await run_in_threadpool(func)
+        finally:
+            self._slots.release()
+
+    async def _acquire(self) -> None:
+        if self._slots.acquire(blocking=False):
+            return
+        with self._lock:
+            if self._waiting >= self.max_waiting:
+                raise self._busy()
+            self._waiting += 1
+        try:
+            deadline = time.monotonic() + self.wait_seconds
+            delay = 0.002
+            while True:
+                await asyncio.sleep(delay)
+                if self._slots.acquire(blocking=False):
+                    return
+                if time.monotonic() >= deadline:
+                    raise self._busy()
+                delay = min(delay * 2, 0.05)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+    def _busy(self) -> HashingBusy:
+        return HashingBusy(retry_after=max(1, math.ceil(self.wait_seconds)))
 
 
 @dataclass(frozen=True)
