@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request ids with access logging, and a request body size cap."""
+"""Pure ASGI middleware: request ids with access logging, and request body limits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 import logging
 import secrets
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -61,64 +60,108 @@ def _incoming_id(scope: Scope) -> str | None:
     return None
 
 
-class BodySizeLimitMiddleware:
-    """Refuse request bodies over `max_bytes` with 413, before any handler reads them."""
+# Deeper than anything a client of this API writes; far below Python's recursion limit.
+MAX_JSON_DEPTH = 32
+_OPEN, _CLOSE, _QUOTE, _BACKSLASH = b"[{", b"]}", 0x22, 0x5C
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodySizeLimitMiddleware:
+    """Read a request body up to `max_bytes` before any handler sees it: larger is 413 (also
+    when it arrives in chunks without a length), JSON nested deeper than `max_depth` is 422.
+
+    Checking depth here, once, keeps a hostile body from reaching the JSON parser, Pydantic or
+    the database driver, whose limits differ (a RecursionError is a 500; PostgreSQL and SQLite
+    refuse different depths)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int = MAX_JSON_DEPTH) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.max_bytes:
-                    await self._reject(send)
-                    return
-        received = 0
-        rejected = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, rejected
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    rejected = True
-                    raise _TooLarge
-            return message
-
+        headers = dict(scope.get("headers", []))
         try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await self._reject(send)
+            declared = int(headers.get(b"content-length", b"0"))
+        except ValueError:
+            declared = 0
+        if declared > self.max_bytes:
+            await _error(send, 413, "payload_too_large", self._too_large)
+            return
+        if scope.get("method") in {"GET", "HEAD", "OPTIONS", "DELETE"} and not declared:
+            await self.app(scope, receive, send)
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away before its body arrived: nothing to answer
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await _error(send, 413, "payload_too_large", self._too_large)
+                return
+        if b"json" in headers.get(b"content-type", b"") and _depth(body) > self.max_depth:
+            message_text = f"The JSON body nests deeper than {self.max_depth} levels."
+            await _error(send, 422, "too_deeply_nested", message_text)
+            return
+        await self.app(scope, _replay(bytes(body), receive), send)
 
-    async def _reject(self, send: Send) -> None:
-        body: dict[str, Any] = {
-            "error": {
-                "code": "payload_too_large",
-                "message": f"The request body is larger than {self.max_bytes} bytes.",
-            }
+    @property
+    def _too_large(self) -> str:
+        return f"The request body is larger than {self.max_bytes} bytes."
+
+
+def _depth(body: bytes | bytearray) -> int:
+    """The deepest bracket nesting outside strings (no parsing, no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == _BACKSLASH:
+                escaped = True
+            elif byte == _QUOTE:
+                in_string = False
+        elif byte == _QUOTE:
+            in_string = True
+        elif byte in _OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in _CLOSE:
+            depth -= 1
+    return deepest
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive() that hands the app the body already read, then the real messages (a
+    disconnect) from the server."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+async def _error(send: Send, status: int, code: str, message: str) -> None:
+    data = json.dumps({"error": {"code": code, "message": message}}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+            ],
         }
-        data = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(data)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": data})
-
-
-class _TooLarge(Exception):
-    pass
+    )
+    await send({"type": "http.response.body", "body": data})

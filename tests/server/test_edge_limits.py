@@ -1,0 +1,52 @@
+"""Hostile bodies are refused at the edge, the same way on both stores (issue #10, points 7-8)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import AuthHeaders
+
+TASKS = "/api/v1/tasks"
+JSON = {"Content-Type": "application/json"}
+
+
+def _nested(depth: int) -> bytes:
+    return b'{"title": "deep", "extra": {"a": ' + b"[" * depth + b"]" * depth + b"}}"
+
+
+def test_deeply_nested_json_is_refused_before_any_handler(
+    client: TestClient, auth: AuthHeaders
+) -> None:
+    for depth in (300, 5_000, 100_000):
+        response = client.post(TASKS, headers={**auth, **JSON}, content=_nested(depth))
+        assert response.status_code == 422, (depth, response.text[:200])
+        error = response.json()["error"]
+        assert error["code"] == "too_deeply_nested"
+        assert "nest" in error["message"]
+    login = client.post(
+        "/login", headers=JSON, content=b'{"username": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    )
+    assert login.status_code == 422 and login.json()["error"]["code"] == "too_deeply_nested"
+    # Nesting a person would write still works, and brackets inside strings do not count.
+    fine = client.post(
+        TASKS,
+        headers={**auth, **JSON},
+        content=b'{"title": "[[[[ not nesting ]]]]'
+        + b"[" * 100
+        + b'", "extra": {"a": [[1, [2]]]}}',
+    )
+    assert fine.status_code == 201, fine.text
+
+
+def test_a_chunked_body_over_the_limit_is_413(client: TestClient, auth: AuthHeaders) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"title": "'
+        for _ in range(11):
+            yield b"x" * 1_000_000
+        yield b'"}'
+
+    response = client.post(TASKS, headers={**auth, **JSON}, content=chunks())
+    assert response.status_code == 413, response.text[:200]
+    assert response.json()["error"]["code"] == "payload_too_large"
