@@ -7,12 +7,15 @@ have a SQLite path.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -60,6 +63,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(
@@ -70,8 +76,12 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # A database host that stops answering (rather than refusing) fails a new connection after
+    # a few seconds instead of the operating system's TCP timeout.
+    connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     return sa.create_engine(
         url,
+        connect_args=connect_args,
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=pool_size * 2,
@@ -101,6 +111,50 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- Outages ---------------------------------------------------------------------------------
+
+# SQLite errors that mean "not now" (another connection holds the write lock past the busy
+# timeout, the file cannot be opened) rather than a broken query such as "no such table".
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+_SQLITE_UNAVAILABLE = (*_SQLITE_BUSY, "unable to open database", "disk i/o error")
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """`exc` (or what caused it) says the database cannot be used right now, not that the
+    request is wrong: a lost or refused connection, a pool timeout, a database restarting or
+    shutting down, an SQLite write lock held past the busy timeout."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _unavailable(current):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            return any(is_database_unavailable(inner) for inner in current.exceptions)
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.DisconnectionError | sa_exc.TimeoutError):
+        return True  # TimeoutError: no pooled connection became free in time
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        return exc.orig is not None and _unavailable(exc.orig)
+    if isinstance(exc, psycopg.InterfaceError):
+        return True  # e.g. "the connection is closed"
+    if isinstance(exc, psycopg.OperationalError):
+        # Connection failures, shutdowns, restarts, too many connections, statement or lock
+        # timeouts. Not class 54 (program limit exceeded): that one is the request's size.
+        sqlstate = getattr(exc, "sqlstate", None) or ""
+        return not sqlstate.startswith("54")
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        return any(marker in text for marker in _SQLITE_UNAVAILABLE)
+    return False
 
 
 def dialect_of(session: Session) -> str:

@@ -84,3 +84,21 @@ class RateLimited(BehflowError):
 class ServiceUnavailable(BehflowError):
     status = 503
     code = "unavailable"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached right now (restart, outage, a write lock held too long).
+
+    Temporary by nature, so the answer says when to try again.
+    """
+
+    code = "database_unavailable"
+
+    def __init__(
+        self,
+        message: str = "The database is not reachable right now; try again shortly.",
+        *,
+        retry_after: int = 5,
+    ) -> None:
+        super().__init__(message, details={}, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from behflow_server.errors import BehflowError
+from behflow_server.db import is_database_unavailable
+from behflow_server.errors import BehflowError, DatabaseUnavailable
 
 log = logging.getLogger("behflow.errors")
 
@@ -90,7 +93,40 @@ async def _unstorable_value(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Raised when the database is restarting, stopped, unreachable, out of pooled connections, or
+# (SQLite) write-locked past the busy timeout; `_database_error` decides which ones are outages.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+)
+
+
+def _database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    log.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.url.path,
+        str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+    )
+    error = DatabaseUnavailable()
+    return error_response(error.status, error.code, error.message, error.details, error.headers)
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_database_unavailable(exc):
+        return _database_unavailable(request, exc)
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Last resort; a database outage wrapped in something else is still a 503.
+    if is_database_unavailable(exc):
+        return _database_unavailable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal_error", "Something went wrong on the server.")
 
@@ -101,4 +137,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(sa_exc.DataError, _unstorable_value)
     app.add_exception_handler(OverflowError, _unstorable_value)
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -6,12 +6,17 @@ Besides the domain events (task.created ...) the stream sends:
 - `reset` when the backlog cannot be replayed (too long, purged, or an unknown cursor): reload
   everything, then carry on from the cursor it carries;
 - a `: heartbeat` comment line when idle, so proxies keep the connection open.
+
+A short database outage does not end an open stream: heartbeats keep flowing, a token re-check
+that cannot reach the database is tried again at the next heartbeat (a token that is revoked
+still ends the stream), and a backlog that cannot be read yet is read once the database is back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -21,13 +26,16 @@ from starlette.concurrency import run_in_threadpool
 
 from behflow_server.auth import service as auth_service
 from behflow_server.auth.security import TokenClaims
-from behflow_server.db import Database, utcnow
+from behflow_server.db import Database, is_database_unavailable, utcnow
 from behflow_server.errors import Unauthorized
 from behflow_server.events import service
 from behflow_server.events.bus import EventBus, LiveEvent
 
 RETRY_MILLISECONDS = 2000
 HEARTBEAT = b": heartbeat\n\n"
+# While the database is away, how often a stream tries again to read its backlog.
+BACKLOG_RETRY_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,12 +76,25 @@ def control(kind: str, cursor: int) -> bytes:
     )
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _token_still_valid(db: Database, claims: TokenClaims) -> bool:
-    with db.session() as session:
-        try:
+    """False once the token is revoked (or its user gone); True while the database cannot say,
+    so a database outage does not cut streams that the next check may well keep."""
+    try:
+        with db.session() as session:
             auth_service.user_for_token(session, claims)
-        except Unauthorized:
-            return False
+    except Unauthorized:
+        return False
+    except Exception as exc:
+        if not is_database_unavailable(exc):
+            raise
+        log.warning(
+            "event stream: token re-check skipped, database unavailable: %s", _first_line(exc)
+        )
     return True
 
 
@@ -90,13 +111,40 @@ async def event_stream(
     # arrives twice (in the backlog and live) is sent once.
     with bus.subscribe(claims.user_id) as subscription:
         yield format_sse_event(comment="behflow events", retry=RETRY_MILLISECONDS)
-        backlog = await run_in_threadpool(load_backlog, db, claims.user_id, since, replay_limit)
+        early: list[LiveEvent] = []
+        while True:
+            try:
+                backlog = await run_in_threadpool(
+                    load_backlog, db, claims.user_id, since, replay_limit
+                )
+                break
+            except Exception as exc:
+                if not is_database_unavailable(exc):
+                    raise
+                log.warning("event stream: backlog waits for the database: %s", _first_line(exc))
+            if (claims.expires_at - utcnow()).total_seconds() <= 0:
+                return
+            # Live events that arrive meanwhile are kept for after the backlog, as if they
+            # had waited in the queue; the shutdown signal ends the stream.
+            try:
+                async with asyncio.timeout(min(heartbeat_seconds, BACKLOG_RETRY_SECONDS)):
+                    event = await subscription.queue.get()
+                    if event is None:
+                        return
+                    early.append(event)
+                    continue
+            except TimeoutError:
+                pass
+            yield HEARTBEAT
         if backlog.reset:
             yield control("reset", backlog.cursor)
         replayed = {event.id for event in backlog.events}
         for event in backlog.events:
             yield frame(event)
         yield control("ready", backlog.cursor)
+        for event in early:
+            if event.id not in replayed:
+                yield frame(event)
         while not subscription.finished:
             remaining = (claims.expires_at - utcnow()).total_seconds()
             if remaining <= 0:
