@@ -104,10 +104,15 @@ class BodySizeLimitMiddleware:
             if len(body) > self.max_bytes:
                 await _error(send, 413, "payload_too_large", self._too_large)
                 return
-        if b"json" in headers.get(b"content-type", b"") and _depth(body) > self.max_depth:
-            message_text = f"The JSON body nests deeper than {self.max_depth} levels."
-            await _error(send, 422, "too_deeply_nested", message_text)
-            return
+        if b"json" in headers.get(b"content-type", b""):
+            depth, problem = _scan(body)
+            if depth > self.max_depth:
+                message_text = f"The JSON body nests deeper than {self.max_depth} levels."
+                await _error(send, 422, "too_deeply_nested", message_text)
+                return
+            if problem is not None:
+                await _error(send, 422, "invalid_input", problem)
+                return
         await self.app(scope, _replay(bytes(body), receive), send)
 
     @property
@@ -115,18 +120,24 @@ class BodySizeLimitMiddleware:
         return f"The request body is larger than {self.max_bytes} bytes."
 
 
-def _depth(body: bytes | bytearray) -> int:
-    """The deepest bracket nesting outside strings (no parsing, no recursion)."""
+def _scan(body: bytes | bytearray) -> tuple[int, str | None]:
+    """The deepest bracket nesting outside strings, and the first value that the two stores
+    would treat differently (SQLite keeps it, PostgreSQL refuses it): NaN/Infinity, a NUL
+    character, a lone UTF-16 surrogate. No parsing, no recursion."""
     depth = deepest = 0
-    in_string = escaped = False
-    for byte in body:
+    in_string = False
+    index, size = 0, len(body)
+    while index < size:
+        byte = body[index]
         if in_string:
-            if escaped:
-                escaped = False
-            elif byte == _BACKSLASH:
-                escaped = True
-            elif byte == _QUOTE:
+            if byte == _QUOTE:
                 in_string = False
+            elif byte == _BACKSLASH:
+                if body[index + 1 : index + 2] == b"u":
+                    problem = _escape_problem(body, index)
+                    if problem is not None:
+                        return deepest, problem
+                index += 1
         elif byte == _QUOTE:
             in_string = True
         elif byte in _OPEN:
@@ -134,7 +145,36 @@ def _depth(body: bytes | bytearray) -> int:
             deepest = max(deepest, depth)
         elif byte in _CLOSE:
             depth -= 1
-    return deepest
+        elif byte in _NOT_JSON_NUMBERS:
+            return deepest, "NaN and Infinity are not JSON numbers."
+        index += 1
+    return deepest, None
+
+
+# Outside strings JSON has only true, false, null and exponents: N and I start NaN, Infinity.
+_NOT_JSON_NUMBERS = b"NI"
+
+
+def _escape_problem(body: bytes | bytearray, index: int) -> str | None:
+    """What is wrong with the \\uXXXX escape at `index`, if anything."""
+    try:
+        code = int(body[index + 2 : index + 6], 16)
+    except ValueError:
+        return None  # not an escape the parser accepts either: it answers invalid_json
+    if code == 0:
+        return "Text may not contain the NUL character (\\u0000)."
+    if 0xD800 <= code <= 0xDBFF:
+        following = body[index + 6 : index + 12]
+        if following[:2] == b"\\u":
+            try:
+                if 0xDC00 <= int(following[2:], 16) <= 0xDFFF:
+                    return None
+            except ValueError:
+                pass
+        return "Text may not contain a lone UTF-16 surrogate."
+    if 0xDC00 <= code <= 0xDFFF and body[index - 6 : index - 4] != b"\\u":
+        return "Text may not contain a lone UTF-16 surrogate."
+    return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

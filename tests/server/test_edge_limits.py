@@ -50,3 +50,23 @@ def test_a_chunked_body_over_the_limit_is_413(client: TestClient, auth: AuthHead
     response = client.post(TASKS, headers={**auth, **JSON}, content=chunks())
     assert response.status_code == 413, response.text[:200]
     assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_values_one_store_would_keep_and_the_other_refuse_are_refused_on_both(
+    client: TestClient, auth: AuthHeaders
+) -> None:
+    for body in (
+        b'{"title": "nan", "extra": {"x": NaN}}',
+        b'{"title": "inf", "extra": {"x": -Infinity}}',
+        b'{"title": "nul \\u0000 inside"}',
+        b'{"title": "lone \\ud800 surrogate"}',
+        b'{"title": "lone \\udc00 low surrogate"}',
+    ):
+        response = client.post(TASKS, headers={**auth, **JSON}, content=body)
+        assert response.status_code == 422, (body, response.text[:200])
+        assert response.json()["error"]["code"] == "invalid_input"
+    emoji = client.post(TASKS, headers={**auth, **JSON}, content=b'{"title": "ok \\ud83d\\ude00"}')
+    assert emoji.status_code == 201 and emoji.json()["title"] == "ok \U0001f600"
+    assert [t["title"] for t in client.get(TASKS, headers=auth).json()["items"]] == [
+        "ok \U0001f600"
+    ]
