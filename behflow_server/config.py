@@ -120,7 +120,9 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return normalize_database_url(self.database_url)
-        return f"sqlite:///{self.data_dir / 'behflow.db'}"
+        # The default store lives in the data directory: create it even when nothing else
+        # (a generated secret key) has needed it yet.
+        return f"sqlite:///{self.ensure_data_dir() / 'behflow.db'}"
 
     @property
     def llm_key(self) -> str | None:
