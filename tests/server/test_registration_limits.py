@@ -255,3 +255,22 @@ def test_a_real_server_keeps_resident_memory_bounded_during_a_registration_burst
     )
     # Unbounded, 60 concurrent hashes (40 worker threads) would add up to 60 x 64 MiB.
     assert growth < 10 * ARGON2_MIB * MIB, f"resident memory grew by {growth / MIB:.0f} MiB"
+
+
+def test_with_registration_closed_the_operator_creates_accounts_with_the_admin_command(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from behflow_server.auth import admin
+
+    monkeypatch.setenv("BEHFLOW_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse\n"))
+    assert admin.main(["create-user", "opal", "--timezone", "Europe/Berlin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse\n"))
+    assert admin.main(["create-user", "opal"]) == 1  # taken
+    with _client(settings, registration="closed") as client:
+        refused = client.post("/register", json=_body("opal2"))
+        login = client.post("/login", json=_body("opal"))
+    assert refused.status_code == 403
+    assert login.status_code == 200, login.text
