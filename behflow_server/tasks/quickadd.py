@@ -27,6 +27,7 @@ from behflow_server.auth.models import User
 from behflow_server.dates import END_OF_DAY, ParsedWhen, find_when, parse_when
 from behflow_server.db import utcnow
 from behflow_server.errors import InvalidInput
+from behflow_server.phrases.vocabulary import SMALL, TENS
 from behflow_server.tasks import recurrence as recurrence_rules
 from behflow_server.tasks import service
 from behflow_server.tasks.models import (
@@ -332,19 +333,12 @@ _REMINDER = re.compile(
     r"(?=\s*(?:$|[,;.!]))",
     re.IGNORECASE,
 )
+# Amounts in "remind me N minutes before": the grammar's number words, and "a"/"an".
 _NUMBER_WORDS = {
     "a": 1,
     "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "ten": 10,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
+    **SMALL,
+    **TENS,
     "fortyfive": 45,
     "forty-five": 45,
 }
