@@ -16,6 +16,7 @@ from behflow_server.auth.ratelimit import LoginRateLimiter
 from behflow_server.auth.security import TokenClaims, hash_password, verify_password
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, Unauthorized
+from behflow_server.events.service import record_revocation
 
 
 def get_by_username(session: Session, username: str) -> User | None:
@@ -85,6 +86,7 @@ def revoke_token(session: Session, claims: TokenClaims) -> None:
         session.add(
             RevokedToken(jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at)
         )
+        record_revocation(session, claims.user_id)  # open event streams of the token end
         session.commit()
 
 
@@ -92,6 +94,7 @@ def revoke_all_tokens(session: Session, user: User) -> None:
     user.token_version += 1
     user.updated_at = utcnow()
     session.add(user)
+    record_revocation(session, user.id)  # open event streams of the old tokens end
     session.commit()
 
 

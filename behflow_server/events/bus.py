@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import threading
 import uuid
 from collections import OrderedDict
@@ -24,6 +25,13 @@ from behflow_server.events.models import Event
 # Remembered event ids, so an event reaching the bus twice (committed here and announced by
 # PostgreSQL, or replayed after a listener reconnect) is delivered once.
 DEDUPE_WINDOW = 10_000
+
+
+class Signal(enum.Enum):
+    """Not an event: something a subscriber must act on, queued in order with the events."""
+
+    # Some of the user's tokens were revoked: re-check the stream's token before going on.
+    REVOKED = "revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +58,20 @@ class LiveEvent:
         }
 
 
+QueueItem = LiveEvent | Signal | None
+
+
 class Subscription:
     """One subscriber's queue. `None` in the queue means the bus is closing."""
 
     def __init__(self, user_id: uuid.UUID, loop: asyncio.AbstractEventLoop, size: int) -> None:
         self.user_id = user_id
         self.loop = loop
-        self.queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue(size)
+        self.queue: asyncio.Queue[QueueItem] = asyncio.Queue(size)
         # Set when the queue overflowed: the stream ends once drained and the client resumes.
         self.overflowed = False
 
-    def _deliver(self, events: list[LiveEvent | None]) -> None:
+    def _deliver(self, events: list[QueueItem]) -> None:
         for event in events:
             if self.overflowed:
                 return
@@ -117,7 +128,7 @@ class EventBus:
 
     def publish(self, events: Iterable[LiveEvent]) -> None:
         """Hand events to their users' subscribers; callable from any thread."""
-        targets: dict[Subscription, list[LiveEvent | None]] = {}
+        targets: dict[Subscription, list[QueueItem]] = {}
         with self._lock:
             for event in events:
                 if event.id in self._seen:
@@ -130,6 +141,15 @@ class EventBus:
         for subscription, batch in targets.items():
             _hand_over(subscription, batch)
 
+    def revoke(self, user_id: uuid.UUID) -> None:
+        """Tell the user's streams that some of the user's tokens were revoked (any thread).
+
+        Queued behind the events already handed over, ahead of any committed later."""
+        with self._lock:
+            subscriptions = list(self._subscribers.get(user_id, ()))
+        for subscription in subscriptions:
+            _hand_over(subscription, [Signal.REVOKED])
+
     def close(self) -> None:
         """Ask every open stream to end (the server is shutting down)."""
         with self._lock:
@@ -139,7 +159,7 @@ class EventBus:
             _hand_over(subscription, [None])
 
 
-def _hand_over(subscription: Subscription, batch: list[LiveEvent | None]) -> None:
+def _hand_over(subscription: Subscription, batch: list[QueueItem]) -> None:
     # A RuntimeError means that loop has closed: its subscriber is gone.
     with contextlib.suppress(RuntimeError):
         subscription.loop.call_soon_threadsafe(subscription._deliver, batch)

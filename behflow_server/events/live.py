@@ -15,6 +15,7 @@ from typing import Any
 from behflow_server.context import AppContext
 from behflow_server.events.bus import EventBus
 from behflow_server.events.pg import PgListener, announce_commits, stop_announcing
+from behflow_server.events.service import add_revocation_sink, remove_revocation_sink
 from behflow_server.events.sinks import sinks_of
 
 SERVICE_KEY = "events"
@@ -38,6 +39,7 @@ class LiveEvents:
     def start(self) -> None:
         db = self.context.db
         sinks_of(db).add(self.bus.sink)
+        add_revocation_sink(db.engine, self.bus.revoke)
         if db.kind == "postgresql":
             announce_commits(db.engine, self.origin)
             self.listener = PgListener(db, self.bus, self.origin).start()
@@ -49,6 +51,7 @@ class LiveEvents:
         self._restore_signal_handlers()
         self.bus.close()
         sinks_of(self.context.db).remove(self.bus.sink)
+        remove_revocation_sink(self.context.db.engine, self.bus.revoke)
         if self.listener is not None:
             stop_announcing(self.context.db.engine)
             self.listener.stop()

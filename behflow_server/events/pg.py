@@ -5,6 +5,8 @@ transaction (PostgreSQL delivers it only if the transaction commits, and never b
 are visible). Every process runs a `PgListener`: a thread with its own psycopg connection that
 hears announcements from the other processes, loads those events from the table and publishes
 them on its local bus. Its own announcements are skipped: the local sink already delivered them.
+A commit that revoked tokens announces `{"o", "u", "revoked": true}` the same way (before its
+events), and each other process tells that user's streams on its bus to re-check their tokens.
 After a lost connection the listener catches up from the table; the bus drops duplicates.
 """
 
@@ -48,11 +50,21 @@ def stop_announcing(engine: Engine) -> None:
 @sa_event.listens_for(Session, "before_commit")
 def _notify_in_transaction(session: Session) -> None:
     pending = service.pending_events(session)
-    if not pending:
+    revoked = service.pending_revocations(session)
+    if not pending and not revoked:
         return
     bind = session.get_bind()
     origin = _announcing.get(bind) if isinstance(bind, Engine) else None
     if origin is None:
+        return
+    for user_id in revoked:
+        # Sent before the commit's events; other processes' streams of the user re-check.
+        payload = json.dumps({"o": origin, "u": str(user_id), "revoked": True})
+        session.execute(
+            sa.text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": CHANNEL, "payload": payload},
+        )
+    if not pending:
         return
     session.flush()  # assigns the event ids
     by_user: dict[uuid.UUID, list[int]] = {}
@@ -133,9 +145,15 @@ class PgListener:
             message: dict[str, Any] = json.loads(payload)
             origin = str(message["o"])
             user_id = uuid.UUID(str(message["u"]))
-            ids = [int(i) for i in message["ids"]]
-        except (ValueError, KeyError, TypeError):
+            revoked = message.get("revoked") is True
+            ids = [] if revoked else [int(i) for i in message["ids"]]
+        except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("ignoring a malformed %s notification: %.200s", CHANNEL, payload)
+            return
+        if revoked:
+            # This process's own revocations already reached its bus after their commit.
+            if origin != self.origin:
+                self.bus.revoke(user_id)
             return
         if ids:
             self._last_seen = max(self._last_seen or 0, *ids)

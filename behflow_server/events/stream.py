@@ -7,6 +7,11 @@ Besides the domain events (task.created ...) the stream sends:
   everything, then carry on from the cursor it carries;
 - a `: heartbeat` comment line when idle, so proxies keep the connection open.
 
+A revoked token (logout, log out everywhere, password change) ends its streams at once: the
+revocation's commit signals the user's streams on the bus (on every process, via NOTIFY on
+PostgreSQL), each re-checks its own token, and a stream also re-checks before sending an event
+when its last check is older than RECHECK_SECONDS, so a missed signal cannot leak for longer.
+
 A short database outage does not end an open stream: heartbeats keep flowing, a token re-check
 that cannot reach the database is tried again at the next heartbeat (a token that is revoked
 still ends the stream), and a backlog that cannot be read yet is read once the database is back.
@@ -17,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -29,12 +35,14 @@ from behflow_server.auth.security import TokenClaims
 from behflow_server.db import Database, is_database_unavailable, utcnow
 from behflow_server.errors import Unauthorized
 from behflow_server.events import service
-from behflow_server.events.bus import EventBus, LiveEvent
+from behflow_server.events.bus import EventBus, LiveEvent, Signal
 
 RETRY_MILLISECONDS = 2000
 HEARTBEAT = b": heartbeat\n\n"
 # While the database is away, how often a stream tries again to read its backlog.
 BACKLOG_RETRY_SECONDS = 1.0
+# An event is sent only if the stream's token was found valid at most this long ago.
+RECHECK_SECONDS = 1.0
 log = logging.getLogger(__name__)
 
 
@@ -98,6 +106,23 @@ def _token_still_valid(db: Database, claims: TokenClaims) -> bool:
     return True
 
 
+class _TokenCheck:
+    """When the stream's token was last found valid (the route checked it on opening)."""
+
+    def __init__(self, db: Database, claims: TokenClaims) -> None:
+        self.db = db
+        self.claims = claims
+        self.checked_at = time.monotonic()
+
+    async def still_valid(self, *, force: bool = False) -> bool:
+        if not force and time.monotonic() - self.checked_at < RECHECK_SECONDS:
+            return True
+        if not await run_in_threadpool(_token_still_valid, self.db, self.claims):
+            return False
+        self.checked_at = time.monotonic()
+        return True
+
+
 async def event_stream(
     db: Database,
     bus: EventBus,
@@ -107,6 +132,7 @@ async def event_stream(
     heartbeat_seconds: float,
     replay_limit: int,
 ) -> AsyncIterator[bytes]:
+    token = _TokenCheck(db, claims)
     # Subscribe before reading the backlog so nothing committed in between is lost; what
     # arrives twice (in the backlog and live) is sent once.
     with bus.subscribe(claims.user_id) as subscription:
@@ -131,11 +157,17 @@ async def event_stream(
                     event = await subscription.queue.get()
                     if event is None:
                         return
+                    if event is Signal.REVOKED:
+                        if not await token.still_valid(force=True):
+                            return
+                        continue
                     early.append(event)
                     continue
             except TimeoutError:
                 pass
             yield HEARTBEAT
+        if not await token.still_valid():  # the backlog may have waited for the database
+            return
         if backlog.reset:
             yield control("reset", backlog.cursor)
         replayed = {event.id for event in backlog.events}
@@ -144,6 +176,8 @@ async def event_stream(
         yield control("ready", backlog.cursor)
         for event in early:
             if event.id not in replayed:
+                if not await token.still_valid():
+                    return
                 yield frame(event)
         while not subscription.finished:
             remaining = (claims.expires_at - utcnow()).total_seconds()
@@ -153,11 +187,17 @@ async def event_stream(
                 async with asyncio.timeout(min(heartbeat_seconds, remaining)):
                     event = await subscription.queue.get()
             except TimeoutError:
-                if not await run_in_threadpool(_token_still_valid, db, claims):
+                if not await token.still_valid(force=True):
                     return
                 yield HEARTBEAT
                 continue
             if event is None:  # the server is shutting down
                 return
+            if event is Signal.REVOKED:  # some token of this user was revoked: this one?
+                if not await token.still_valid(force=True):
+                    return
+                continue
             if event.id not in replayed:
+                if not await token.still_valid():
+                    return
                 yield frame(event)
