@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -63,6 +64,10 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=5, ge=1, le=20)
     webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Outbound requests to user-chosen URLs (behflow_server/outbound.py): only public unicast
+    # addresses unless allowed here; comma-separated CIDRs or host names.
+    outbound_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    outbound_deny: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
     events_replay_limit: int = Field(default=1000, ge=1, le=100_000)
@@ -82,6 +87,22 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("outbound_allow", "outbound_deny", mode="before")
+    @classmethod
+    def _split_outbound(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            entries = [str(entry).strip().lower() for entry in value if str(entry).strip()]
+            for entry in entries:
+                try:
+                    ipaddress.ip_network(entry.strip("[]"), strict=False)
+                except ValueError:
+                    if not re.fullmatch(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?\.?", entry):
+                        raise ValueError(f"{entry!r} is neither a CIDR nor a host name") from None
+            return entries
         return value
 
     @field_validator("registration", mode="before")

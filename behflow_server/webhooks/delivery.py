@@ -22,19 +22,16 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from behflow_server import __version__
+from behflow_server import __version__, outbound
 from behflow_server.config import Settings
 from behflow_server.context import AppContext
 from behflow_server.db import Database, utcnow
-from behflow_server.errors import InvalidInput
 from behflow_server.events.models import Event
 from behflow_server.events.sinks import sinks_of
 from behflow_server.webhooks.models import Webhook, WebhookDelivery
-from behflow_server.webhooks.service import check_url
 
 log = logging.getLogger("behflow.webhooks")
 SERVICE_KEY = "webhooks"
@@ -71,14 +68,8 @@ def _body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _post(
-    webhook: Webhook, delivery: WebhookDelivery, settings: Settings
-) -> tuple[int, str | None]:
-    """One POST; returns (HTTP status or 0, error text or None)."""
-    try:
-        check_url(webhook.url, settings)  # the host may resolve elsewhere than when saved
-    except InvalidInput as exc:
-        return 0, exc.message
+def _post(webhook: Webhook, delivery: WebhookDelivery, settings: Settings) -> outbound.Outcome:
+    """One POST under the outbound policy, checked again now: DNS may have changed since."""
     body = _body(delivery)
     stamp = int(time.time())
     headers = {
@@ -89,14 +80,13 @@ def _post(
         TIMESTAMP_HEADER: str(stamp),
         SIGNATURE_HEADER: sign(webhook.secret, stamp, body),
     }
-    try:
-        with httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False) as http:
-            response = http.post(webhook.url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        return 0, f"could not reach the receiver ({type(exc).__name__}: {exc})"
-    if 200 <= response.status_code < 300:
-        return response.status_code, None
-    return response.status_code, f"receiver answered HTTP {response.status_code}"
+    return outbound.send(
+        webhook.url,
+        policy=outbound.OutboundPolicy.from_settings(settings),
+        content=body,
+        headers=headers,
+        timeout=settings.webhook_timeout_seconds,
+    )
 
 
 def attempt_delivery(
@@ -109,15 +99,16 @@ def attempt_delivery(
     now: datetime | None = None,
 ) -> WebhookDelivery:
     """POST a claimed delivery (its `attempts` already counts this try) and record the outcome."""
-    code, error = _post(webhook, delivery, settings)
+    # Times come from before the attempt: the log must not tell how long a connection took.
     now = now or utcnow()
-    delivery.response_status = code or None
-    delivery.error = error
-    if error is None:
+    outcome = _post(webhook, delivery, settings)
+    delivery.response_status = outcome.status
+    delivery.error = outcome.message
+    if outcome.kind == "delivered":
         delivery.status = "delivered"
         delivery.delivered_at = now
         delivery.next_attempt_at = None
-    elif final or delivery.attempts >= settings.webhook_max_attempts:
+    elif outcome.kind == "refused" or final or delivery.attempts >= settings.webhook_max_attempts:
         delivery.status = "failed"
         delivery.next_attempt_at = None
     else:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
-import socket
 import uuid
-from functools import lru_cache
-from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
+from behflow_server import outbound
 from behflow_server.auth.models import User
 from behflow_server.config import Settings
 from behflow_server.db import utcnow
@@ -23,64 +20,48 @@ from behflow_server.webhooks.models import (
     WebhookDelivery,
 )
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
 
 def _bad_url(message: str, code: str = "invalid_webhook_url") -> InvalidInput:
     return InvalidInput(message, code=code, details={"field": "url"})
 
 
-@lru_cache(maxsize=1)
-def _own_addresses() -> frozenset[str]:
-    try:
-        return frozenset(socket.gethostbyname_ex(socket.gethostname())[2])
-    except OSError:
-        return frozenset()
-
-
-def _is_this_machine(address: IPAddress, settings: Settings) -> bool:
-    return (
-        address.is_loopback
-        or address.is_unspecified
-        or str(address) == settings.host
-        or str(address) in _own_addresses()
-    )
-
-
 def check_url(url: str, settings: Settings) -> str:
-    """The URL if a webhook may be sent there: http(s), a resolvable host, not this server.
+    """The URL if a webhook may ever be sent there: http(s), a resolvable host, an address the
+    outbound policy could allow (not link-local, unspecified, multicast or this server).
 
-    Loopback and private addresses are fine (receivers often run beside a self-hosted server);
-    only this server's own address and port are refused, so a webhook cannot call the API.
+    Whether the policy allows the address now is decided at each delivery, after resolving
+    the host again (behflow_server/outbound.py): a refused delivery is logged as such.
     """
-    text = url.strip()
     try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as exc:
-        raise _bad_url(f"Not a valid URL: {exc}.") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise _bad_url(
-            f"Webhook URLs must use http or https, not {parts.scheme or 'no scheme'!r}.",
-            code="unsupported_scheme",
-        )
-    host = parts.hostname
-    if not host:
-        raise _bad_url("The webhook URL has no host.")
-    port = port or (443 if parts.scheme.lower() == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise _bad_url(
-            f"Cannot resolve the webhook host {host!r}.", code="unresolvable_host"
-        ) from None
-    addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
-    if port == settings.port and any(_is_this_machine(a, settings) for a in addresses):
-        raise _bad_url(
-            f"{text} points at this Behflow server itself; choose another receiver.",
-            code="webhook_loop",
-        )
-    return text
+        target = outbound.parse_url(url)
+    except outbound.BadURL as exc:
+        code = "invalid_webhook_url" if exc.code == "invalid_url" else exc.code
+        raise _bad_url(exc.message.replace("URLs", "Webhook URLs"), code) from None
+    if target.literal is not None:
+        addresses = [target.literal]
+    else:
+        try:
+            addresses = outbound.resolve(target.host, target.port)
+        except (OSError, UnicodeError):
+            addresses = []
+        if not addresses:
+            raise _bad_url(
+                f"Cannot resolve the webhook host {target.host!r}.", code="unresolvable_host"
+            )
+    policy = outbound.OutboundPolicy.from_settings(settings)
+    for address in addresses:
+        if any(policy.is_server(meant, target.port) for meant in outbound.meanings(address)):
+            raise _bad_url(
+                f"{target.url} points at this Behflow server itself; choose another receiver.",
+                code="webhook_loop",
+            )
+        if policy.never_allowed(address, target.port):
+            raise _bad_url(
+                f"{target.url} points at {address}, a link-local, unspecified or multicast "
+                "address, which webhooks may never reach.",
+                code="address_not_allowed",
+            )
+    return target.url
 
 
 def check_events(events: list[str]) -> list[str]:
