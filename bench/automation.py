@@ -121,6 +121,8 @@ def bench_reminders(database: Database, settings: Settings, count: int) -> list[
 
 
 def bench_webhooks(database: Database, settings: Settings, samples: int = 50) -> str:
+    # The local receiver is on loopback, which the outbound policy refuses unless allowed.
+    settings = settings.model_copy(update={"outbound_allow": ["127.0.0.1/32"]})
     dispatcher = WebhookDispatcher(database, settings)
     dispatcher.start()
     latencies = []

@@ -23,7 +23,9 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     home = tmp_path_factory.mktemp("automation-cli")
-    with server_on(request.param, home, TEST_SECRET) as server:
+    # The webhook test's receiver listens on loopback, which the outbound policy must allow.
+    allow = {"BEHFLOW_OUTBOUND_ALLOW": "127.0.0.1/32"}
+    with server_on(request.param, home, TEST_SECRET, allow) as server:
         yield server
 
 

@@ -72,7 +72,9 @@ class LiveServer:
 
 
 @contextmanager
-def server_on(database: str, home: Path, secret_key: str) -> Iterator[LiveServer]:
+def server_on(
+    database: str, home: Path, secret_key: str, extra_env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
     """A live server on a fresh store: 'sqlite' (a file in `home`) or 'postgresql' (the run's
     test database, emptied). Skips when PostgreSQL is asked for but not configured."""
     import pytest
@@ -94,6 +96,7 @@ def server_on(database: str, home: Path, secret_key: str) -> Iterator[LiveServer
         "BEHFLOW_SECRET_KEY": secret_key,
         "BEHFLOW_SCHEDULER_ENABLED": "false",
         "BEHFLOW_LOG_LEVEL": "warning",
+        **(extra_env or {}),
     }
     server = LiveServer(env, home / "server.log").start()
     try:
