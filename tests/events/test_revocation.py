@@ -225,8 +225,10 @@ def test_revocation_on_one_server_ends_the_stream_on_another(
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("cross-process events need PostgreSQL")
-    first = LiveServer(live_server_env, tmp_path / "server-a.log").start()
-    other = LiveServer(live_server_env, tmp_path / "server-b.log").start()
+    # A long heartbeat: the idle re-check must not be what ends the stream here.
+    env = {**live_server_env, "BEHFLOW_EVENTS_HEARTBEAT_SECONDS": "30"}
+    first = LiveServer(env, tmp_path / "server-a.log").start()
+    other = LiveServer(env, tmp_path / "server-b.log").start()
     api = httpx.Client(base_url=first.url, timeout=10)
     try:
         streaming = bearer(
