@@ -38,8 +38,14 @@ class Settings(BaseSettings):
     log_level: str = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
+    # Failed password attempts (docs/deployment.md#login-limits-and-proxies): per username +
+    # address (and per account for password changes), and per address; then a doubling wait.
     login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,
+    # comma-separated, "*" for any). Empty: the headers are ignored.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Registration and password hashing (docs/deployment.md). `registration` unset means
     # open when the server binds to loopback only, closed when it binds beyond it.
@@ -82,7 +88,9 @@ class Settings(BaseSettings):
     # Whose public holidays date phrases name ("christmas", "labor day"): an ISO 3166 code.
     holiday_country: str = Field(default="US", min_length=2, max_length=3, pattern=r"^[A-Za-z]+$")
 
-    @field_validator("cors_origins", "registration_invite_codes", mode="before")
+    @field_validator(
+        "cors_origins", "registration_invite_codes", "forwarded_allow_ips", mode="before"
+    )
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

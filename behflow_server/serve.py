@@ -49,4 +49,8 @@ def serve(settings: Settings) -> None:
         log_level=settings.log_level,
         access_log=False,  # behflow.access logs each request with its id
         server_header=False,
+        # X-Forwarded-For decides the client address (and so the login limits): believe it
+        # only from the configured proxies, never by default (uvicorn trusts loopback).
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 from fastapi import APIRouter, Request, status
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from behflow_server.api.deps import ClientIP, Context, CurrentClaims, CurrentUser, SessionDep
 from behflow_server.auth import service
@@ -18,15 +21,24 @@ from behflow_server.auth.models import (
     User,
     UserPublic,
 )
-from behflow_server.auth.ratelimit import AddressRateLimiter
-from behflow_server.auth.security import HashingBusy, PasswordGate
+from behflow_server.auth.ratelimit import (
+    AddressRateLimiter,
+    AttemptLimiter,
+    Limit,
+    Reservation,
+    limit_key,
+)
+from behflow_server.auth.security import HashingBusy, PasswordGate, verify_password
 from behflow_server.context import AppContext
-from behflow_server.errors import Forbidden, InvalidInput
+from behflow_server.errors import Forbidden, InvalidInput, Unauthorized
+
+T = TypeVar("T")
 
 router = APIRouter(tags=["accounts"])
 
 _GATE = "auth.password_gate"
 _REGISTRATION_LIMITER = "auth.registration_limiter"
+_ATTEMPT_LIMITER = "auth.attempt_limiter"
 
 
 def password_gate(context: AppContext) -> PasswordGate:
@@ -50,6 +62,59 @@ def registration_limiter(context: AppContext) -> AddressRateLimiter:
         )
         context.services[_REGISTRATION_LIMITER] = limiter
     return limiter  # type: ignore[no-any-return]
+
+
+def attempt_limiter(context: AppContext) -> AttemptLimiter:
+    """Failed password attempts, counted in the store (shared by every process)."""
+    limiter = context.services.get(_ATTEMPT_LIMITER)
+    if limiter is None:
+        limiter = AttemptLimiter(context.db.engine, "Too many failed attempts; try again later.")
+        context.services[_ATTEMPT_LIMITER] = limiter
+    return limiter  # type: ignore[no-any-return]
+
+
+def _address_limit(context: AppContext, ip: str) -> Limit:
+    settings = context.settings
+    return Limit(
+        limit_key("address", ip),
+        settings.login_max_failures_per_address,
+        settings.login_window_seconds,
+        reset_on_success=False,  # one valid account must not clear its address's failures
+    )
+
+
+def login_limits(context: AppContext, ip: str, username: str) -> list[Limit]:
+    """Per username + address and per address; no per-username lock-out across addresses."""
+    settings = context.settings
+    return [
+        Limit(
+            limit_key("login", username.lower(), ip),
+            settings.login_max_failures,
+            settings.login_window_seconds,
+        ),
+        _address_limit(context, ip),
+    ]
+
+
+def password_change_limits(context: AppContext, ip: str, user: User) -> list[Limit]:
+    settings = context.settings
+    return [
+        Limit(
+            limit_key("password", str(user.id)),
+            settings.login_max_failures,
+            settings.login_window_seconds,
+        ),
+        _address_limit(context, ip),
+    ]
+
+
+async def _checked(context: AppContext, reservation: Reservation, check: Callable[[], T]) -> T:
+    """Run `check` (which ends `reservation`) in a hashing slot; a request that never got to
+    the check (503 busy, an error) hands its reservation back."""
+    try:
+        return await password_gate(context).run(check)
+    finally:
+        await run_in_threadpool(reservation.close)
 
 
 def check_registration_allowed(context: AppContext, data: RegisterRequest) -> None:
@@ -142,16 +207,22 @@ async def login(request: Request, context: Context, ip: ClientIP) -> TokenRespon
         field = ".".join(str(p) for p in error["loc"]) or "body"
         raise InvalidInput(f"{field}: {error['msg']}", details={"field": field}) from None
 
+    # The attempt is reserved (or answered 429) before it takes a hashing slot: a parallel
+    # burst cannot have more passwords checked than the limit allows.
+    limiter = attempt_limiter(context)
+    reservation = await run_in_threadpool(limiter.reserve, login_limits(context, ip, data.username))
+
     def _authenticate() -> TokenResponse:
         with context.db.session() as session:
-            user = service.authenticate(
-                session, data.username, data.password, ip=ip, limiter=context.login_limiter
-            )
+            user = service.get_by_username(session, data.username)
+            right = verify_password(data.password, user.password_hash if user else None)
+            if user is None or not right:
+                reservation.failed()
+                raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+            reservation.succeeded()
             return _token_for(context, user)
 
-    # A locked-out guesser is answered 429 before it takes a hashing slot.
-    context.login_limiter.check(ip, data.username)
-    return await password_gate(context).run(_authenticate)
+    return await _checked(context, reservation, _authenticate)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -177,12 +248,25 @@ def update_me(data: ProfileUpdate, session: SessionDep, user: CurrentUser) -> Us
 
 @router.post("/me/password", response_model=TokenResponse)
 async def change_password(
-    data: PasswordChange, session: SessionDep, user: CurrentUser, context: Context
+    data: PasswordChange, session: SessionDep, user: CurrentUser, context: Context, ip: ClientIP
 ) -> TokenResponse:
-    """Change the password; every earlier token stops working. Returns a fresh token."""
+    """Change the password; every earlier token stops working. Returns a fresh token.
+
+    Wrong current passwords are limited like failed logins (429 rate_limited).
+    """
+    limiter = attempt_limiter(context)
+    reservation = await run_in_threadpool(
+        limiter.reserve, password_change_limits(context, ip, user)
+    )
 
     def _change() -> TokenResponse:
-        service.change_password(session, user, data)
+        try:
+            service.change_password(session, user, data)
+        except InvalidInput as exc:
+            if exc.code == "invalid_credentials":
+                reservation.failed()
+            raise
+        reservation.succeeded()
         return _token_for(context, user)
 
-    return await password_gate(context).run(_change)
+    return await _checked(context, reservation, _change)
