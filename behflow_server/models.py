@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from behflow_server.auth.models import RevokedToken, User
+from behflow_server.auth.ratelimit import LoginAttempt
 from behflow_server.chat.models import ChatMessage, ChatSession
 from behflow_server.events.models import Event
 from behflow_server.processes.models import AutomatedProcess, AutomatedProcessExecution, DailyStat
@@ -18,6 +19,7 @@ __all__ = [
     "ChatSession",
     "DailyStat",
     "Event",
+    "LoginAttempt",
     "RevokedToken",
     "Task",
     "TaskReminderSent",
