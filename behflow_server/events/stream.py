@@ -59,8 +59,10 @@ def load_backlog(db: Database, user_id: uuid.UUID, since: int | None, limit: int
         own_latest = service.latest_event_id(session, user_id)
         if since is None:
             return Backlog(cursor=own_latest)
-        if since > service.latest_event_id(session):
-            return Backlog(cursor=own_latest, reset=True)  # a cursor from some other database
+        if since > own_latest:
+            # Not a cursor this user was given (another database, or a probe): comparing it
+            # with the server-wide newest id would tell anyone how busy the other users are.
+            return Backlog(cursor=own_latest, reset=True)
         if since < service.oldest_event_id(session) - 1:
             return Backlog(cursor=own_latest, reset=True)  # events after it were purged
         missed = service.events_since(session, user_id, since, limit + 1)

@@ -45,3 +45,23 @@ def test_backlog_replays_resets_and_starts_fresh(database: Database, session: Se
     assert purged.reset  # events after the cursor are gone: reload instead of a partial replay
     still_whole = load_backlog(database, alice.id, alice_ids[1], limit=10)
     assert not still_whole.reset and [e.id for e in still_whole.events] == alice_ids[2:]
+
+
+def test_a_cursor_says_nothing_about_other_users_events(
+    database: Database, session: Session
+) -> None:
+    # Issue #10, point 9: `?since=` used to be compared with the server-wide newest id, so a
+    # user could tell how many events other users had by probing where the reset starts.
+    alice, bob = account(session, "alice"), account(session, "bob")
+    bobs = record_event(session, bob.id, "task.created", {})
+    session.commit()
+    bob_id = bobs.id
+    assert bob_id is not None
+    for index in range(5):
+        record_event(session, alice.id, "task.created", {"n": index})
+        session.commit()
+    between = load_backlog(database, bob.id, bob_id + 3, limit=10)  # below the newest id
+    beyond = load_backlog(database, bob.id, bob_id + 1_000, limit=10)
+    assert between.reset and beyond.reset
+    assert (between.cursor, between.events) == (beyond.cursor, beyond.events) == (bob_id, [])
+    assert not load_backlog(database, bob.id, bob_id, limit=10).reset
