@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import re
 import secrets
 import time
+from array import array
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("behflow.access")
@@ -62,7 +66,7 @@ def _incoming_id(scope: Scope) -> str | None:
 
 # Deeper than anything a client of this API writes; far below Python's recursion limit.
 MAX_JSON_DEPTH = 32
-_OPEN, _CLOSE, _QUOTE, _BACKSLASH = b"[{", b"]}", 0x22, 0x5C
+_SCAN_IN_THREAD = 64 * 1024
 
 
 class BodySizeLimitMiddleware:
@@ -105,7 +109,11 @@ class BodySizeLimitMiddleware:
                 await _error(send, 413, "payload_too_large", self._too_large)
                 return
         if b"json" in headers.get(b"content-type", b""):
-            depth, problem = _scan(body)
+            if len(body) > _SCAN_IN_THREAD:
+                # A large body is scanned off the event loop: other requests keep flowing.
+                depth, problem = await anyio.to_thread.run_sync(_scan, bytes(body), self.max_depth)
+            else:
+                depth, problem = _scan(body, self.max_depth)
             if depth > self.max_depth:
                 message_text = f"The JSON body nests deeper than {self.max_depth} levels."
                 await _error(send, 422, "too_deeply_nested", message_text)
@@ -120,61 +128,67 @@ class BodySizeLimitMiddleware:
         return f"The request body is larger than {self.max_bytes} bytes."
 
 
-def _scan(body: bytes | bytearray) -> tuple[int, str | None]:
-    """The deepest bracket nesting outside strings, and the first value that the two stores
-    would treat differently (SQLite keeps it, PostgreSQL refuses it): NaN/Infinity, a NUL
-    character, a lone UTF-16 surrogate. No parsing, no recursion."""
-    depth = deepest = 0
-    in_string = False
-    index, size = 0, len(body)
-    while index < size:
-        byte = body[index]
-        if in_string:
-            if byte == _QUOTE:
-                in_string = False
-            elif byte == _BACKSLASH:
-                if body[index + 1 : index + 2] == b"u":
-                    problem = _escape_problem(body, index)
-                    if problem is not None:
-                        return deepest, problem
-                index += 1
-        elif byte == _QUOTE:
-            in_string = True
-        elif byte in _OPEN:
-            depth += 1
-            deepest = max(deepest, depth)
-        elif byte in _CLOSE:
-            depth -= 1
-        elif byte in _NOT_JSON_NUMBERS:
-            return deepest, "NaN and Infinity are not JSON numbers."
-        index += 1
-    return deepest, None
+# A JSON string, escapes included; what is left outside strings is structure and numbers.
+# A JSON string, escapes included (unrolled, so a long string is one linear C scan).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# An escaped backslash, or a \uXXXX escape (matched left to right, so "\\\\u0000" is text).
+_ESCAPE = re.compile(rb"\\\\|\\u([0-9a-fA-F]{4})")
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
 
 
-# Outside strings JSON has only true, false, null and exponents: N and I start NaN, Infinity.
-_NOT_JSON_NUMBERS = b"NI"
+def _scan(body: bytes | bytearray, max_depth: int = MAX_JSON_DEPTH) -> tuple[int, str | None]:
+    """Whether brackets outside strings nest deeper than `max_depth` (returned as a depth over
+    it, else 0), and the first value the two stores would treat differently (SQLite keeps it,
+    PostgreSQL refuses it): NaN/Infinity, a NUL character, a lone UTF-16 surrogate. Regular
+    expressions do the work in C, so a hostile 1 MiB body cannot hold the event loop."""
+    outside = _STRING.sub(b'""', body)
+    depth = _deeper_than(_NOT_BRACKET.sub(b"", outside), max_depth)
+    if b"N" in outside or b"I" in outside:
+        # Outside strings JSON has only true, false, null and exponents: NaN, Infinity.
+        return depth, "NaN and Infinity are not JSON numbers."
+    if b"\\u" in body:
+        return depth, _escape_problem(body)
+    return depth, None
 
 
-def _escape_problem(body: bytes | bytearray, index: int) -> str | None:
-    """What is wrong with the \\uXXXX escape at `index`, if anything."""
-    try:
-        code = int(body[index + 2 : index + 6], 16)
-    except ValueError:
-        return None  # not an escape the parser accepts either: it answers invalid_json
-    if code == 0:
-        return "Text may not contain the NUL character (\\u0000)."
-    if 0xD800 <= code <= 0xDBFF:
-        following = body[index + 6 : index + 12]
-        if following[:2] == b"\\u":
-            try:
-                if 0xDC00 <= int(following[2:], 16) <= 0xDFFF:
-                    return None
-            except ValueError:
-                pass
-        return "Text may not contain a lone UTF-16 surrogate."
-    if 0xDC00 <= code <= 0xDFFF and body[index - 6 : index - 4] != b"\\u":
-        return "Text may not contain a lone UTF-16 surrogate."
-    return None
+def _deeper_than(brackets: bytes, max_depth: int) -> int:
+    """The nesting depth of `brackets` when it is over max_depth, else 0 (a running sum of
+    +1/-1, computed by array, accumulate and max in C)."""
+    if len(brackets) <= 2 * max_depth:
+        return 0 if brackets.count(b"[") + brackets.count(b"{") <= max_depth else _depth(brackets)
+    depth = _depth(brackets)
+    return depth if depth > max_depth else 0
+
+
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+
+
+def _depth(brackets: bytes) -> int:
+    steps = array("b", brackets.translate(_STEPS))
+    return max(itertools.accumulate(steps), default=0)
+
+
+def _escape_problem(body: bytes | bytearray) -> str | None:
+    """What is wrong with the \\uXXXX escapes in `body`, if anything."""
+    high_end = -1  # where an unpaired high surrogate's escape ended
+    for match in _ESCAPE.finditer(body):
+        if match.group(1) is None:
+            continue
+        code = int(match.group(1), 16)
+        if high_end >= 0 and not (0xDC00 <= code <= 0xDFFF and match.start() == high_end):
+            return _LONE_SURROGATE
+        if code == 0:
+            return "Text may not contain the NUL character (\\u0000)."
+        if 0xD800 <= code <= 0xDBFF:
+            high_end = match.end()
+        elif 0xDC00 <= code <= 0xDFFF and high_end < 0:
+            return _LONE_SURROGATE
+        else:
+            high_end = -1
+    return _LONE_SURROGATE if high_end >= 0 else None
+
+
+_LONE_SURROGATE = "Text may not contain a lone UTF-16 surrogate."
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
