@@ -864,6 +864,8 @@ def resolve(data: QuickAdd, zone: ZoneInfo, now: datetime | None = None) -> Quic
             else parsed.remind_at
         ),
         ends_at=ends_at,
+        # An explicit due replaces what the text said, and with it any doubt about the text.
+        unsure=parsed.unsure if data.due is None else None,
     )
     return QuickReading(parsed=resolved, spans=reading.spans)
 

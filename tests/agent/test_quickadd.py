@@ -234,3 +234,12 @@ def test_characters_of_the_quote_mask_range_cannot_pose_as_quotes() -> None:
     # Found by the schemathesis fuzz: U+F0000 in the text raised IndexError (a 500).
     assert parse_text("\U000f0000", BERLIN, NOW).title == "\ufffd"
     assert parse_text('\U000f0000 "quoted" x', BERLIN, NOW).title == "\ufffd quoted x"
+
+
+def test_the_dry_run_says_what_it_left_out(client: TestClient, auth: Headers) -> None:
+    body = {"text": "call bob tomorrow at 11 in the afternoon", "dry_run": True}
+    parsed = client.post(QUICK, headers=auth, json=body).json()["parsed"]
+    assert parsed["unsure"] == "11 afternoon" and parsed["due_has_time"] is False
+    body["due"] = "tomorrow 3pm"
+    explicit = client.post(QUICK, headers=auth, json=body).json()["parsed"]
+    assert explicit["unsure"] is None and explicit["due_has_time"] is True
