@@ -20,7 +20,7 @@ from behflow_server.chat.schemas import (
     ChatSessionPublic,
     PendingAction,
 )
-from behflow_server.config import Settings
+from behflow_server.context import AppContext
 from behflow_server.db import utcnow
 from behflow_server.errors import NotFound
 
@@ -35,10 +35,10 @@ class Agent:
     model: str
 
 
-def get_agent(settings: Settings, services: dict[str, Any]) -> Agent:
+def get_agent(context: AppContext) -> Agent:
     """Build the agent once per app, on first use (langgraph and langchain are slow imports)."""
-    agent = services.get("agent")
-    if agent is None:
+    if context.agent is None:
+        settings = context.settings
         from behflow_server.agent.graph import build_graph
         from behflow_server.agent.models import (
             OfflineChatModel,
@@ -57,9 +57,8 @@ def get_agent(settings: Settings, services: dict[str, Any]) -> Agent:
             )
         else:
             graph = build_graph(offline)
-        agent = Agent(graph=graph, model=model_name(settings))
-        services["agent"] = agent
-    return agent  # type: ignore[no-any-return]
+        context.agent = Agent(graph=graph, model=model_name(settings))
+    return context.agent
 
 
 def _expired(row: ChatSession, ttl_hours: int, now: datetime) -> bool:
