@@ -20,6 +20,7 @@ from behflow_server.chat.schemas import (
     ChatSessionPublic,
     PendingAction,
 )
+from behflow_server.config import Settings
 from behflow_server.context import AppContext
 from behflow_server.db import utcnow
 from behflow_server.errors import NotFound
@@ -36,29 +37,33 @@ class Agent:
 
 
 def get_agent(context: AppContext) -> Agent:
-    """Build the agent once per app, on first use (langgraph and langchain are slow imports)."""
+    """The app's agent, built once on first use (langgraph and langchain are slow imports)."""
     if context.agent is None:
-        settings = context.settings
-        from behflow_server.agent.graph import build_graph
-        from behflow_server.agent.models import (
-            OfflineChatModel,
-            llm_configured,
-            make_llm,
-            model_name,
-        )
-
-        offline = OfflineChatModel()
-        if llm_configured(settings):
-            graph = build_graph(
-                make_llm(settings),
-                offline,
-                fallback_note=f"The language model at {settings.llm_base_url or 'OpenAI'} did "
-                "not answer, so the offline model handled this message.",
-            )
-        else:
-            graph = build_graph(offline)
-        context.agent = Agent(graph=graph, model=model_name(settings))
+        context.agent = build_agent(context.settings)
     return context.agent
+
+
+def build_agent(settings: Settings) -> Agent:
+    """The offline model, or the configured LLM with the offline model as its fallback."""
+    from behflow_server.agent.graph import build_graph
+    from behflow_server.agent.models import (
+        OfflineChatModel,
+        llm_configured,
+        make_llm,
+        model_name,
+    )
+
+    offline = OfflineChatModel()
+    if llm_configured(settings):
+        graph = build_graph(
+            make_llm(settings),
+            offline,
+            fallback_note=f"The language model at {settings.llm_base_url or 'OpenAI'} did "
+            "not answer, so the offline model handled this message.",
+        )
+    else:
+        graph = build_graph(offline)
+    return Agent(graph=graph, model=model_name(settings))
 
 
 def _expired(row: ChatSession, ttl_hours: int, now: datetime) -> bool:
