@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 from fastapi.sse import EventSourceResponse
 
-from behflow_server.api.deps import Context, CurrentUser, SessionDep, UserZone
+from behflow_server.api.deps import AgentDep, Context, CurrentUser, SessionDep, UserZone
 from behflow_server.chat import service
 from behflow_server.chat.schemas import (
     ChatMessagePublic,
@@ -25,10 +25,14 @@ router = APIRouter(prefix="/chat", tags=["chat"])
 
 @router.post("", response_model=ChatReply)
 def chat(
-    data: ChatRequest, session: SessionDep, user: CurrentUser, zone: UserZone, context: Context
+    data: ChatRequest,
+    session: SessionDep,
+    user: CurrentUser,
+    zone: UserZone,
+    context: Context,
+    agent: AgentDep,
 ) -> ChatReply:
     """Send one message to the agent; pass `session_id` to continue a conversation."""
-    agent = service.get_agent(context.settings, context.services)
     return service.send_message(
         session,
         user,
@@ -54,10 +58,9 @@ def chat(
     },
 )
 def chat_stream(
-    data: ChatRequest, user: CurrentUser, zone: UserZone, context: Context
+    data: ChatRequest, user: CurrentUser, zone: UserZone, context: Context, agent: AgentDep
 ) -> EventSourceResponse:
     """The same as POST /chat, as Server-Sent Events: reply tokens as they come, then `done`."""
-    agent = service.get_agent(context.settings, context.services)
     user_id = user.id
 
     def events() -> Iterator[bytes]:
