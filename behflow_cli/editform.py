@@ -116,7 +116,7 @@ def parse(text: str) -> Form | None:
         if name == "title" and not value:
             raise FormError(number, "the title cannot be empty")
         values[name] = value
-    description = description.rstrip()
+    description = description.strip("\n").rstrip()
     if not values and not description:
         return None
     if "title" not in values:

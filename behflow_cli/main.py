@@ -17,14 +17,18 @@ from typer.core import TyperGroup
 
 from behflow_cli.errors import FAILURE, USAGE, CliError, from_api_error
 
-# name -> "package.module" (the module's Typer `app` is the group) or "package.module:command"
-# (one command of that module's `app`, shown at the top level).
+# name -> "package.module" (the module's Typer `app` is the group), "package.module#attr" (that
+# Typer app of the module) or "package.module:command" (one command of that module's `app`,
+# shown at the top level).
 COMMANDS: dict[str, str] = {
     "register": "behflow_cli.commands.auth:register",
     "login": "behflow_cli.commands.auth:login",
     "logout": "behflow_cli.commands.auth:logout",
     "whoami": "behflow_cli.commands.auth:whoami",
     "task": "behflow_cli.commands.task",
+    "project": "behflow_cli.commands.labels#project_app",
+    "tag": "behflow_cli.commands.labels#tag_app",
+    "account": "behflow_cli.commands.account",
     "chat": "behflow_cli.commands.chat",
     "server": "behflow_cli.commands.server",
     "process": "behflow_cli.commands.process",
@@ -45,10 +49,9 @@ def _suggest(group: TyperGroup, ctx: Any, args: list[str]) -> Any:
         return TyperGroup.resolve_command(group, ctx, args)
     except click.UsageError as exc:
         if args and "Did you mean" not in exc.message:
-            matches = difflib.get_close_matches(args[0], group.list_commands(ctx), n=3)
+            matches = difflib.get_close_matches(args[0], group.list_commands(ctx), n=1)
             if matches:
-                names = " or ".join(f"`{name}`" for name in matches)
-                exc.message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean `{matches[0]}`?"
         raise
 
 
@@ -66,7 +69,9 @@ class LazyGroup(TyperGroup):
         if spec is None:
             return super().get_command(ctx, cmd_name)
         module_name, _, command_name = spec.partition(":")
-        group = _group(importlib.import_module(module_name).app, cmd_name)
+        module_name, _, attribute = module_name.partition("#")
+        typer_app = getattr(importlib.import_module(module_name), attribute or "app")
+        group = _group(typer_app, cmd_name)
         command = group.get_command(ctx, command_name) if command_name else group
         command.name = cmd_name
         return command

@@ -372,7 +372,9 @@ class TagWords(TyperCommand):
 
 
 _PLUS_TAG = re.compile(r"^\+[^\s+-]\S*$")
-_MINUS_TAG = re.compile(r"^-[^\s-]\S+$")  # two characters at least: -p stays an option
+# Two characters at least: `-p` stays an option; `-phigh` (an option with its value attached)
+# is read as a tag, so give option values apart (`-p high`).
+_MINUS_TAG = re.compile(r"^-[^\s-]\S+$")
 
 
 def tag_words(args: Sequence[str], takes_value: Collection[str] = ()) -> list[str]:
@@ -384,7 +386,7 @@ def tag_words(args: Sequence[str], takes_value: Collection[str] = ()) -> list[st
             break
         if not after_value_option and _PLUS_TAG.match(arg):
             result += ["--add-tag", arg[1:]]
-        elif not after_value_option and _MINUS_TAG.match(arg) and arg[:2] not in takes_value:
+        elif not after_value_option and _MINUS_TAG.match(arg) and arg not in takes_value:
             result += ["--remove-tag", arg[1:]]
         else:
             result.append(arg)

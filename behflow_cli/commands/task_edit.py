@@ -1,10 +1,12 @@
 """`behflow task edit N`: the task in $EDITOR as a text form (behflow_cli/editform.py), the
-changes sent as one PATCH. The editor is click's (typer.edit): $VISUAL, then $EDITOR."""
+changes sent as one PATCH. The editor is click.edit (Typer vendors a click without it):
+$VISUAL, then $EDITOR, as git does."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import click
 import typer
 
 from behflow_cli import editform, output
@@ -71,7 +73,7 @@ def edit_task(api: Any, number: int) -> None:
     original = editform.from_task(task)
     text = editform.render(task, original)
     while True:
-        edited = typer.edit(text, extension=".txt", require_save=True)
+        edited = click.edit(text, extension=".txt", require_save=True)
         if edited is None or edited == text:
             output.info(f"No changes; #{number} left as it was.")
             return
