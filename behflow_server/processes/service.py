@@ -25,6 +25,7 @@ from behflow_server.config import Settings
 from behflow_server.db import Database, utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.events.service import record_event
+from behflow_server.processes import defaults
 from behflow_server.processes.jobs import JobContext, get_kind
 from behflow_server.processes.models import (
     AutomatedProcess,
@@ -536,12 +537,10 @@ def _reload(session: Session, execution_id: uuid.UUID) -> Execution:
 
 def ensure_system_processes(session: Session, now: datetime) -> None:
     """Create the server-wide processes missing from the store (run by the scheduler leader)."""
-    from behflow_server.processes.defaults import SYSTEM_PROCESSES
-
     existing = set(
         session.exec(select(AutomatedProcess.name).where(col(AutomatedProcess.user_id).is_(None)))
     )
-    for name, kind, schedule in SYSTEM_PROCESSES:
+    for name, kind, schedule in defaults.SYSTEM_PROCESSES:
         if name not in existing:
             session.add(new_process(None, name, kind, schedule, now=now))
     session.commit()
