@@ -14,7 +14,6 @@ from behflow_server.auth.models import (
     RevokedToken,
     User,
 )
-from behflow_server.auth.ratelimit import LoginRateLimiter
 from behflow_server.auth.security import TokenClaims, hash_password, verify_password
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, Unauthorized
@@ -64,18 +63,6 @@ _account_hooks: dict[str, AccountHook] = {}
 def on_account_created(name: str, hook: AccountHook) -> None:
     """Run `hook` for every account registered from now on (`name` keeps it added once)."""
     _account_hooks[name] = hook
-
-
-def authenticate(
-    session: Session, username: str, password: str, *, ip: str, limiter: LoginRateLimiter
-) -> User:
-    limiter.check(ip, username)
-    user = get_by_username(session, username)
-    if not verify_password(password, user.password_hash if user else None) or user is None:
-        limiter.record_failure(ip, username)
-        raise Unauthorized("Wrong username or password.", code="invalid_credentials")
-    limiter.reset(username)
-    return user
 
 
 def user_for_token(session: Session, claims: TokenClaims) -> User:
