@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     # ...and a request waits at most this long for a turn before it is answered 503 busy.
     password_hash_wait_seconds: float = Field(default=2.0, ge=0, le=60)
 
+    # Big lists, bulk changes, chat, webhook tests and process runs (behflow_server/api/
+    # concurrency.py): at most this many at once per user and server process; a further one
+    # waits this long for a turn, then gets 429 too_many_concurrent_requests.
+    expensive_requests_per_user: int = Field(default=2, ge=1, le=1000)
+    expensive_request_wait_seconds: float = Field(default=2.0, ge=0, le=60)
+
     scheduler_enabled: bool = True
     chat_session_ttl_hours: int = Field(default=24 * 7, ge=1)
     # Automation (docs/automation.md): how often the scheduler looks for due work, the

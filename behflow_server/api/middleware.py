@@ -13,6 +13,8 @@ from array import array
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from behflow_server.errors import BehflowError
+
 access_log = logging.getLogger("behflow.access")
 REQUEST_ID_HEADER = b"x-request-id"
 
@@ -207,15 +209,20 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _error(send: Send, status: int, code: str, message: str) -> None:
-    data = json.dumps({"error": {"code": code, "message": message}}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(data)).encode()),
-            ],
-        }
-    )
+    await send_error(send, BehflowError(message, code=code, status=status))
+
+
+async def send_error(send: Send, error: BehflowError) -> None:
+    """Answer with `error` in the project's JSON error shape, from outside the app (where its
+    exception handlers do not reach)."""
+    data = json.dumps(error.to_dict()).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(data)).encode()),
+        *(
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in error.headers.items()
+        ),
+    ]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
