@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8765, ge=1, le=65535)
     log_level: str = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # Slow or stalled clients (docs/deployment.md#timeouts): a connection whose request headers
+    # are not complete this long after it opened (or after its previous response) is closed;
+    # a request body not complete this long after its headers is answered 408.
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     # Failed password attempts (docs/deployment.md#login-limits-and-proxies): per username +
     # address (and per account for password changes), and per address; then a doubling wait.
