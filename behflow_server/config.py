@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8765, ge=1, le=65535)
     log_level: str = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # SQLite only: "full" syncs every commit to disk (docs/deployment.md#sqlite-durability).
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
     # Slow or stalled clients (docs/deployment.md#timeouts): a connection whose request headers
     # are not complete this long after it opened (or after its previous response) is closed;
     # a request body not complete this long after its headers is answered 408.
@@ -137,6 +139,11 @@ class Settings(BaseSettings):
         if self.registration is not None:
             return self.registration
         return "open" if binds_to_loopback(self.host) else "closed"
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

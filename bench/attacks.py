@@ -197,7 +197,27 @@ def attack_costs(args: argparse.Namespace) -> dict[str, Any]:
     return {"attack": "costs", "requests": results}
 
 
+def attack_sqlite_sync(args: argparse.Namespace) -> dict[str, Any]:
+    """Not an attack: creates per second from one client with BEHFLOW_SQLITE_SYNCHRONOUS
+    normal and full (each create is one commit)."""
+    figures: dict[str, Any] = {}
+    for mode in ("normal", "full", "normal", "full"):
+        env = {**args.env, "BEHFLOW_SQLITE_SYNCHRONOUS": mode}
+        with server(None, env) as live, httpx.Client(base_url=live.url) as http:
+            user = register(http, "writer")
+            took = []
+            started = time.perf_counter()
+            for i in range(300):
+                one = time.perf_counter()
+                http.post("/api/v1/tasks", json={"title": f"t{i}"}, headers=user)
+                took.append(time.perf_counter() - one)
+            rate = 300 / (time.perf_counter() - started)
+        figures.setdefault(mode, []).append({"creates_per_s": round(rate), **quantiles(took)})
+    return {"attack": "sqlite-sync", **figures}
+
+
 ATTACKS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "sqlite-sync": attack_sqlite_sync,
     "lists": attack_lists,
     "costs": attack_costs,
 }
