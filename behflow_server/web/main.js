@@ -1,0 +1,14 @@
+// @ts-check
+// Behflow web page: native ES modules against the same HTTP API as the CLI and the TUI.
+import { UNAUTHORIZED } from "./api.js";
+import { initAuth, showView, signOut } from "./auth.js";
+import { initChat } from "./chat.js";
+import { initTasks } from "./tasks.js";
+import { initTheme } from "./theme.js";
+
+initTheme();
+initAuth();
+initTasks();
+initChat();
+window.addEventListener(UNAUTHORIZED, () => signOut("Your session ended; log in again."));
+showView();
