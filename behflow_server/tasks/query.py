@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from behflow_server.dates import day_bounds, parse_iso
+from behflow_server.dates import day_bounds, parse_iso, read_window
 from behflow_server.db import json_list_contains, task_text_matches, utcnow
 from behflow_server.errors import InvalidInput
 from behflow_server.phrases.windows import (
     WINDOW_PATTERNS,
     Window,
     parsed_window,
-    read_window,
 )
 from behflow_server.tasks.models import (
     OPEN_STATUSES,
