@@ -1,7 +1,7 @@
 // @ts-check
 // Signing in, creating an account and signing out; which view the page shows.
 import { api } from "./api.js";
-import { clearChat } from "./chat.js";
+import { clearChat, loadHistory } from "./chat.js";
 import { byId, field } from "./dom.js";
 import { forgetPosition, startEvents, stopEvents } from "./events.js";
 import { forget, remember, session, ZONE } from "./session.js";
@@ -12,9 +12,13 @@ export function showView() {
   byId("auth-view").hidden = signedIn;
   byId("app-view").hidden = !signedIn;
   byId("logout").hidden = !signedIn;
+  byId("help-button").hidden = !signedIn;
+  // Connection state means nothing before signing in: no `offline` pill on the sign-in page.
+  byId("live").hidden = !signedIn;
   byId("whoami").textContent = signedIn ? session.username : "";
   if (signedIn) {
     loadTasks();
+    loadHistory();
     startEvents(onTaskFrame);
   } else {
     stopEvents();
@@ -42,7 +46,10 @@ async function onAuthSubmit(event) {
   byId("auth-error").textContent = "";
   /** @type {Record<string, unknown>} */
   const body = { username, password };
-  if (mode === "register") body.timezone = ZONE;
+  if (mode === "register") {
+    body.timezone = ZONE;
+    body.reschedule_overdue = field("auth-reschedule").checked;
+  }
   try {
     /** @type {import("./types.js").TokenReply} */
     const result = await api(`/${mode}`, { method: "POST", body });

@@ -7,7 +7,11 @@ const THEME_KEY = "behflow.theme";
 /** @param {"dark" | "light"} theme */
 export function applyTheme(theme) {
   document.documentElement.dataset.theme = theme;
-  byId("theme-toggle").textContent = theme === "dark" ? "Light theme" : "Dark theme";
+  const toggle = byId("theme-toggle");
+  const label = theme === "dark" ? "Light theme" : "Dark theme";
+  toggle.textContent = theme === "dark" ? "☀" : "☾";
+  toggle.title = label;
+  toggle.setAttribute("aria-label", label);
 }
 
 /** @returns {"dark" | "light"} the saved choice, else the system's preference */
