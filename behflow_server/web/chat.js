@@ -25,6 +25,7 @@ function chatEntry(who, text, { extra = [], modifier = "" } = {}) {
     el("span", { className: "who", text: WHO[who] }), body, ...extra,
   ]);
   byId("chat-log").append(item);
+  byId("chat-hint").hidden = true;
   item.scrollIntoView({ block: "end" });
   return { item, body };
 }
@@ -135,6 +136,7 @@ export function clearChat() {
   chat.sessionId = null;
   chat.loaded = false;
   byId("chat-log").replaceChildren();
+  byId("chat-hint").hidden = false;
 }
 
 export function initChat() {

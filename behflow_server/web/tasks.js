@@ -42,9 +42,14 @@ const list = {
   highlight: /** @type {Set<number>} */ (new Set()),
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   reloadTimer: undefined,
+  /** A click on a title waits to see whether it is a double click (rename) before opening.
+   * @type {ReturnType<typeof setTimeout> | undefined} */
+  openTimer: undefined,
   /** A title being edited in place: renders wait until it is done. */
   editing: false,
   reloadWaiting: false,
+  /** The server has no GET /api/v1/projects and /tags: stop asking. */
+  groupsMissing: false,
   /** Bumped per load, so a slow answer for an old view never replaces a newer one. */
   generation: 0,
 };
@@ -200,6 +205,7 @@ async function loadSidebarNow() {
       viewCount(/** @type {"open"} */ (kind)).catch(() => undefined)),
     ...groups.map(async ([kind, load]) => {
       const target = byId(kind === "project" ? "projects" : "tags");
+      if (list.groupsMissing) return;
       try {
         const { items } = await load();
         target.replaceChildren(...groupLinks(items, kind));
@@ -207,8 +213,10 @@ async function loadSidebarNow() {
           byId("project-names").replaceChildren(...items.map((i) => el("option", { value: i.name })));
         }
       } catch (error) {
-        if (!(error instanceof ApiError) || error.status === 0) return;
-        report(error);
+        // The sidebar is a convenience: a server without these endpoints (older than this page)
+        // just has no sidebar groups, and a failed refresh keeps the last counts.
+        if (error instanceof ApiError && error.status === 404) list.groupsMissing = true;
+        else return;
       }
       const empty = target.childElementCount === 0;
       target.hidden = empty;
@@ -397,7 +405,8 @@ function onTaskClick(event) {
   else if (event.detail < 2 && !target.closest(".title")) openTask(number);
   else if (target.closest(".title") && event.detail < 2) {
     // A single click on the title opens the task unless a second click (rename) follows.
-    setTimeout(() => { if (!list.editing) openTask(number); }, 250);
+    clearTimeout(list.openTimer);
+    list.openTimer = setTimeout(() => openTask(number), 250);
   }
 }
 
@@ -406,6 +415,7 @@ function onTaskDoubleClick(event) {
   const target = /** @type {HTMLElement} */ (event.target);
   const item = /** @type {HTMLElement | null} */ (target.closest("li.task"));
   if (!item || !target.closest(".title")) return;
+  clearTimeout(list.openTimer);
   editTitle(Number(item.dataset.number));
 }
 
