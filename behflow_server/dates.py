@@ -101,7 +101,7 @@ def _dateparser(text: str, zone: ZoneInfo, reference: datetime) -> ParsedWhen | 
         "PREFER_DAY_OF_MONTH": "first",
     }
     try:
-        parsed = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+        parsed = dateparser.parse(text, languages=["en"], settings=settings)
     except (OverflowError, ValueError):
         return None
     if parsed is None:

@@ -35,8 +35,6 @@ from behflow_server.processes import service
 from behflow_server.processes.service import Clock
 
 log = logging.getLogger("behflow.scheduler")
-SERVICE_KEY = "scheduler"
-CLOCK_KEY = "clock"
 ADVISORY_LOCK_KEY = zlib.crc32(b"behflow-scheduler-leader")
 
 
@@ -160,10 +158,9 @@ class Scheduler:
 
     @classmethod
     def start_for(cls, context: AppContext) -> Scheduler:
-        clock = context.services.get(CLOCK_KEY, utcnow)
-        scheduler = cls(context.db, context.settings, clock=clock)
+        scheduler = cls(context.db, context.settings, clock=context.clock)
         scheduler.start()
-        context.services[SERVICE_KEY] = scheduler
+        context.scheduler = scheduler
         return scheduler
 
     def _lead(self) -> bool:

@@ -12,7 +12,6 @@ from behflow_server.auth.models import (
     RevokedToken,
     User,
 )
-from behflow_server.auth.ratelimit import LoginRateLimiter
 from behflow_server.auth.security import TokenClaims, hash_password, verify_password
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, Unauthorized
@@ -56,18 +55,6 @@ def _after_register(session: Session, user: User) -> None:
     from behflow_server.processes import defaults
 
     defaults.create_for_user(session, user)
-
-
-def authenticate(
-    session: Session, username: str, password: str, *, ip: str, limiter: LoginRateLimiter
-) -> User:
-    limiter.check(ip, username)
-    user = get_by_username(session, username)
-    if not verify_password(password, user.password_hash if user else None) or user is None:
-        limiter.record_failure(ip, username)
-        raise Unauthorized("Wrong username or password.", code="invalid_credentials")
-    limiter.reset(username)
-    return user
 
 
 def user_for_token(session: Session, claims: TokenClaims) -> User:

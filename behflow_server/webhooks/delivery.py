@@ -34,7 +34,6 @@ from behflow_server.events.sinks import sinks_of
 from behflow_server.webhooks.models import Webhook, WebhookDelivery
 
 log = logging.getLogger("behflow.webhooks")
-SERVICE_KEY = "webhooks"
 SIGNATURE_HEADER = "X-Behflow-Signature"
 TIMESTAMP_HEADER = "X-Behflow-Timestamp"
 POLL_SECONDS = 1.0
@@ -132,7 +131,7 @@ class WebhookDispatcher:
     def start_for(cls, context: AppContext) -> WebhookDispatcher:
         dispatcher = cls(context.db, context.settings)
         dispatcher.start()
-        context.services[SERVICE_KEY] = dispatcher
+        context.webhooks = dispatcher
         return dispatcher
 
     def start(self) -> None:
