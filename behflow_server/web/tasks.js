@@ -119,7 +119,7 @@ function taskRow(task) {
     }));
   }
   const first = trashed
-    ? actionButton("restore", task, "↩", { className: "check restore", title: "Restore", "aria-label": `Restore #${task.number}` })
+    ? actionButton("restore", task, "Restore", { className: "secondary small restore", title: "Take it out of the Trash", "aria-label": `Restore #${task.number}` })
     : actionButton(done ? "reopen" : "complete", task, done ? "✓" : "", {
       className: "check", title: done ? "Reopen" : "Complete",
       "aria-label": done ? `Reopen #${task.number}` : `Complete #${task.number}`,

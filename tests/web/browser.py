@@ -101,10 +101,13 @@ def row(driver: WebDriver, title: str) -> WebElement:
 
 
 def titles(driver: WebDriver) -> list[str]:
-    return [
-        str(node.get_attribute("textContent"))
-        for node in driver.find_elements(By.CSS_SELECTOR, "#task-list li.task .title")
-    ]
+    """The titles in the list, read at one instant (the list may re-render between reads)."""
+    return list(
+        driver.execute_script(
+            "return [...document.querySelectorAll('#task-list li.task .title')]"
+            ".map((n) => n.textContent)"
+        )
+    )
 
 
 def click_in_row(driver: WebDriver, title: str, selector: str) -> None:
