@@ -54,6 +54,8 @@ async function onAuthSubmit(event) {
     /** @type {import("./types.js").TokenReply} */
     const result = await api(`/${mode}`, { method: "POST", body });
     field("auth-password").value = "";
+    // The choice belongs to the account just made; the next sign-up starts from "no" again.
+    field("auth-reschedule").checked = false;
     remember(result.access_token, username);
     showView();
   } catch (error) {
