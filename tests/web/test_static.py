@@ -67,3 +67,21 @@ def test_every_module_the_page_imports_is_served(client: TestClient) -> None:
         todo += re.findall(r'^import .* from "\./([\w-]+\.js)";$', response.text, re.M)
     # Every module on disk is in use (types.js holds JSDoc types only, imported by comments).
     assert seen | {"types.js"} == {p.name for p in WEB_DIR.glob("*.js")}
+
+
+def test_the_documented_shortcuts_are_the_pages() -> None:
+    """docs/web.md's table and the `?` overlay come from the same list: shortcuts.js."""
+    import re
+
+    from behflow_server.web.routes import WEB_DIR
+
+    source = (WEB_DIR / "shortcuts.js").read_text()
+    names = {"ArrowDown": "↓", "ArrowUp": "↑", "Escape": "Esc"}
+    in_code = [
+        (" or ".join(f"`{names.get(k, k)}`" for k in re.findall(r'"([^"]+)"', keys)), label)
+        for keys, label in re.findall(r'\{ keys: \[([^\]]*)\], label: "([^"]+)"', source)
+    ]
+    assert len(in_code) >= 15
+    docs = (WEB_DIR.parents[1] / "docs" / "web.md").read_text()
+    in_docs = re.findall(r"^\| (`.+?`(?: or `.+?`)*) \| (.+?) \|$", docs, re.M)
+    assert in_docs == in_code
