@@ -32,7 +32,9 @@ class Frame:
 
 def frames(lines: Iterable[str]) -> Iterator[Frame]:
     """Parse text/event-stream lines into frames that carry data (comments are dropped)."""
-    event, event_id, data = "message", None, []
+    event: str = "message"
+    event_id: str | None = None
+    data: list[str] = []
     for line in lines:
         if line == "":
             if data:
@@ -57,8 +59,8 @@ class EventStream:
     def __init__(
         self,
         client: BehflowClient,
-        on_frame: Callable[[Frame], None],
-        on_state: Callable[[bool, str], None],
+        on_frame: Callable[[Frame], object],
+        on_state: Callable[[bool, str], object],
         *,
         first_backoff: float = 0.5,
     ) -> None:
