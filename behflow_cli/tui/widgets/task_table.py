@@ -49,6 +49,9 @@ class TaskTable(DataTable[Text]):
         self._width = 0
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for label, key in COLUMNS:
             self.add_column(label, key=key)
 
@@ -74,7 +77,10 @@ class TaskTable(DataTable[Text]):
 
     def _render_rows(self) -> None:
         self._width = self.size.width
-        self.clear()
+        # Columns too: a column keeps the width of its widest cell ever, so a narrower
+        # terminal would otherwise scroll sideways.
+        self.clear(columns=True)
+        self._add_columns()
         rows = [self._cells(task) for task in self.tasks]
         width = self._title_width(rows)
         for task, cells in zip(self.tasks, rows, strict=True):
