@@ -13,7 +13,6 @@ from behflow_cli.client import ApiError, BehflowClient
 from behflow_cli.tui.undo import Inverse
 
 Task = dict[str, Any]
-TASKS = "/api/v1/tasks"
 LIST_LIMIT = 500
 
 
@@ -31,16 +30,6 @@ def load(client: BehflowClient, params: dict[str, Any]) -> tuple[list[Task], int
     return [dict(task) for task in page["items"]], page["total"]
 
 
-def reopen_task(client: BehflowClient, number: int) -> Task:
-    result: Task = client.request("POST", f"{TASKS}/{number}/reopen")
-    return result
-
-
-def restore_due_task(client: BehflowClient, number: int) -> Task:
-    result: Task = client.request("POST", f"{TASKS}/{number}/restore-due")
-    return result
-
-
 def add(client: BehflowClient, text: str) -> Applied:
     created = client.quick_add(text)
     number = created["number"]
@@ -53,7 +42,7 @@ def _put_status_back(client: BehflowClient, number: int, before: str) -> Any:
         return client.complete_task(number)
     current: Task = dict(client.get_task(number))
     if current["status"] == "completed":
-        current = reopen_task(client, number)
+        current = dict(client.reopen_task(number))
     if current["status"] != before:
         current = dict(client.update_task(number, status=before))
     return current
@@ -65,7 +54,7 @@ def set_status(client: BehflowClient, number: int, status: str, verb: str) -> Ap
     if status == "completed":
         task = dict(client.complete_task(number))
     elif status == "not_started" and before == "completed":
-        task = reopen_task(client, number)
+        task = dict(client.reopen_task(number))
     else:
         task = dict(client.update_task(number, status=status))
     return Applied(task, verb, lambda: _put_status_back(client, number, before))
@@ -79,7 +68,7 @@ def delete(client: BehflowClient, task: Task) -> Applied:
 
 def restore_due(client: BehflowClient, number: int) -> Applied:
     moved_to = client.get_task(number)["due_at"]
-    task = restore_due_task(client, number)
+    task = dict(client.restore_due(number))
     # The "moved" mark cannot come back, the date the automation chose can.
     return Applied(
         task, "Due date put back for", lambda: client.update_task(number, due_at=moved_to)

@@ -1,44 +1,34 @@
-"""How the TUI words a task's dates: the relative due label (the one shared rule, from the
-CLI's code), "moved from 20 Nov" and recurrence in words. Rendering only, no requests."""
+"""How the TUI words a task's dates, through the CLI's one implementation (behflow_cli.dates):
+the relative due label, "moved from 20 Nov" and recurrence in words. Rendering only."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
-from behflow_cli.output import parse_time, relative_due
+from behflow_cli import dates
 
 Task = dict[str, Any]
-# The shared function's styles, as kinds the table colours from its theme.
+# The shared label's styles, as kinds the table colours from its theme.
 _KINDS = {"bold red": "overdue", "bold yellow": "now", "yellow": "soon"}
+Zone = tzinfo | str | None
 
 
-def due_label(task: Task, now: datetime) -> tuple[str, str]:
+def due_label(task: Task, now: datetime, zone: Zone = None) -> tuple[str, str]:
     """("tomorrow", kind) for an open task; the date for a completed or deleted one."""
     if not task.get("due_at"):
         return "", ""
     if task["status"] == "completed" or task.get("archived_at"):
-        due = parse_time(task["due_at"])
-        return (due.astimezone().strftime("%Y-%m-%d") if due else ""), "past"
-    text, style = relative_due(task["due_at"], now=now)
-    return text, _KINDS.get(style, "")
+        return dates.short_day(task["due_at"], zone), "past"
+    label = dates.relative_due(task["due_at"], now=now, zone=zone)
+    return label, _KINDS.get(dates.due_style(label), "")
 
 
-def short_day(value: str | None, now: datetime | None = None) -> str:
-    """ "20 Nov" in the local zone; "20 Nov 2025" when not this year."""
-    moment = parse_time(value)
-    if moment is None:
-        return ""
-    local = moment.astimezone()
-    year = (now or datetime.now(local.tzinfo)).astimezone().year
-    return f"{local.day} {local:%b}" + ("" if local.year == year else f" {local.year}")
-
-
-def moved_from(task: Task, now: datetime | None = None) -> str:
+def moved_from(task: Task, zone: Zone = None) -> str:
     """ "moved from 20 Nov" when automation moved the due date the user set, else ""."""
-    original = task.get("original_due_at")
-    return f"moved from {short_day(original, now)}" if original else ""
+    return dates.moved_from(task, zone)
 
 
 def recurrence_words(rule: str | None) -> str:
-    return rule or ""  # TRANSITIONAL: replaced by behflow_cli.dates.recurrence_words on merge
+    """ "every Monday", "every 2 weeks" (the CLI's words)."""
+    return dates.recurrence_words(rule)

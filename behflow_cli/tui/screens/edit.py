@@ -31,9 +31,10 @@ class EditScreen(ModalScreen[dict[str, Any] | None]):
         Binding("ctrl+s", "save", "Save"),
     ]
 
-    def __init__(self, task: dict[str, Any]) -> None:
+    def __init__(self, task: dict[str, Any], zone: str | None = None) -> None:
         super().__init__()
         self.task_data = task
+        self.zone = zone
 
     def compose(self) -> ComposeResult:
         task = self.task_data
@@ -97,7 +98,7 @@ class EditScreen(ModalScreen[dict[str, Any] | None]):
         note = Text()
         if task.get("recurrence"):
             note.append(f"↻ Repeats {recurrence_words(task['recurrence'])}")
-        moved = moved_from(task)
+        moved = moved_from(task, self.zone)
         if moved:
             note.append("  " if note else "")
             note.append(f"Due date {moved} by automation (m in the list puts it back)")

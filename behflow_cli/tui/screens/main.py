@@ -84,9 +84,9 @@ class MainScreen(Screen[None]):
             yield QuickAdd(id="quick-add")
             yield FilterBar(id="filter")
         with Horizontal(id="body"):
-            yield TaskTable(self.behflow.clock, id="tasks")
+            yield TaskTable(self.behflow.clock, self.behflow.client.timezone, id="tasks")
             yield ChatPane(id="chat")
-        yield TaskDetail(self.behflow.clock, id="detail")
+        yield TaskDetail(self.behflow.clock, self.behflow.client.timezone, id="detail")
         yield LiveStatus(id="status")
         yield Footer()
 
@@ -313,7 +313,7 @@ class MainScreen(Screen[None]):
             if changes:
                 self.change(f"edit #{number}", lambda: api.edit(client, number, changes))
 
-        self.app.push_screen(EditScreen(task), edited)
+        self.app.push_screen(EditScreen(task, self.behflow.client.timezone), edited)
 
     def on_data_table_row_selected(self, event: TaskTable.RowSelected) -> None:
         event.stop()

@@ -20,9 +20,12 @@ Task = dict[str, Any]
 class TaskDetail(Static):
     current: reactive[Task | None] = reactive(None, always_update=True)
 
-    def __init__(self, clock: Callable[[], datetime], **kwargs: Any) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime], zone: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.clock = clock
+        self.zone = zone
 
     def render(self) -> Text:
         task = self.current
@@ -33,13 +36,13 @@ class TaskDetail(Static):
             return text
         text.append(f"#{task['number']} ", style="bold")
         if task.get("due_at"):
-            label, _ = due_label(task, self.clock())
+            label, _ = due_label(task, self.clock(), self.zone)
             text.append(f"due {day_and_time(task['due_at'])}")
             if label and task["status"] != "completed":
                 text.append(f" ({label})", style="dim")
         else:
             text.append("no due date", style="dim")
-        moved = moved_from(task)
+        moved = moved_from(task, self.zone)
         if moved:
             text.append(f" · {moved}", style=f"bold {theme.warning}")
             text.append(" (m puts it back)", style="dim")

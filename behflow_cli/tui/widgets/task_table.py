@@ -41,9 +41,12 @@ class TaskTable(DataTable[Text]):
             super().__init__()
             self.column = column
 
-    def __init__(self, clock: Callable[[], datetime], **kwargs: Any) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime], zone: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self.clock = clock
+        self.zone = zone  # the viewer's time zone for "today"/"tomorrow" (None: the system's)
         self.tasks: list[Task] = []
         self.highlighted: set[int] = set()
         self._width = 0
@@ -142,7 +145,7 @@ class TaskTable(DataTable[Text]):
         if task.get("recurrence"):
             title.append(RECURRING, style=theme.secondary or "")
         title.append(task["title"], style="strike dim" if done else "")
-        due_text, due_kind = due_label(task, self.clock())
+        due_text, due_kind = due_label(task, self.clock(), self.zone)
         due_style = {
             "overdue": f"bold {theme.error}",
             "now": f"bold {theme.warning}",
@@ -150,7 +153,7 @@ class TaskTable(DataTable[Text]):
             "past": "dim",
         }.get(due_kind, "")
         due = Text(due_text, style=due_style)
-        moved = moved_from(task)
+        moved = moved_from(task, self.zone)
         if moved:
             due.append(f" · {moved}", style=f"italic {theme.warning}")
         number_style = (
