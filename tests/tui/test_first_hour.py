@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
 from behflow_cli.client import BehflowClient
+from behflow_cli.dates import short_day
 from behflow_cli.tui.app import create_app
 from behflow_cli.tui.screens.edit import EditScreen
 from behflow_cli.tui.screens.help import HelpScreen
@@ -143,15 +146,15 @@ def test_jk_move_and_the_cursor_stays_after_a_delete(
         await pilot.press("j", "j")
         assert table.cursor_row == 2
         await pilot.press("k")
-        assert table.selected_task()["title"] == "Second"  # type: ignore[index]
+        assert (table.selected_task() or {}).get("title") == "Second"
         await pilot.press("x", "y")
         await until(pilot, lambda: "Second" not in titles(pilot))
         # The cursor is on the task that followed, not back at the top.
         assert table.cursor_row == 1
-        assert table.selected_task()["title"] == "Third"  # type: ignore[index]
+        assert (table.selected_task() or {}).get("title") == "Third"
         await pilot.press("u")
         await until(pilot, lambda: "Second" in titles(pilot))
-        assert table.selected_task()["title"] == "Second"  # type: ignore[index]
+        assert (table.selected_task() or {}).get("title") == "Second"
 
     drive(client, scenario)
 
@@ -166,10 +169,10 @@ def test_titles_use_the_room_the_title_column_has(
 
     async def scenario(pilot: Pilot[Any]) -> None:
         table = (await ready(pilot)).query_one(TaskTable)
-        assert table.get_cell_at((0, 3)).plain == LONG  # type: ignore[arg-type]
+        assert table.get_cell_at(Coordinate(0, 3)).plain == LONG
         await pilot.resize_terminal(70, 30)
-        await until(pilot, lambda: table.get_cell_at((0, 3)).plain != LONG)  # type: ignore[arg-type]
-        cut = table.get_cell_at((0, 3)).plain  # type: ignore[arg-type]
+        await until(pilot, lambda: table.get_cell_at(Coordinate(0, 3)).plain != LONG)
+        cut = table.get_cell_at(Coordinate(0, 3)).plain
         assert cut.endswith("…") and LONG.startswith(cut[:-1])
         # Every column still fits: nothing scrolls sideways.
         assert table.virtual_size.width <= table.size.width
@@ -212,5 +215,35 @@ def test_help_explains_the_marks(client: BehflowClient) -> None:
         for expected in ("○ open", "◐ in progress", "⊘ blocked", "✓ completed", "!!! urgent"):
             assert expected in text
         assert "↻ repeats" in text
+
+    drive(client, scenario)
+
+
+def test_a_moved_due_date_is_shown_and_m_puts_it_back(
+    client: BehflowClient, other: BehflowClient
+) -> None:
+    """The reschedule_overdue process moves an overdue task; the list says "moved from",
+    `m` restores the date the user set (POST restore-due) and `u` takes that back."""
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
+    number = other.create_task("Renew passport", due_at=yesterday.isoformat())["number"]
+    run = other.run_process("reschedule-overdue")
+    assert run["status"] == "succeeded", run
+    moved = other.get_task(number)
+    assert moved["original_due_at"] is not None and moved["due_at"] != moved["original_due_at"]
+    words = f"moved from {short_day(moved['original_due_at'], 'UTC')}"
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        table = (await ready(pilot)).query_one(TaskTable)
+        assert table.get_cell_at(Coordinate(0, 5)).plain.endswith(f"· {words}")
+        assert f"{words} (m puts it back)" in str(pilot.app.screen.query_one("#detail").render())
+        await pilot.press("m")
+        await until(pilot, lambda: other.get_task(number)["original_due_at"] is None)
+        assert other.get_task(number)["due_at"] == moved["original_due_at"]
+        await until(pilot, lambda: "moved" not in table.get_cell_at(Coordinate(0, 5)).plain)
+        assert table.get_cell_at(Coordinate(0, 5)).plain == "overdue 1 day"
+        await pilot.press("m")  # nothing left to put back: said, not sent
+        await until(pilot, lambda: notified(pilot, "was not moved"))
+        await pilot.press("u")
+        await until(pilot, lambda: other.get_task(number)["due_at"] == moved["due_at"])
 
     drive(client, scenario)

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from behflow_cli import dates
 from behflow_cli.output import day_and_time
 from behflow_cli.tui.format import due_label, moved_from, recurrence_words
 
@@ -37,7 +38,8 @@ class TaskDetail(Static):
         text.append(f"#{task['number']} ", style="bold")
         if task.get("due_at"):
             label, _ = due_label(task, self.clock(), self.zone)
-            text.append(f"due {day_and_time(task['due_at'])}")
+            all_day = dates.is_all_day(task["due_at"], self.zone)
+            text.append(f"due {day_and_time(task['due_at'], with_time=not all_day)}")
             if label and task["status"] != "completed":
                 text.append(f" ({label})", style="dim")
         else:
