@@ -9,7 +9,7 @@ from __future__ import annotations
 from behflow_cli.output import PRIORITY_MARKS, STATUS_MARKS
 
 STATUS_WORDS = {
-    "not_started": "open, not started",
+    "not_started": "not started",
     "in_progress": "in progress",
     "blocked": "blocked",
     "completed": "completed",

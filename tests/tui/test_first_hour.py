@@ -212,7 +212,7 @@ def test_help_explains_the_marks(client: BehflowClient) -> None:
             pilot, lambda: isinstance(pilot.app.screen, HelpScreen) and pilot.app.screen
         )
         text = str(help_screen.query_one(".legend").render())
-        for expected in ("○ open", "◐ in progress", "⊘ blocked", "✓ completed", "!!! urgent"):
+        for expected in ("○ not started", "◐ in progress", "⊘ blocked", "✓ completed", "!!! urgent"):
             assert expected in text
         assert "↻ repeats" in text
 

@@ -36,9 +36,9 @@ class HelpScreen(ModalScreen[None]):
         filters = (FILTER_HELP or "").strip()
         with VerticalScroll(classes="dialog help"):
             yield Static("Behflow keys  (Escape closes; Ctrl+P: command palette)", classes="title")
-            yield Static(table)
             yield Static(
-                Text(self.legend + "\n↻ repeats (the line under the list says how)"),
+                Text(self.legend + "\nTitle:    ↻ repeats (the line under the list says how)"),
                 classes="legend",
             )
+            yield Static(table, classes="keys")
             yield Static(filters, classes="filters-help")

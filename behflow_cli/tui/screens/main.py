@@ -422,7 +422,7 @@ class MainScreen(Screen[None]):
     # --- app-wide -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        typing = isinstance(self.app.focused, Input)
+        typing = isinstance(self.focused, Input)  # this screen's focus, not a dialog's
         if action == "focus_table":
             return typing  # shown as "Esc Back to the list" while in a box
         if action == "answer":  # y/n answer the agent's question, unless typing somewhere
