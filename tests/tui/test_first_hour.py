@@ -212,8 +212,8 @@ def test_help_explains_the_marks(client: BehflowClient) -> None:
             pilot, lambda: isinstance(pilot.app.screen, HelpScreen) and pilot.app.screen
         )
         text = str(help_screen.query_one(".legend").render())
-        for expected in ("○ not started", "◐ in progress", "⊘ blocked", "✓ completed", "!!! urgent"):
-            assert expected in text
+        marks = ("○ not started", "◐ in progress", "⊘ blocked", "✓ completed", "!!! urgent")
+        assert all(mark in text for mark in marks), text
         assert "↻ repeats" in text
 
     drive(client, scenario)
