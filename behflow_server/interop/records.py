@@ -63,6 +63,8 @@ class ImportRecord:
     archived: bool | None = None
     # Why this record is not imported (shown in the summary as skipped).
     skip: str | None = None
+    # Keys to keep in the task's `extra` (what the other tool has that Behflow does not).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def bad_line(line: int, message: str, *, fmt: str) -> InvalidInput:

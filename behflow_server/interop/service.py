@@ -177,8 +177,10 @@ def _create_data(record: ImportRecord, fmt: str) -> TaskCreate | None:
         "project": record.project,
         "recurrence": record.recurrence,
     }
+    extra = dict(record.extra)
     if record.uuid is not None:
-        values["extra"] = {EXTERNAL_UUID: str(record.uuid)}
+        extra[EXTERNAL_UUID] = str(record.uuid)
+    values["extra"] = extra or None
     try:
         return TaskCreate(**values)
     except ValidationError as exc:
@@ -296,6 +298,9 @@ def _changes(
         changes["tags"] = create.tags or []
     if "project" in fields and create.project != task.project:
         changes["project"] = create.project
+    merged = {**task.extra, **record.extra}
+    if merged != task.extra:
+        changes["extra"] = merged
     if "recurrence" in fields:
         rule = recurrence.validate_rule(create.recurrence) if create.recurrence else None
         if rule != task.recurrence:

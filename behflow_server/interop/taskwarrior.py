@@ -5,7 +5,10 @@ end = completed, due, priority H/M/L, project, tags, recur). What Taskwarrior ha
 travels as attributes it keeps untouched (it preserves unknown attributes, "orphaned UDAs"):
 behflow_status (blocked), behflow_priority (urgent), behflow_recurrence (a rule `recur` can only
 approximate), behflow_ends and behflow_remind. A task's notes become one annotation, and
-annotations come back as the notes, one per line.
+annotations come back as the notes, one per line. Taskwarrior's own attributes that Behflow has
+no field for (wait, scheduled, depends, start, a template's mask, the user's UDAs) are kept in
+the task's extra["taskwarrior"] and written back on export, so a template's occurrences are not
+made twice and nothing the user set in Taskwarrior is lost on the way through Behflow.
 
 Taskwarrior keeps a repeating task as a template (status "recurring") plus one task per
 occurrence (with `parent`); Behflow keeps one task per series, so a template becomes the task
@@ -31,6 +34,10 @@ from behflow_server.interop.records import (
 from behflow_server.tasks.models import TaskPriority, TaskPublic, TaskStatus
 
 FORMAT = "taskwarrior"
+KEPT = "taskwarrior"
+# What this module reads into task fields (or Taskwarrior computes: id, urgency, modified).
+_MAPPED = {"uuid", "description", "status", "entry", "end", "due", "priority", "project"}
+_MAPPED |= {"tags", "recur", "annotations", "id", "urgency", "modified", "parent", "imask"}
 _STAMP = "%Y%m%dT%H%M%SZ"
 
 _TO_PRIORITY = {"H": TaskPriority.high, "M": TaskPriority.medium, "L": TaskPriority.low}
@@ -133,7 +140,9 @@ def _stamp(value: datetime) -> str:
 
 def to_taskwarrior(task: TaskPublic) -> dict[str, Any]:
     status = TaskStatus(task.status)
+    kept = task.extra.get(KEPT)
     item: dict[str, Any] = {
+        **(kept if isinstance(kept, dict) else {}),
         "uuid": str(external_uuid(task)),
         "description": task.title,
         "entry": _stamp(task.created_at),
@@ -148,7 +157,9 @@ def to_taskwarrior(task: TaskPublic) -> dict[str, Any]:
     else:
         item["status"] = "pending"
     if status is TaskStatus.in_progress:
-        item["start"] = _stamp(task.updated_at)
+        item.setdefault("start", _stamp(task.updated_at))
+    else:
+        item.pop("start", None)
     if status is TaskStatus.blocked:
         item["behflow_status"] = "blocked"
     if task.due_at is not None:
@@ -174,9 +185,23 @@ def to_taskwarrior(task: TaskPublic) -> dict[str, Any]:
                 item["status"] = "recurring"
         if not exact or task.due_at is None:
             item["behflow_recurrence"] = task.recurrence
+    item.pop("annotations", None)
     if task.description:
-        item["annotations"] = [{"entry": _stamp(task.created_at), "description": task.description}]
+        item["annotations"] = _notes(
+            task, kept.get("annotations") if isinstance(kept, dict) else None
+        )
     return item
+
+
+def _notes(task: TaskPublic, annotations: Any) -> list[dict[str, Any]]:
+    """The annotations read from Taskwarrior while the notes still say the same, else one."""
+    if isinstance(annotations, list):
+        try:
+            if "\n".join(item["description"] for item in annotations) == task.description:
+                return annotations
+        except (TypeError, KeyError):
+            pass
+    return [{"entry": _stamp(task.created_at), "description": task.description}]
 
 
 def dump(tasks: list[TaskPublic], zone: ZoneInfo) -> str:
@@ -250,6 +275,15 @@ def _record(item: Any, line: int) -> ImportRecord:
     record.tags = tags
     record.recurrence = _recurrence(item, line)
     record.description = _annotations(item, line)
+    kept = {
+        key: value
+        for key, value in item.items()
+        if key not in _MAPPED and not key.startswith("behflow_")
+    }
+    if item.get("annotations"):
+        kept["annotations"] = item["annotations"]
+    if kept:
+        record.extra = {KEPT: kept}
     return record
 
 
