@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from behflow_server.errors import InvalidInput
@@ -58,18 +60,27 @@ _DAYS = {"MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday", "
 _DAYS |= {"SA": "saturday", "SU": "sunday"}
 
 
+_STARTING = re.compile(r"\s+(?:starting|from)\s+", re.IGNORECASE)
+
+
 def _dated(record: ImportRecord, phrase: str, line: int, zone: ZoneInfo) -> None:
+    """DATE: a due phrase, or a repeat ("every monday 9am"), optionally "starting <date>"."""
     if not phrase.lower().startswith("every"):
         record.due = phrase  # read by the task service, like any due phrase
         return
+    pieces = _STARTING.split(phrase, maxsplit=1)
+    repeat, first = pieces[0], (pieces[1] if len(pieces) > 1 else "")
     try:
-        parsed = quickadd.parse_text(f"x {phrase}", zone)
+        parsed = quickadd.parse_text(f"x {repeat}", zone)
     except InvalidInput as exc:
         raise bad_line(line, f"DATE {phrase!r}: {exc.message}", fmt=FORMAT) from None
     if parsed.recurrence is None:
         raise bad_line(line, f"DATE {phrase!r} is not a repeat Behflow can read", fmt=FORMAT)
     record.recurrence = parsed.recurrence
-    record.due_at = parsed.due_at
+    if first:
+        record.due = first
+    else:
+        record.due_at = parsed.due_at
 
 
 def parse(text: str, zone: ZoneInfo) -> list[ImportRecord]:
@@ -125,13 +136,19 @@ def _phrase(task: TaskPublic, zone: ZoneInfo) -> str:
         interval = int(parts.get("INTERVAL", "1"))
         days = [_DAYS[day] for day in parts.get("BYDAY", "").split(",") if day in _DAYS]
         if parts.get("FREQ") == "WEEKLY" and days and interval == 1:
-            return "every " + ", ".join(days)
+            repeat = "every " + ", ".join(days)
+            return repeat + (f" starting {_when(task.due_at, zone)}" if task.due_at else "")
         unit = _EVERY.get(parts.get("FREQ", ""), "day")
-        return f"every {interval} {unit}s" if interval > 1 else f"every {unit}"
-    if task.due_at is None:
-        return ""
-    local = task.due_at.astimezone(zone)
-    return local.strftime("%Y-%m-%d" if is_all_day(task.due_at, zone) else "%Y-%m-%d %H:%M")
+        repeat = f"every {interval} {unit}s" if interval > 1 else f"every {unit}"
+        if task.due_at is None:
+            return repeat
+        return f"{repeat} starting {_when(task.due_at, zone)}"
+    return _when(task.due_at, zone) if task.due_at is not None else ""
+
+
+def _when(value: datetime, zone: ZoneInfo) -> str:
+    local = value.astimezone(zone)
+    return local.strftime("%Y-%m-%d" if is_all_day(value, zone) else "%Y-%m-%d %H:%M")
 
 
 def dump(tasks: list[TaskPublic], zone: ZoneInfo) -> str:
