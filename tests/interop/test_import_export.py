@@ -128,9 +128,10 @@ def test_export_filters_like_the_task_list(client: TestClient, auth: Headers) ->
     add(client, auth, title="Work one", project="Work", tags=["urgent"])
     add(client, auth, title="Home one", project="Home")
     done = add(client, auth, title="Work done", project="Work", status="completed")
-    titles = lambda **params: [
-        t["title"] for t in json.loads(export(client, auth, "json", **params))
-    ]  # noqa: E731
+
+    def titles(**params: str) -> list[str]:
+        return [t["title"] for t in json.loads(export(client, auth, "json", **params))]
+
     assert titles(project="Work") == ["Work one", "Work done"]
     assert titles(project="Work", status="open") == ["Work one"]
     assert titles(tag="urgent") == ["Work one"]

@@ -126,5 +126,5 @@ def test_taskwarrior_user_moves_in_and_out(
     assert len(back) == len(theirs)
     original = {item["uuid"]: item for item in theirs}
     for item in back:
-        for name in SHARED + ("mask", "annotations"):
+        for name in (*SHARED, "mask", "annotations"):
             assert item.get(name) == original[item["uuid"]].get(name), (item, name)
