@@ -36,11 +36,32 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def _suggest(group: TyperGroup, ctx: Any, args: list[str]) -> Any:
+    """click's resolve_command with "Did you mean ...?" over every command name, loaded or
+    not (Typer's own suggestion only sees the commands already built)."""
+    import difflib
+
+    from typer._click import exceptions as click
+
+    try:
+        return TyperGroup.resolve_command(group, ctx, args)
+    except click.UsageError as exc:
+        if args and "Did you mean" not in exc.message:
+            matches = difflib.get_close_matches(args[0], group.list_commands(ctx), n=3)
+            if matches:
+                names = " or ".join(f"`{name}`" for name in matches)
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+        raise
+
+
 class LazyGroup(TyperGroup):
     """A click group whose commands are imported only when they are called (or listed)."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        return _suggest(self, ctx, args)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         spec = COMMANDS.get(cmd_name)
@@ -77,6 +98,9 @@ class TyperSubGroup(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.infos)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        return _suggest(self, ctx, args)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in self.infos:
@@ -154,6 +178,25 @@ def _json_flag_values(args: Sequence[str]) -> list[str]:
     return result
 
 
+def _usage_message(exc: Exception) -> str:
+    """click's message, with a mistyped option answered as "Did you mean --status?"."""
+    from typer._click import exceptions as click
+
+    if isinstance(exc, click.NoSuchOption):
+        import difflib
+
+        known = sorted(exc.possibilities or ())
+        if exc.ctx is not None:
+            known = sorted(
+                {name for param in exc.ctx.command.params for name in param.opts} | set(known)
+            )
+        matches = difflib.get_close_matches(exc.option_name, known, n=1, cutoff=0.6)
+        if matches:
+            return f"No such option {exc.option_name}. Did you mean {matches[0]}?"
+        return f"No such option {exc.option_name}."
+    return str(exc.format_message())  # type: ignore[attr-defined]  # a click exception
+
+
 def _fail(message: str, code: int) -> None:
     sys.stderr.write(f"error: {message}\n")
     sys.exit(code)
@@ -177,7 +220,7 @@ def run(argv: Sequence[str] | None = None) -> None:
             sys.exit(getattr(exc, "exit_code", USAGE))
         context = getattr(exc, "ctx", None)
         hint = f" (see `{context.command_path} --help`)" if context is not None else ""
-        _fail(exc.format_message() + hint, getattr(exc, "exit_code", USAGE))
+        _fail(_usage_message(exc) + hint, getattr(exc, "exit_code", USAGE))
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("\naborted\n")
         sys.exit(130)

@@ -10,9 +10,10 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from behflow_cli import dates
 from behflow_cli.errors import usage
 
 FORMATS = ("table", "plain", "tsv", "json", "ndjson")
@@ -217,43 +218,13 @@ def _tsv_cell(value: Any) -> str:
 
 # Human rendering -----------------------------------------------------------------------------
 def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _span(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return "now"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours} h"
-    days = hours // 24
-    if days < 60:
-        return f"{days} days"
-    return f"{days // 30} months"
+    return dates.parse_time(value)
 
 
 def relative_due(value: str | None, now: datetime | None = None) -> tuple[str, str]:
-    """("in 2 days", style) or ("overdue 3 h", "red"); ("", "") without a due date."""
-    due = parse_time(value)
-    if due is None:
-        return "", ""
-    delta = (due - (now or datetime.now(UTC))).total_seconds()
-    if delta < 0:
-        span = _span(-delta)
-        return ("overdue " + span if span != "now" else "due now"), "bold red"
-    span = _span(delta)
-    if span == "now":
-        return "due now", "bold yellow"
-    return "in " + span, ("yellow" if delta < 24 * 3600 else "")
+    """("tomorrow", style) or ("overdue 3 h", "bold red"): dates.relative_due and its style."""
+    label = dates.relative_due(value, now=now)
+    return label, dates.due_style(label)
 
 
 def local_time(value: str | None) -> str:

@@ -28,11 +28,12 @@ def _client() -> Any:
     return client()
 
 
-def _call(api: Any, method: str, path: str, **kwargs: Any) -> Any:
+def _call(method: Any, *args: Any, **kwargs: Any) -> Any:
+    """A client call; "no such process" says where to look."""
     from behflow_cli.client import ApiError
 
     try:
-        return api.request(method, path, **kwargs)
+        return method(*args, **kwargs)
     except ApiError as exc:
         if exc.code == "process_not_found":
             raise CliError(f"{exc.message} See `behflow process list`.", FAILURE) from None
@@ -101,7 +102,7 @@ def list_(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) 
     """List your processes."""
     out = output.Output(fmt, json_fields, PROCESS_FIELDS)
     with _client() as api:
-        rows = _call(api, "GET", "/api/v1/processes")
+        rows = _call(api.processes)
     if out.human:
         _rows_table(rows, PROCESS_COLUMNS, "No processes.")
     else:
@@ -117,7 +118,7 @@ def show(
     """Show one process."""
     out = output.Output(fmt, json_fields, PROCESS_FIELDS)
     with _client() as api:
-        _show_process(_call(api, "GET", f"/api/v1/processes/{name}"), out)
+        _show_process(_call(api.process, name), out)
 
 
 @app.command()
@@ -158,9 +159,7 @@ def create(
         "timeout_seconds": timeout,
     }
     with _client() as api:
-        created = _call(
-            api, "POST", "/api/v1/processes", json={k: v for k, v in body.items() if v is not None}
-        )
+        created = _call(api.create_process, **body)
     _show_process(created, out)
 
 
@@ -188,12 +187,12 @@ def update(
     if not changes:
         raise usage("nothing to change: give --schedule, --config, --timezone, ...")
     with _client() as api:
-        _show_process(_call(api, "PATCH", f"/api/v1/processes/{name}", json=changes), out)
+        _show_process(_call(api.update_process, name, **changes), out)
 
 
 def _switch(name: str, verb: str) -> None:
     with _client() as api:
-        process = _call(api, "POST", f"/api/v1/processes/{name}/{verb}")
+        process = _call(getattr(api, f"{verb}_process"), name)
     when = output.local_time(process.get("next_run_at"))
     output.info(f"{name} {verb}d" + (f"; next run {when}" if when else ""))
 
@@ -219,7 +218,7 @@ def run(
     """Run a process now and show the result (exit code 1 if the run failed)."""
     out = output.Output(fmt, json_fields, EXECUTION_FIELDS)
     with _client() as api:
-        execution = _call(api, "POST", f"/api/v1/processes/{name}/run")
+        execution = _call(api.run_process, name)
     if out.human:
         pairs = [
             ("Status", execution["status"]),
@@ -244,7 +243,7 @@ def history(
     """Show a process's recent runs, newest first."""
     out = output.Output(fmt, json_fields, EXECUTION_FIELDS)
     with _client() as api:
-        rows = _call(api, "GET", f"/api/v1/processes/{name}/history", params={"limit": limit})
+        rows = _call(api.process_history, name, limit=limit)
     if out.human:
         _rows_table(rows, EXECUTION_COLUMNS, f"{name} has not run yet.")
     else:

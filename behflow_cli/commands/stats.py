@@ -44,7 +44,7 @@ def stats(
 
     out = output.Output(fmt, json_fields, DAY_FIELDS)
     with client(timezone=True) as api:
-        figures = api.request("GET", "/api/v1/stats", params={"days": days})
+        figures = api.stats(days=days)
     if not out.human:
         out.records(figures["days"], DAY_FIELDS)
         return

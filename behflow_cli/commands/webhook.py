@@ -28,7 +28,7 @@ def _client() -> Any:
 
 def _resolve(api: Any, ref: str) -> str:
     """A webhook id from a full id or an unambiguous prefix of one (as `list` shows)."""
-    hooks = api.request("GET", "/api/v1/webhooks")
+    hooks = api.webhooks()
     matches = [h["id"] for h in hooks if h["id"] == ref or h["id"].startswith(ref.lower())]
     if len(matches) == 1:
         return str(matches[0])
@@ -55,7 +55,7 @@ def add(
     """
     out = output.Output(fmt, json_fields, WEBHOOK_FIELDS)
     with _client() as api:
-        hook = api.request("POST", "/api/v1/webhooks", json={"url": url, "events": event})
+        hook = api.create_webhook(url, event)
     if out.human:
         output.key_value_table(
             [
@@ -75,7 +75,7 @@ def list_(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) 
     """List your webhooks."""
     out = output.Output(fmt, json_fields, WEBHOOK_FIELDS[:-1])
     with _client() as api:
-        hooks = api.request("GET", "/api/v1/webhooks")
+        hooks = api.webhooks()
     if out.human:
         from rich.table import Table
 
@@ -97,7 +97,7 @@ def remove(ref: str = typer.Argument(..., metavar="ID", help="The id (or its sta
     """Remove a webhook."""
     with _client() as api:
         webhook_id = _resolve(api, ref)
-        api.request("DELETE", f"/api/v1/webhooks/{webhook_id}")
+        api.delete_webhook(webhook_id)
     output.info(f"removed webhook {webhook_id}")
 
 
@@ -110,7 +110,7 @@ def test(
     """Send a test event now (exit code 1 if the receiver did not take it)."""
     out = output.Output(fmt, json_fields, DELIVERY_FIELDS)
     with _client() as api:
-        delivery = api.request("POST", f"/api/v1/webhooks/{_resolve(api, ref)}/test")
+        delivery = api.test_webhook(_resolve(api, ref))
     if not out.human:
         out.record(delivery, ("status", "response_status", "error"))
     if delivery["status"] != "delivered":

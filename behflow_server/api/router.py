@@ -13,6 +13,7 @@ from behflow_server.interop.routes import router as interop_router
 from behflow_server.processes.routes import router as processes_router
 from behflow_server.processes.routes import stats_router
 from behflow_server.tasks.recurrence_routes import router as recurrence_router
+from behflow_server.tasks.routes import labels_router
 from behflow_server.tasks.routes import router as tasks_router
 from behflow_server.web.routes import router as web_router
 from behflow_server.webhooks.routes import router as webhooks_router
@@ -25,6 +26,7 @@ def build_router() -> APIRouter:
     root.include_router(auth_router)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(tasks_router)
+    api.include_router(labels_router)
     api.include_router(chat_router)
     api.include_router(events_router)
     api.include_router(recurrence_router)

@@ -18,6 +18,8 @@ from behflow_server.chat.schemas import (
     ChatMessagePublic,
     ChatReply,
     ChatSessionPublic,
+    ChatStreamEvent,
+    ChatToken,
     PendingAction,
 )
 from behflow_server.config import Settings
@@ -261,8 +263,8 @@ def stream_message(
     zone: ZoneInfo,
     ttl_hours: int,
     now: datetime | None = None,
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Like send_message, as ("token", {text}) events and a final ("done", ChatReply)."""
+) -> Iterator[ChatStreamEvent]:
+    """Like send_message, as ChatToken pieces of the reply and a final ChatReply."""
     from langchain_core.messages import AIMessageChunk
 
     turn = start_turn(
@@ -282,6 +284,5 @@ def stream_message(
             and chunk.content
             and not chunk.tool_call_chunks
         ):
-            yield "token", {"text": str(chunk.content)}
-    reply = finish_turn(session, turn, result)
-    yield "done", reply.model_dump(mode="json")
+            yield ChatToken(text=str(chunk.content))
+    yield finish_turn(session, turn, result)

@@ -1,4 +1,6 @@
-"""Pure helpers of the CLI: relative due dates, cell escaping, the optional --json value."""
+"""Pure helpers of the CLI: due styles, cell escaping, the optional --json value.
+
+The relative due label itself runs the shared case table in test_dates.py."""
 
 from __future__ import annotations
 
@@ -11,23 +13,6 @@ from behflow_cli.errors import CliError
 from behflow_cli.main import _json_flag_values
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("due", "text"),
-    [
-        (None, ""),
-        ("2026-11-24T12:00:20Z", "due now"),
-        ("2026-11-24T12:45:00Z", "in 45 min"),
-        ("2026-11-25T11:00:00Z", "in 23 h"),
-        ("2026-11-27T12:00:00Z", "in 3 days"),
-        ("2026-11-24T09:00:00Z", "overdue 3 h"),
-        ("2026-11-14T12:00:00+00:00", "overdue 10 days"),
-        ("2027-06-01T00:00:00Z", "in 6 months"),
-    ],
-)
-def test_relative_due(due: str | None, text: str) -> None:
-    assert output.relative_due(due, NOW)[0] == text
 
 
 def test_overdue_is_red_and_soon_is_yellow() -> None:
