@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "webhook": "behflow_cli.commands.webhook",
     "stats": "behflow_cli.commands.stats:stats",
     "tui": "behflow_cli.commands.tui",
+    "mcp": "behflow_cli.commands.mcp:mcp",
 }
 
 
