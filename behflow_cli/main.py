@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "export": "behflow_cli.commands.export:export",
     "import": "behflow_cli.commands.export:import",
     "calendar": "behflow_cli.commands.calendar",
+    "mcp": "behflow_cli.commands.mcp:mcp",
 }
 
 
