@@ -323,6 +323,10 @@ def describe(task: Task, zone: ZoneInfo) -> str:
         when = local.strftime("%a %d %b %Y")
         if (local.hour, local.minute) != (23, 59):
             when += local.strftime(" %H:%M")
+        if task.original_due_at is not None:
+            # Automation moved it: say from where, as every client does.
+            original = task.original_due_at.astimezone(zone)
+            when += f" (moved from {original:%a} {original.day} {original:%b})"
         parts.append(f"due {when}")
     if task.priority != TaskPriority.none.value:
         parts.append(f"{task.priority} priority")
