@@ -24,8 +24,10 @@ is taken inside that transaction as before.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 def _bump(
     session: Session, user: User, *, counter: bool, version: bool, alone: bool = False
 ) -> int:
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     if counter:
         values["task_counter"] = User.task_counter + 1
     if version:
@@ -47,7 +49,7 @@ def _bump(
         sa.update(User)
         .where(col(User.id) == user.id)
         .values(**values)
-        .returning(User.task_counter, User.tasks_version)
+        .returning(col(User.task_counter), col(User.tasks_version))
     )
     if alone:
         # One statement, one round trip, its own transaction on a connection of its own: the
@@ -56,7 +58,8 @@ def _bump(
         statement = statement.where(
             sa.func.set_config("synchronous_commit", "off", True).is_not(None)
         )
-        engine = session.get_bind()
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             number, tasks_version = connection.execute(statement).one()
     else:
