@@ -17,8 +17,9 @@ leaves that number unused: numbers can have gaps, never duplicates. The version 
 must come after the task is visible, follows the create's commit the same way.
 
 Where the request's transaction has already written (the next occurrence of a recurring task,
-made while completing its predecessor), or on SQLite (one writer at a time anyway), the number
-is taken inside that transaction as before.
+made while completing its predecessor), where the session is joined to a caller's transaction
+(an import, all or nothing), or on SQLite (one writer at a time anyway), the number is taken
+inside that transaction as before.
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ def touch(session: Session, user: User) -> None:
     _bump(session, user, counter=False, version=True)
 
 
+def _owns_its_transaction(session: Session) -> bool:
+    """A PostgreSQL session whose commit is a real commit: not one joined to a caller's
+    connection (an import's single transaction, rolled back in a dry run: its numbers must
+    roll back with it) nor inside a savepoint."""
+    return (
+        dialect_of(session) == "postgresql"
+        and isinstance(session.get_bind(), Engine)
+        and not session.in_nested_transaction()
+    )
+
+
 def _nothing_written(session: Session) -> bool:
     """The session's transaction holds no row locks and has nothing to flush, so another
     connection can update the user's row without waiting for it (no transaction id: no
@@ -93,7 +105,7 @@ def _nothing_written(session: Session) -> bool:
 def take(session: Session, user: User) -> tuple[int, bool]:
     """The user's next number for a new task, and whether it was taken in a transaction of its
     own; if so, call `after_commit` once the task's transaction has committed."""
-    if dialect_of(session) != "postgresql" or not _nothing_written(session):
+    if not _owns_its_transaction(session) or not _nothing_written(session):
         return next_in_transaction(session, user), False
     # Ending the read-only transaction hands its connection back to the pool, so this thread
     # holds one connection at a time: many creates at once cannot exhaust the pool waiting

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from behflow_server.auth import service as auth_service
 from behflow_server.auth.models import RegisterRequest, User
 from behflow_server.db import Database
 from behflow_server.errors import InvalidInput
+from behflow_server.interop import service as interop
 from behflow_server.tasks import service
 from behflow_server.tasks.models import Task, TaskCreate
 from behflow_server.tasks.query import TaskQuery
@@ -201,3 +203,18 @@ def test_two_servers_creating_for_one_user_never_share_a_number(
     finally:
         for server in servers:
             server.stop()
+
+
+def test_a_dry_run_import_uses_up_no_numbers(database: Database) -> None:
+    """An import runs in one transaction joined by the task service's session and rolls back in
+    a dry run: its numbers must roll back with it, so the real import gets the numbers the dry
+    run showed. (Taking the first number in a transaction of its own broke that.)"""
+    user = _user(database)
+    text = "Pay rent\nCall mom\n"
+    zone = ZoneInfo("UTC")
+    dry = interop.import_text(database, user.id, "todotxt", text, zone=zone, dry_run=True)
+    shown = [item.number for item in dry.items]
+    assert shown == [1, 2]
+    real = interop.import_text(database, user.id, "todotxt", text, zone=zone)
+    assert [item.number for item in real.items] == shown
+    assert _create(database, user.id, "after") == 3
