@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from behflow_server.auth.models import RevokedToken, User
 from behflow_server.auth.ratelimit import LoginAttempt
+from behflow_server.auth.sessions import AccountSession
 from behflow_server.chat.models import ChatMessage, ChatSession
 from behflow_server.events.models import Event
 from behflow_server.processes.models import AutomatedProcess, AutomatedProcessExecution, DailyStat
@@ -13,6 +14,7 @@ from behflow_server.webhooks.models import Webhook, WebhookDelivery
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccountSession",
     "AutomatedProcess",
     "AutomatedProcessExecution",
     "ChatMessage",
