@@ -136,8 +136,8 @@ def sessions(fmt: str | None = FormatOption, json_fields: str | None = JsonOptio
         table.add_row(
             row["id"][:8],
             row.get("client") or "",
-            output.day_and_time(row["created_at"]),
-            output.day_and_time(row.get("last_seen_at")),
+            output.local_time(row["created_at"]),
+            output.local_time(row.get("last_seen_at")),
             output.day_and_time(row["expires_at"], with_time=False),
             "[green]this one[/]" if row.get("current") else "",
         )

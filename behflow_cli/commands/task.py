@@ -93,9 +93,11 @@ def _created(tasks: list[dict[str, Any]], out: output.Output) -> None:
     if out.human:
         for task in tasks:
             due, _ = output.relative_due(task.get("due_at"))
-            output.write(
-                f"Created #{task['number']} {task['title']}" + (f" (due {due})" if due else "")
-            )
+            notes = [f"due {due}"] if due else []
+            if task.get("recurrence"):
+                notes.append(dates.recurrence_words(task["recurrence"]))
+            notes_text = f" ({', '.join(notes)})" if notes else ""
+            output.write(f"Created #{task['number']} {task['title']}{notes_text}")
     elif out.format == "plain" and not out.selected:
         for task in tasks:
             output.write(str(task["number"]))
@@ -198,7 +200,12 @@ def _explain(previews: list[dict[str, Any]], out: output.Output) -> None:
         parsed = preview["parsed"]
         if parsed.get("unsure"):
             output.write(f"  {_quoted(parsed['unsure'])} -> left out: the time was not clear")
-        output.key_value_table([(key, output._text(value)) for key, value in parsed.items()])
+        output.key_value_table(
+            [
+                (key, dates.recurrence_words(value) if key == "recurrence" else output._text(value))
+                for key, value in parsed.items()
+            ]
+        )
     else:
         if "spans" in fields and not out.selected:
             fields.remove("spans")
@@ -223,7 +230,9 @@ def _span_meaning(span: dict[str, Any], parsed: dict[str, Any]) -> str:
         return f"due {text}"
     if field == "tags":
         return f"tag {value}"
-    if field in ("project", "priority", "recurrence"):
+    if field == "recurrence":
+        return f"repeats {dates.recurrence_words(str(value))}"
+    if field in ("project", "priority"):
         return f"{field} {value}"
     return f"dropped ({field})"
 

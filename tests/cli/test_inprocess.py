@@ -62,7 +62,12 @@ def test_list_on_a_terminal_and_in_a_pipe(behflow: Behflow) -> None:
 
 
 def test_show_in_words_on_a_terminal(behflow: Behflow) -> None:
-    behflow("task", "add", "Standup", "--every", "weekday")
+    code, created, _ = behflow("task", "add", "Standup", "--every", "weekday", tty=True)
+    assert (
+        code == 0 and created.startswith("Created #1 Standup (due ") and "every weekday" in created
+    )
+    code, explained, _ = behflow("task", "add", "Gym every monday", "--explain", tty=True)
+    assert '"every monday" -> repeats every Monday' in explained and "FREQ=" not in explained
     code, shown, _ = behflow("task", "show", "1", tty=True)
     assert code == 0 and "every weekday" in shown and "Repeats" in shown
     code, piped, _ = behflow("task", "show", "1", "--json", "recurrence")
