@@ -35,6 +35,10 @@ COMMANDS: dict[str, str] = {
     "webhook": "behflow_cli.commands.webhook",
     "stats": "behflow_cli.commands.stats:stats",
     "tui": "behflow_cli.commands.tui",
+    "export": "behflow_cli.commands.export:export",
+    "import": "behflow_cli.commands.export:import",
+    "calendar": "behflow_cli.commands.calendar",
+    "mcp": "behflow_cli.commands.mcp:mcp",
 }
 
 

@@ -1,7 +1,7 @@
 """Signed-in sessions: `account_sessions`, one row per token issued.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-04
 
 `behflow account sessions` (GET /me/sessions) lists them with created, last seen and client;
@@ -18,8 +18,8 @@ from alembic import op
 import behflow_server.db
 
 revision: str = "0007"
-# The lead re-chains at merge (the brief gave 0005; 0006 is on main now).
-down_revision: str | None = "0006"
+# The lead re-chains at merge (the brief gave 0005; main has 0006 and 0009 now).
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
