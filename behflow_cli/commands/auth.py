@@ -126,8 +126,9 @@ def whoami(fmt: str | None = FormatOption, json_fields: str | None = JsonOption)
 
     out = output.Output(fmt, json_fields, USER_FIELDS)
     with client() as api:
-        user = dict(api.me())
-        user["url"] = api.base_url
+        me = api.me()
+        user = {"username": me["username"], "timezone": me["timezone"], "id": me["id"]}
+        user |= {"created_at": me["created_at"], "url": api.base_url}
     if out.human:
         output.key_value_table(
             [("User", user["username"]), ("Server", user["url"]), ("Time zone", user["timezone"])]
