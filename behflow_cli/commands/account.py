@@ -68,7 +68,7 @@ def timezone(
 
       behflow account timezone    (this computer's zone)
     """
-    from behflow_cli.session import local_timezone
+    from behflow_cli.zone import local_timezone
 
     out = output.Output(fmt, json_fields, PROFILE_FIELDS)
     chosen = zone or local_timezone()
