@@ -57,14 +57,16 @@ def delete_webhook(webhook_id: uuid.UUID, session: SessionDep, user: CurrentUser
 
 
 def _test_gate(context: AppContext) -> TestGate:
-    if context.webhook_test_gate is None:
+    gate = context.webhook_test_gate
+    if gate is None:
         settings = context.settings
-        context.webhook_test_gate = TestGate(
+        gate = TestGate(
             settings.webhook_tests_concurrency,
             settings.webhook_tests_per_user,
             settings.webhook_timeout_seconds,
         )
-    return context.webhook_test_gate
+        context.webhook_test_gate = gate
+    return gate
 
 
 @router.post(
