@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterable, Mapping
-from typing import Any, TypedDict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Literal, TypedDict, cast
 
 
 def _skip_httpx_cli() -> None:
@@ -26,6 +27,9 @@ import httpx  # noqa: E402
 
 API = "/api/v1"
 TASKS = f"{API}/tasks"
+PROCESSES = f"{API}/processes"
+WEBHOOKS = f"{API}/webhooks"
+CHAT = f"{API}/chat"
 
 
 class Task(TypedDict):
@@ -45,6 +49,10 @@ class Task(TypedDict):
     completed_at: str | None
     archived_at: str | None
     extra: dict[str, Any]
+    # Set when automation (the reschedule_overdue process) moved the due date: the date the
+    # user had set, and which process moved it. Absent on servers before the field existed.
+    original_due_at: str | None
+    due_moved_by: str | None
 
 
 class TaskPage(TypedDict):
@@ -70,6 +78,69 @@ class User(TypedDict):
 class BulkResult(TypedDict):
     changed: list[int]
     not_found: list[int]
+
+
+class Preview(TypedDict):
+    """A quick-add dry run: the fields the text reads as and the spans each came from."""
+
+    parsed: dict[str, Any]
+    spans: list[dict[str, Any]]
+
+
+class NameCount(TypedDict):
+    """One project or tag with its task counts (over non-archived tasks)."""
+
+    name: str
+    open: int
+    overdue: int
+    total: int
+
+
+class AccountSession(TypedDict):
+    """One signed-in session (a token) of the account."""
+
+    id: str
+    client: str | None
+    created_at: str
+    last_seen_at: str | None
+    expires_at: str
+    current: bool
+
+
+class ChatAction(TypedDict):
+    action: str
+    number: int
+    title: str
+
+
+class ChatReply(TypedDict):
+    session_id: str
+    reply: str
+    actions: list[ChatAction]
+    pending: dict[str, Any] | None
+    model: str
+
+
+class ChatSession(TypedDict):
+    id: str
+    title: str | None
+    created_at: str
+    last_active_at: str
+
+
+class ChatMessage(TypedDict):
+    id: str
+    role: str
+    content: str
+    actions: list[dict[str, Any]]
+    created_at: str
+
+
+class ChatToken(TypedDict):
+    text: str
+
+
+ChatEvent = tuple[Literal["token"], ChatToken] | tuple[Literal["done"], ChatReply]
 
 
 class ApiError(Exception):
@@ -146,24 +217,11 @@ class BehflowClient:
             headers["X-Timezone"] = self.timezone
         return headers
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        auth: bool = True,
-    ) -> Any:
-        """Send one request; returns the decoded JSON body (None for 204). Raises ApiError."""
+    @contextmanager
+    def _transport_errors(self) -> Iterator[None]:
+        """httpx's failures to reach the server, as ApiError with status 0."""
         try:
-            response = self.http.request(
-                method,
-                path,
-                params=_drop_none(params) if params else None,
-                json=json,
-                headers=self.headers(auth),
-            )
+            yield
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise ApiError(
                 f"cannot reach the Behflow server at {self.base_url}: start it with "
@@ -181,6 +239,25 @@ class BehflowClient:
             raise ApiError(
                 f"request to {self.base_url} failed: {exc}", code="transport_error", status=0
             ) from exc
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        auth: bool = True,
+    ) -> Any:
+        """Send one request; returns the decoded JSON body (None for 204). Raises ApiError."""
+        with self._transport_errors():
+            response = self.http.request(
+                method,
+                path,
+                params=_drop_none(params) if params else None,
+                json=json,
+                headers=self.headers(auth),
+            )
         return self._decode(response)
 
     @staticmethod
@@ -214,8 +291,23 @@ class BehflowClient:
         return result
 
     # accounts -------------------------------------------------------------------------------
-    def register(self, username: str, password: str, timezone: str | None = None) -> Token:
-        body = _drop_none({"username": username, "password": password, "timezone": timezone})
+    def register(
+        self,
+        username: str,
+        password: str,
+        timezone: str | None = None,
+        *,
+        reschedule_overdue: bool = False,
+    ) -> Token:
+        """Create an account; `reschedule_overdue` switches on the nightly overdue move."""
+        body = _drop_none(
+            {
+                "username": username,
+                "password": password,
+                "timezone": timezone,
+                "reschedule_overdue": reschedule_overdue,
+            }
+        )
         result: Token = self.request("POST", "/register", json=body, auth=False)
         return result
 
@@ -330,3 +422,172 @@ class BehflowClient:
             params={"hard": "true" if hard else None},
         )
         return result
+
+    def reopen_task(self, number: int) -> Task:
+        """A completed task back to not started (POST /tasks/{n}/reopen)."""
+        result: Task = self.request("POST", f"{TASKS}/{number}/reopen")
+        return result
+
+    def restore_due(self, number: int) -> Task:
+        """Put back the due date automation moved (and its reminder)."""
+        result: Task = self.request("POST", f"{TASKS}/{number}/restore-due")
+        return result
+
+    def preview(self, text: str, **overrides: Any) -> Preview:
+        """A quick-add dry run with the spans of text each field came from."""
+        body = _drop_none({"text": text, **overrides, "dry_run": True})
+        result: dict[str, Any] = self.request("POST", f"{TASKS}/quick", json=body)
+        return {"parsed": dict(result["parsed"]), "spans": list(result.get("spans") or [])}
+
+    def projects(self) -> list[NameCount]:
+        """The user's projects with open/overdue/total counts, sorted by name."""
+        result: dict[str, list[NameCount]] = self.request("GET", f"{API}/projects")
+        return result["items"]
+
+    def tags(self) -> list[NameCount]:
+        """The user's tags with open/overdue/total counts, sorted by name."""
+        result: dict[str, list[NameCount]] = self.request("GET", f"{API}/tags")
+        return result["items"]
+
+    # account sessions -----------------------------------------------------------------------
+    def sessions(self) -> list[AccountSession]:
+        """The account's signed-in sessions (tokens not revoked or expired), newest first."""
+        result: dict[str, list[AccountSession]] = self.request("GET", "/me/sessions")
+        return result["items"]
+
+    def revoke_session(self, session_id: str) -> None:
+        self.request("DELETE", f"/me/sessions/{session_id}")
+
+    # processes ------------------------------------------------------------------------------
+    def processes(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.request("GET", PROCESSES)
+        return result
+
+    def process(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"{PROCESSES}/{name}")
+        return result
+
+    def create_process(self, name: str, kind: str, schedule: str, **fields: Any) -> dict[str, Any]:
+        """Fields as in ProcessCreate: config, timezone, enabled, max_attempts, timeout_seconds."""
+        body = _drop_none({"name": name, "kind": kind, "schedule": schedule, **fields})
+        result: dict[str, Any] = self.request("POST", PROCESSES, json=body)
+        return result
+
+    def update_process(self, name: str, **fields: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "PATCH", f"{PROCESSES}/{name}", json=_drop_none(fields)
+        )
+        return result
+
+    def enable_process(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", f"{PROCESSES}/{name}/enable")
+        return result
+
+    def disable_process(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", f"{PROCESSES}/{name}/disable")
+        return result
+
+    def run_process(self, name: str) -> dict[str, Any]:
+        """Run now; the execution record (status succeeded, failed or retrying)."""
+        result: dict[str, Any] = self.request("POST", f"{PROCESSES}/{name}/run")
+        return result
+
+    def process_history(self, name: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.request(
+            "GET", f"{PROCESSES}/{name}/history", params={"limit": limit}
+        )
+        return result
+
+    # webhooks -------------------------------------------------------------------------------
+    def webhooks(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.request("GET", WEBHOOKS)
+        return result
+
+    def create_webhook(self, url: str, events: Iterable[str] = ()) -> dict[str, Any]:
+        """The new webhook, with its signing secret (shown only in this answer)."""
+        body = {"url": url, "events": list(events)}
+        result: dict[str, Any] = self.request("POST", WEBHOOKS, json=body)
+        return result
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self.request("DELETE", f"{WEBHOOKS}/{webhook_id}")
+
+    def test_webhook(self, webhook_id: str) -> dict[str, Any]:
+        """Send a test event now; the delivery record."""
+        result: dict[str, Any] = self.request("POST", f"{WEBHOOKS}/{webhook_id}/test")
+        return result
+
+    # stats ----------------------------------------------------------------------------------
+    def stats(self, *, days: int | None = None) -> dict[str, Any]:
+        """Per-day figures (created, completed, overdue), streak, open and overdue counts."""
+        result: dict[str, Any] = self.request("GET", f"{API}/stats", params={"days": days})
+        return result
+
+    # chat -----------------------------------------------------------------------------------
+    def chat_stream(self, message: str, session_id: str | None = None) -> Iterator[ChatEvent]:
+        """Talk to the agent over POST /chat/stream (Server-Sent Events, parsed by httpx-sse):
+        ("token", {"text"}) pieces of the reply as they come, then ("done", ChatReply).
+
+        An `error` event, or an error answer before the stream starts, raises ApiError."""
+        from httpx_sse import SSEError, connect_sse
+
+        body = _drop_none({"message": message, "session_id": session_id})
+        with (
+            self._transport_errors(),
+            connect_sse(
+                self.http,
+                "POST",
+                f"{CHAT}/stream",
+                json=body,
+                headers=self.headers(),
+                timeout=httpx.Timeout(self._timeout, read=None),
+            ) as source,
+        ):
+            if not source.response.is_success:
+                source.response.read()
+                self._decode(source.response)
+            try:
+                for event in source.iter_sse():
+                    if event.event == "token":
+                        yield "token", event.json()
+                    elif event.event == "done":
+                        yield "done", event.json()
+                        return
+                    elif event.event == "error":
+                        error = event.json()
+                        raise ApiError(
+                            str(error.get("message") or "the agent failed"),
+                            code=str(error.get("code") or "chat_error"),
+                            status=int(error.get("status") or 400),
+                            details=error.get("details"),
+                        )
+            except SSEError as exc:
+                raise ApiError(
+                    f"the server did not answer with an event stream: {exc}",
+                    code="bad_stream",
+                    status=0,
+                ) from exc
+        raise ApiError(
+            "the chat stream ended before the reply was complete",
+            code="stream_cut",
+            status=0,
+        )
+
+    def chat(self, message: str, session_id: str | None = None) -> ChatReply:
+        """The whole reply of one chat turn (read from the stream)."""
+        for kind, body in self.chat_stream(message, session_id):
+            if kind == "done":
+                return cast(ChatReply, body)
+        raise AssertionError("chat_stream ends with done or raises")  # pragma: no cover
+
+    def chat_sessions(self) -> list[ChatSession]:
+        """Live chat sessions, most recent first."""
+        result: list[ChatSession] = self.request("GET", f"{CHAT}/sessions")
+        return result
+
+    def chat_messages(self, session_id: str) -> list[ChatMessage]:
+        result: list[ChatMessage] = self.request("GET", f"{CHAT}/sessions/{session_id}/messages")
+        return result
+
+    def delete_chat_session(self, session_id: str) -> None:
+        self.request("DELETE", f"{CHAT}/sessions/{session_id}")

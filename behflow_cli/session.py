@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from behflow_cli import config, credentials
-from behflow_cli.client import ApiError, BehflowClient
-from behflow_cli.errors import LOGIN_NEEDED, CliError
+from behflow_cli.client import ApiError, BehflowClient, ChatEvent
 
 TIMEZONE_CACHE = "timezone.json"
 
@@ -29,21 +29,36 @@ class CliClient(BehflowClient):
         super().__init__(*args, **kwargs)
         self.username = username  # set when the token came from the store, not BEHFLOW_TOKEN
 
+    def _recover(self, exc: ApiError) -> None:
+        """Make the failed call worth one retry, or raise the error."""
+        if exc.code == "unreachable" and config.is_default_url(self.base_url):
+            from behflow_cli import autostart
+
+            autostart.autostart(self.base_url)
+        elif exc.code in SESSION_ENDED and self.username and interactive():
+            from behflow_cli.accounts import log_in_again
+
+            self.token = log_in_again(self.base_url, self.username, exc.message)
+        else:
+            raise exc
+
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             return super().request(method, path, **kwargs)
         except ApiError as exc:
-            if exc.code == "unreachable" and config.is_default_url(self.base_url):
-                from behflow_cli import autostart
-
-                autostart.autostart(self.base_url)
-            elif exc.code in SESSION_ENDED and self.username and interactive():
-                from behflow_cli.commands.auth import log_in_again
-
-                self.token = log_in_again(self.base_url, self.username, exc.message)
-            else:
-                raise
+            self._recover(exc)
         return super().request(method, path, **kwargs)
+
+    def chat_stream(self, message: str, session_id: str | None = None) -> Iterator[ChatEvent]:
+        events = super().chat_stream(message, session_id)
+        try:
+            first = next(events)
+        except ApiError as exc:
+            self._recover(exc)
+            events = super().chat_stream(message, session_id)
+            first = next(events)
+        yield first
+        yield from events
 
 
 def _zone_key() -> str:
@@ -102,13 +117,10 @@ def client(*, timezone: bool = False) -> CliClient:
     if token is None:
         username, token = stored_login(url)
     if token is None:
+        from behflow_cli.accounts import first_use, not_logged_in
+
         if not interactive():
-            raise CliError(
-                f"not logged in to {url}: run `behflow register` or `behflow login` "
-                "(or set BEHFLOW_TOKEN)",
-                LOGIN_NEEDED,
-            )
-        from behflow_cli.commands.auth import first_use
+            raise not_logged_in(url)
 
         username, token = first_use(url)
     return CliClient(url, token, timezone=zone, username=username)

@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=5, ge=1, le=20)
     webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Fairness (docs/automation.md): senders per process, and how many of them one receiver
+    # (scheme, host, port) or one account may hold at once; webhook tests at once per
+    # process and per account (more are answered 503 / 429 at once).
+    webhook_workers: int = Field(default=8, ge=1, le=128)
+    webhook_per_destination: int = Field(default=2, ge=1, le=64)
+    webhook_per_user: int = Field(default=4, ge=1, le=64)
+    webhook_tests_concurrency: int = Field(default=4, ge=1, le=64)
+    webhook_tests_per_user: int = Field(default=1, ge=1, le=16)
     # Outbound requests to user-chosen URLs (behflow_server/outbound.py): only public unicast
     # addresses unless allowed here; comma-separated CIDRs or host names.
     outbound_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)

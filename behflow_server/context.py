@@ -1,15 +1,30 @@
-"""What one running app holds: settings, the store, token issuer, limiter. Built by create_app."""
+"""What one running app holds: settings, the store, token issuer, and its long-lived parts.
+
+Built by create_app; the lifespan fills in the parts it starts (live events, webhooks, the
+scheduler); the agent and the password guards are built on first use. Every field is typed, so
+a route or a test reaches each part by name, not by a string key.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from behflow_server.auth.ratelimit import LoginRateLimiter
 from behflow_server.auth.security import TokenIssuer
 from behflow_server.config import Settings
-from behflow_server.db import Database
+from behflow_server.db import Database, utcnow
+
+if TYPE_CHECKING:
+    from behflow_server.auth.ratelimit import AddressRateLimiter, AttemptLimiter
+    from behflow_server.auth.security import PasswordGate
+    from behflow_server.chat.service import Agent
+    from behflow_server.events.live import LiveEvents
+    from behflow_server.scheduler import Scheduler
+    from behflow_server.webhooks.delivery import WebhookDispatcher
+
+Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -17,9 +32,17 @@ class AppContext:
     settings: Settings
     db: Database
     tokens: TokenIssuer
-    login_limiter: LoginRateLimiter
-    # Later parts (event bus, scheduler, agent) hang their long-lived objects here.
-    services: dict[str, Any] = field(default_factory=dict)
+    # What "now" is for routes and jobs that take a clock; tests may replace it.
+    clock: Clock = utcnow
+    # Started by the lifespan (None outside it).
+    live_events: LiveEvents | None = None
+    webhooks: WebhookDispatcher | None = None
+    scheduler: Scheduler | None = None
+    # Built on first use: langgraph/langchain are slow imports, and the guards need the loop.
+    agent: Agent | None = None
+    password_gate: PasswordGate | None = None
+    registration_limiter: AddressRateLimiter | None = None
+    attempt_limiter: AttemptLimiter | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
@@ -34,8 +57,5 @@ class AppContext:
             tokens=TokenIssuer(
                 secret_key=settings.resolve_secret_key(),
                 ttl=timedelta(minutes=settings.token_ttl_minutes),
-            ),
-            login_limiter=LoginRateLimiter(
-                settings.login_max_failures, settings.login_window_seconds
             ),
         )

@@ -13,12 +13,16 @@ docs/agent.md, "Dates and times".
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
 
 from behflow_server.db import utcnow
 from behflow_server.phrases.holidays import set_default_country
 from behflow_server.phrases.result import END_OF_DAY, FoundWhen, ParsedWhen
+from behflow_server.phrases.windows import RECENT_DAYS_PAST, Window, parsed_window
 
 __all__ = [
     "END_OF_DAY",
@@ -28,6 +32,7 @@ __all__ = [
     "find_when",
     "parse_iso",
     "parse_when",
+    "read_window",
     "set_default_country",
 ]
 
@@ -96,7 +101,7 @@ def _dateparser(text: str, zone: ZoneInfo, reference: datetime) -> ParsedWhen | 
         "PREFER_DAY_OF_MONTH": "first",
     }
     try:
-        parsed = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+        parsed = dateparser.parse(text, languages=["en"], settings=settings)
     except (OverflowError, ValueError):
         return None
     if parsed is None:
@@ -134,3 +139,32 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The start of `day` and of the next day, in `zone`."""
     start = datetime.combine(day, time.min, tzinfo=zone)
     return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+_YEAR = re.compile(r"\b\d{4}\b")
+
+
+def read_window(text: str, zone: ZoneInfo, now: datetime) -> Window | None:
+    """The window a whole phrase names ("this weekend", "next 3 days", "July 13-15", "friday",
+    "tomorrow afternoon", "recently", "next month", "2026-12-01"), or None."""
+    phrase = " ".join(text.strip().split())
+    if not phrase:
+        return None
+    parsed = parse_when(phrase, zone, now)
+    if parsed is None:
+        return None
+    start, end = parsed_window(parsed, zone)
+    if parsed.end is not None and not parsed.has_time and not _YEAR.search(phrase):
+        # A date range said without a year that ended within the last month is the one just
+        # gone (a list asks about it), not next year's as a due date would be.
+        today = _window_day_start(now.astimezone(zone).date(), zone)
+        start_before, end_before = (
+            _window_day_start(edge.date() - relativedelta(years=1), zone) for edge in (start, end)
+        )
+        if start > today and today - timedelta(days=RECENT_DAYS_PAST) <= end_before <= today:
+            return start_before, end_before
+    return start, end
+
+
+def _window_day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)

@@ -22,6 +22,7 @@ from behflow_server.context import AppContext
 from behflow_server.dates import set_default_country
 from behflow_server.errors import ServiceUnavailable, Unauthorized
 from behflow_server.events.live import LiveEvents
+from behflow_server.mcp import http as mcp_http
 from behflow_server.scheduler import Scheduler
 from behflow_server.webhooks.delivery import WebhookDispatcher
 
@@ -55,7 +56,8 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         webhooks = WebhookDispatcher.start_for(context)
         scheduler = Scheduler.start_for(context) if settings.scheduler_enabled else None
         try:
-            yield
+            async with mcp_endpoint.running():
+                yield
         finally:
             if scheduler is not None:
                 scheduler.stop()
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     handlers.install(app)
     api_docs.install(app)
     app.include_router(build_router())
+    mcp_endpoint = mcp_http.mount(app, context)  # MCP over streamable HTTP at /mcp
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, Any]:

@@ -29,7 +29,7 @@ def pending_revisions(engine: Engine) -> list[str]:
     if set(script.get_heads()) == set(current):
         return []
     lower = current if current else "base"
-    pending = script.iterate_revisions("heads", lower)  # type: ignore[arg-type]
+    pending = script.iterate_revisions("heads", lower)
     return [rev.revision for rev in reversed(list(pending)) if rev is not None]
 
 

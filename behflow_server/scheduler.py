@@ -31,12 +31,11 @@ from sqlalchemy.pool import NullPool
 from behflow_server.config import Settings
 from behflow_server.context import AppContext
 from behflow_server.db import Database, utcnow
+from behflow_server.errors import NotFound
 from behflow_server.processes import service
 from behflow_server.processes.service import Clock
 
 log = logging.getLogger("behflow.scheduler")
-SERVICE_KEY = "scheduler"
-CLOCK_KEY = "clock"
 ADVISORY_LOCK_KEY = zlib.crc32(b"behflow-scheduler-leader")
 
 
@@ -160,10 +159,9 @@ class Scheduler:
 
     @classmethod
     def start_for(cls, context: AppContext) -> Scheduler:
-        clock = context.services.get(CLOCK_KEY, utcnow)
-        scheduler = cls(context.db, context.settings, clock=clock)
+        scheduler = cls(context.db, context.settings, clock=context.clock)
         scheduler.start()
-        context.services[SERVICE_KEY] = scheduler
+        context.scheduler = scheduler
         return scheduler
 
     def _lead(self) -> bool:
@@ -201,6 +199,8 @@ class Scheduler:
     def _run(self, execution_id: uuid.UUID) -> None:
         try:
             service.run_execution(self.db, execution_id, settings=self.settings, clock=self.clock)
+        except NotFound:
+            log.info("scheduler: execution %s ended with its deleted process", execution_id)
         except Exception:
             log.exception("scheduler: execution %s could not be recorded", execution_id)
 

@@ -137,7 +137,7 @@ class Store:
 
 def _make_agent(model: Any, directory: Path) -> Any:
     """The chat service's Agent: offline (None), the configured LLM ("llm"), or a chat model."""
-    from behflow_server.chat.service import Agent, get_agent
+    from behflow_server.chat.service import Agent, build_agent
     from behflow_server.config import Settings
 
     if model is None or model == "llm":
@@ -153,7 +153,7 @@ def _make_agent(model: Any, directory: Path) -> Any:
             )
         elif not (settings.llm_base_url or settings.llm_key):
             raise SystemExit("--llm: set BEHFLOW_LLM_BASE_URL (and BEHFLOW_LLM_MODEL / _API_KEY)")
-        return get_agent(settings, {})
+        return build_agent(settings)
     from behflow_server.agent.graph import build_graph
 
     return Agent(graph=build_graph(model), model=getattr(model, "model_name", type(model).__name__))

@@ -1,14 +1,15 @@
-"""`behflow register|login|logout|whoami`: accounts and the token kept for them."""
+"""`behflow register|login|logout|whoami`: accounts and the token kept for them.
+
+The prompts themselves live in behflow_cli/accounts.py (shared with first use and with
+logging in again when a session ends)."""
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from behflow_cli import config, credentials, output
+from behflow_cli import accounts, config, credentials, output
 from behflow_cli.commands.common import FormatOption, JsonOption
-from behflow_cli.errors import LOGIN_NEEDED, CliError, usage
+from behflow_cli.commands.common import json_fields as declares
 
 app = typer.Typer(help="Accounts.", no_args_is_help=True, add_completion=False)
 
@@ -21,29 +22,7 @@ UrlOption = typer.Option(
     "--url",
     help="Server URL to use from now on (saved in the config file; BEHFLOW_URL still wins).",
 )
-
-
-def _interactive() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
-
-
-def _username(value: str | None) -> str:
-    if value:
-        return value.strip()
-    if not _interactive():
-        raise usage("give --username when not running on a terminal")
-    return str(typer.prompt("Username")).strip()
-
-
-def _password(from_stdin: bool, *, confirm: bool) -> str:
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise usage("--password-stdin: standard input had no password on its first line")
-        return password
-    if not _interactive():
-        raise usage("use --password-stdin to give the password when not running on a terminal")
-    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+USER_FIELDS = ("username", "timezone", "id", "created_at", "url")
 
 
 def _url(value: str | None) -> str:
@@ -54,37 +33,20 @@ def _url(value: str | None) -> str:
     return config.server_url()
 
 
-def _signed_in(url: str, username: str, token: str, verb: str) -> None:
-    credentials.store_token(url, username, token)
-    config.remember_account(url, username)
-    output.info(f"{verb} as {username} on {url}.")
-
-
-def _register(url: str, username: str, password: str) -> str:
-    from behflow_cli.session import anonymous_client, local_timezone
-
-    with anonymous_client(url) as api:
-        token = api.register(username, password, timezone=local_timezone())["access_token"]
-    _signed_in(url, username, token, "Registered and logged in")
-    return token
-
-
-def _login(url: str, username: str, password: str) -> str:
-    from behflow_cli.session import anonymous_client
-
-    with anonymous_client(url) as api:
-        token = api.login(username, password)["access_token"]
-    _signed_in(url, username, token, "Logged in")
-    return token
-
-
 @app.command()
 def register(
     username: str | None = UsernameOption,
     password_stdin: bool = PasswordStdinOption,
     url: str | None = UrlOption,
+    reschedule_overdue: bool | None = typer.Option(
+        None,
+        "--reschedule-overdue/--keep-overdue",
+        help="Move overdue tasks to today every night (asked on a terminal; off by default).",
+    ),
 ) -> None:
     """Create an account on the server and log in to it.
+
+    A username is 2-39 letters, digits, '.', '_' or '-'; a password at least 8 characters.
 
     Examples:
 
@@ -93,8 +55,12 @@ def register(
       printf '%s\\n' "$PASSWORD" | behflow register --username alice --password-stdin
     """
     server = _url(url)
-    name = _username(username)
-    _register(server, name, _password(password_stdin, confirm=True))
+    if not accounts.interactive():
+        username = accounts.ask_username(username)  # explains --username
+    password = accounts.password_from_stdin() if password_stdin else None
+    if password is None and not accounts.interactive():
+        accounts.ask_password(new=True)  # explains --password-stdin
+    accounts.register(server, username, password, reschedule_overdue=reschedule_overdue)
 
 
 @app.command()
@@ -112,8 +78,11 @@ def login(
       behflow login --url https://tasks.example.com --username alice
     """
     server = _url(url)
-    name = _username(username)
-    _login(server, name, _password(password_stdin, confirm=False))
+    name = accounts.ask_username(username)
+    password = accounts.password_from_stdin() if password_stdin else None
+    if password is None and not accounts.interactive():
+        accounts.ask_password(new=False)  # explains --password-stdin
+    accounts.login(server, name, password)
 
 
 @app.command()
@@ -133,7 +102,7 @@ def logout(
     username, token = stored_login(url)
     token = config.env_token() or token
     if token is None:
-        raise CliError(f"not logged in to {url}", LOGIN_NEEDED)
+        raise accounts.not_logged_in(url)
     try:
         with CliClient(url, token) as api:
             api.logout(everywhere=everywhere)
@@ -147,6 +116,7 @@ def logout(
 
 
 @app.command()
+@declares(USER_FIELDS)
 def whoami(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) -> None:
     """Show the account you are logged in as.
 
@@ -154,7 +124,7 @@ def whoami(fmt: str | None = FormatOption, json_fields: str | None = JsonOption)
     """
     from behflow_cli.session import client
 
-    out = output.Output(fmt, json_fields, output.USER_FIELDS)
+    out = output.Output(fmt, json_fields, USER_FIELDS)
     with client() as api:
         user = dict(api.me())
         user["url"] = api.base_url
@@ -163,22 +133,4 @@ def whoami(fmt: str | None = FormatOption, json_fields: str | None = JsonOption)
             [("User", user["username"]), ("Server", user["url"]), ("Time zone", user["timezone"])]
         )
     else:
-        out.record(user, output.USER_FIELDS)
-
-
-def first_use(url: str) -> tuple[str, str]:
-    """Walk a person on a terminal through creating an account (or logging in).
-
-    Returns (username, token)."""
-    output.info(f"You are not logged in to the Behflow server at {url}.")
-    if typer.confirm("Create a new account now? (answer no to log in to an existing one)", True):
-        name = _username(None)
-        return name, _register(url, name, _password(False, confirm=True))
-    name = _username(None)
-    return name, _login(url, name, _password(False, confirm=False))
-
-
-def log_in_again(url: str, username: str, reason: str) -> str:
-    """On a terminal, when the stored session has ended: ask for the password; the new token."""
-    output.info(f"{reason} Log in again as {username} on {url}.")
-    return _login(url, username, _password(False, confirm=False))
+        out.record(user, USER_FIELDS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -10,6 +9,7 @@ import typer
 
 from behflow_cli import config, output
 from behflow_cli.commands.common import JsonOption
+from behflow_cli.commands.common import json_fields as declares
 from behflow_cli.errors import usage
 
 app = typer.Typer(help="Talk to the agent.", add_completion=False)
@@ -38,39 +38,68 @@ def _remember(session_id: str) -> None:
         pass
 
 
-def _send(api: Any, message: str, session_id: str | None) -> dict[str, Any]:
-    """One message; a remembered session that expired or vanished is replaced by a new one."""
+CHAT_FIELDS = ("session_id", "reply", "actions", "pending", "model")
+
+
+class _Printer:
+    """Writes a reply as its tokens arrive (`prefix` first), on a terminal or not."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.started = False
+
+    def token(self, text: str) -> None:
+        if not self.started:
+            text = self.prefix + text.lstrip()
+            self.started = True
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def finish(self, reply: dict[str, Any]) -> None:
+        if not self.started:  # an agent that sent no tokens: the whole reply at once
+            sys.stdout.write(self.prefix + reply["reply"])
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+
+
+def _send(
+    api: Any, message: str, session_id: str | None, printer: _Printer | None
+) -> dict[str, Any]:
+    """One message over the stream; a remembered session that expired or vanished is replaced
+    by a new one (told on stderr)."""
     from behflow_cli.client import ApiError
 
+    def turn(session: str | None) -> dict[str, Any]:
+        for kind, body in api.chat_stream(message, session):
+            if kind == "token" and printer is not None:
+                printer.token(body["text"])
+            elif kind == "done":
+                return dict(body)
+        raise AssertionError("chat_stream ends with done or raises")  # pragma: no cover
+
     try:
-        reply: dict[str, Any] = api.request(
-            "POST", "/api/v1/chat", json={"message": message, "session_id": session_id}
-        )
+        reply = turn(session_id)
     except ApiError as exc:
         if session_id is None or exc.code not in {"session_expired", "session_not_found"}:
             raise
         output.info(f"{exc.message} Starting a new conversation.")
-        reply = api.request("POST", "/api/v1/chat", json={"message": message})
+        reply = turn(None)
+    if printer is not None:
+        printer.finish(reply)
     _remember(str(reply["session_id"]))
     return reply
 
 
-def _show(reply: dict[str, Any], json_fields: str | None) -> None:
-    if json_fields is not None:
-        body = {
-            "session_id": reply["session_id"],
-            "reply": reply["reply"],
-            "actions": reply["actions"],
-            "pending": reply.get("pending"),
-        }
-        if json_fields:
-            body = {k: v for k, v in body.items() if k in json_fields.split(",")}
-        output.write(json.dumps(body, indent=2 if output.stdout_is_tty() else None))
-        return
-    output.write(reply["reply"])
+def _say(api: Any, message: str, session_id: str | None, out: output.Output | None) -> str:
+    """Send one message and print the reply (streamed, or as --json); the session id."""
+    reply = _send(api, message, session_id, None if out else _Printer())
+    if out is not None:
+        out.record(reply, CHAT_FIELDS[:-1])
+    return str(reply["session_id"])
 
 
 @app.command()
+@declares(CHAT_FIELDS)
 def chat(
     message: list[str] = typer.Argument(None, help="The message; omit it for a conversation."),
     session: str = typer.Option(None, "--session", "-s", help="Continue this session id."),
@@ -86,30 +115,30 @@ def chat(
 
     if new and session:
         raise usage("give either --session or --new, not both")
+    out = output.Output("json", json_fields, CHAT_FIELDS) if json_fields is not None else None
     session_id = None if new else (session or _remembered_session())
     text = " ".join(message or []).strip()
     with client(timezone=True) as api:
         if text:
-            _show(_send(api, text, session_id), json_fields)
+            _say(api, text, session_id, out)
             return
         if not sys.stdin.isatty():
             lines = [line.strip() for line in sys.stdin if line.strip()]
             if not lines:
                 raise usage('give a message, e.g. behflow chat "what is due today?"')
             for line in lines:
-                reply = _send(api, line, session_id)
-                session_id = str(reply["session_id"])
-                _show(reply, json_fields)
+                session_id = _say(api, line, session_id, out)
             return
-        _conversation(api, session_id, json_fields)
+        _conversation(api, session_id, out)
 
 
-def _conversation(api: Any, session_id: str | None, json_fields: str | None) -> None:
+def _conversation(api: Any, session_id: str | None, out: output.Output | None) -> None:
+    """A conversation on a terminal; it continues the last session, showing where it left off."""
     from behflow_cli.client import ApiError
 
     if session_id is not None:
         try:
-            history = api.request("GET", f"/api/v1/chat/sessions/{session_id}/messages")
+            history = api.chat_messages(session_id)
         except ApiError:
             session_id = None
         else:
@@ -120,14 +149,12 @@ def _conversation(api: Any, session_id: str | None, json_fields: str | None) -> 
     while True:
         try:
             line = input("you> ").strip()
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             output.write("")
             return
         if not line or line.lower() in EXIT_WORDS:
             return
-        reply = _send(api, line, session_id)
-        session_id = str(reply["session_id"])
-        if json_fields is not None:
-            _show(reply, json_fields)
+        if out is not None:
+            session_id = _say(api, line, session_id, out)
         else:
-            output.write(f"behflow> {reply['reply']}")
+            session_id = str(_send(api, line, session_id, _Printer("behflow> "))["session_id"])

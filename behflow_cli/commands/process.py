@@ -9,14 +9,46 @@ import typer
 
 from behflow_cli import output
 from behflow_cli.commands.common import FormatOption, JsonOption
+from behflow_cli.commands.common import json_fields as declares
 from behflow_cli.errors import FAILURE, CliError, usage
-from behflow_cli.output import EXECUTION_FIELDS, PROCESS_FIELDS
 
 app = typer.Typer(
     help="See and control automated processes (reminders, rescheduling, analytics...).",
     no_args_is_help=True,
     add_completion=False,
 )
+
+PROCESS_FIELDS = (
+    "name",
+    "kind",
+    "schedule",
+    "timezone",
+    "enabled",
+    "next_run_at",
+    "last_run_at",
+    "config",
+    "max_attempts",
+    "timeout_seconds",
+    "id",
+    "created_at",
+    "updated_at",
+)
+
+EXECUTION_FIELDS = (
+    "started_at",
+    "status",
+    "attempt",
+    "trigger",
+    "scheduled_for",
+    "finished_at",
+    "next_attempt_at",
+    "result",
+    "error",
+    "worker",
+    "id",
+    "process_id",
+)
+
 
 PROCESS_COLUMNS = ("name", "kind", "schedule", "enabled", "next_run_at", "last_run_at")
 EXECUTION_COLUMNS = ("started_at", "status", "attempt", "trigger", "error")
@@ -28,11 +60,12 @@ def _client() -> Any:
     return client()
 
 
-def _call(api: Any, method: str, path: str, **kwargs: Any) -> Any:
+def _call(method: Any, *args: Any, **kwargs: Any) -> Any:
+    """A client call; "no such process" says where to look."""
     from behflow_cli.client import ApiError
 
     try:
-        return api.request(method, path, **kwargs)
+        return method(*args, **kwargs)
     except ApiError as exc:
         if exc.code == "process_not_found":
             raise CliError(f"{exc.message} See `behflow process list`.", FAILURE) from None
@@ -97,11 +130,12 @@ def _rows_table(rows: list[dict[str, Any]], columns: tuple[str, ...], empty: str
 
 
 @app.command("list")
+@declares(PROCESS_FIELDS)
 def list_(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) -> None:
     """List your processes."""
     out = output.Output(fmt, json_fields, PROCESS_FIELDS)
     with _client() as api:
-        rows = _call(api, "GET", "/api/v1/processes")
+        rows = _call(api.processes)
     if out.human:
         _rows_table(rows, PROCESS_COLUMNS, "No processes.")
     else:
@@ -109,6 +143,7 @@ def list_(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) 
 
 
 @app.command()
+@declares(PROCESS_FIELDS)
 def show(
     name: str = typer.Argument(..., help="The process name."),
     fmt: str | None = FormatOption,
@@ -117,10 +152,11 @@ def show(
     """Show one process."""
     out = output.Output(fmt, json_fields, PROCESS_FIELDS)
     with _client() as api:
-        _show_process(_call(api, "GET", f"/api/v1/processes/{name}"), out)
+        _show_process(_call(api.process, name), out)
 
 
 @app.command()
+@declares(PROCESS_FIELDS)
 def create(
     name: str = typer.Argument(..., help="A name: letters, digits, '-', '_', '.'."),
     kind: str = typer.Option(
@@ -158,13 +194,12 @@ def create(
         "timeout_seconds": timeout,
     }
     with _client() as api:
-        created = _call(
-            api, "POST", "/api/v1/processes", json={k: v for k, v in body.items() if v is not None}
-        )
+        created = _call(api.create_process, **body)
     _show_process(created, out)
 
 
 @app.command()
+@declares(PROCESS_FIELDS)
 def update(
     name: str = typer.Argument(..., help="The process name."),
     schedule: str | None = typer.Option(None, "--schedule", "-s", help="A new schedule."),
@@ -188,12 +223,12 @@ def update(
     if not changes:
         raise usage("nothing to change: give --schedule, --config, --timezone, ...")
     with _client() as api:
-        _show_process(_call(api, "PATCH", f"/api/v1/processes/{name}", json=changes), out)
+        _show_process(_call(api.update_process, name, **changes), out)
 
 
 def _switch(name: str, verb: str) -> None:
     with _client() as api:
-        process = _call(api, "POST", f"/api/v1/processes/{name}/{verb}")
+        process = _call(getattr(api, f"{verb}_process"), name)
     when = output.local_time(process.get("next_run_at"))
     output.info(f"{name} {verb}d" + (f"; next run {when}" if when else ""))
 
@@ -211,6 +246,7 @@ def disable(name: str = typer.Argument(..., help="The process name.")) -> None:
 
 
 @app.command()
+@declares(EXECUTION_FIELDS)
 def run(
     name: str = typer.Argument(..., help="The process name."),
     fmt: str | None = FormatOption,
@@ -219,7 +255,7 @@ def run(
     """Run a process now and show the result (exit code 1 if the run failed)."""
     out = output.Output(fmt, json_fields, EXECUTION_FIELDS)
     with _client() as api:
-        execution = _call(api, "POST", f"/api/v1/processes/{name}/run")
+        execution = _call(api.run_process, name)
     if out.human:
         pairs = [
             ("Status", execution["status"]),
@@ -235,6 +271,7 @@ def run(
 
 
 @app.command()
+@declares(EXECUTION_FIELDS)
 def history(
     name: str = typer.Argument(..., help="The process name."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, max=500, help="How many runs."),
@@ -244,7 +281,7 @@ def history(
     """Show a process's recent runs, newest first."""
     out = output.Output(fmt, json_fields, EXECUTION_FIELDS)
     with _client() as api:
-        rows = _call(api, "GET", f"/api/v1/processes/{name}/history", params={"limit": limit})
+        rows = _call(api.process_history, name, limit=limit)
     if out.human:
         _rows_table(rows, EXECUTION_COLUMNS, f"{name} has not run yet.")
     else:

@@ -9,9 +9,11 @@ import typer
 
 from behflow_cli import output
 from behflow_cli.commands.common import FormatOption, JsonOption
-from behflow_cli.output import DAY_FIELDS
+from behflow_cli.commands.common import json_fields as declares
 
 app = typer.Typer(add_completion=False)
+
+DAY_FIELDS = ("day", "created", "completed", "overdue", "mean_hours_to_complete")
 
 
 @app.callback()
@@ -34,6 +36,7 @@ def chart_lines(days: list[dict[str, Any]], width: int = BAR_WIDTH) -> list[str]
 
 
 @app.command()
+@declares(DAY_FIELDS)
 def stats(
     days: int = typer.Option(14, "--days", "-n", min=1, max=366, help="How many days back."),
     fmt: str | None = FormatOption,
@@ -44,7 +47,7 @@ def stats(
 
     out = output.Output(fmt, json_fields, DAY_FIELDS)
     with client(timezone=True) as api:
-        figures = api.request("GET", "/api/v1/stats", params={"days": days})
+        figures = api.stats(days=days)
     if not out.human:
         out.records(figures["days"], DAY_FIELDS)
         return

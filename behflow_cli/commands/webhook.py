@@ -8,14 +8,29 @@ import typer
 
 from behflow_cli import output
 from behflow_cli.commands.common import FormatOption, JsonOption
+from behflow_cli.commands.common import json_fields as declares
 from behflow_cli.errors import FAILURE, CliError
-from behflow_cli.output import DELIVERY_FIELDS, WEBHOOK_FIELDS
 
 app = typer.Typer(
     help="Send events (task changes, reminders, failed processes) to your own URLs.",
     no_args_is_help=True,
     add_completion=False,
 )
+
+WEBHOOK_FIELDS = ("id", "url", "events", "enabled", "created_at", "secret")
+DELIVERY_FIELDS = (
+    "status",
+    "response_status",
+    "error",
+    "attempts",
+    "event_type",
+    "id",
+    "webhook_id",
+    "created_at",
+    "delivered_at",
+    "next_attempt_at",
+)
+
 
 WEBHOOK_COLUMNS = ("id", "url", "events")
 
@@ -28,7 +43,7 @@ def _client() -> Any:
 
 def _resolve(api: Any, ref: str) -> str:
     """A webhook id from a full id or an unambiguous prefix of one (as `list` shows)."""
-    hooks = api.request("GET", "/api/v1/webhooks")
+    hooks = api.webhooks()
     matches = [h["id"] for h in hooks if h["id"] == ref or h["id"].startswith(ref.lower())]
     if len(matches) == 1:
         return str(matches[0])
@@ -38,6 +53,7 @@ def _resolve(api: Any, ref: str) -> str:
 
 
 @app.command()
+@declares(WEBHOOK_FIELDS)
 def add(
     url: str = typer.Argument(..., help="Where to POST events (http or https)."),
     event: list[str] = typer.Option(
@@ -55,7 +71,7 @@ def add(
     """
     out = output.Output(fmt, json_fields, WEBHOOK_FIELDS)
     with _client() as api:
-        hook = api.request("POST", "/api/v1/webhooks", json={"url": url, "events": event})
+        hook = api.create_webhook(url, event)
     if out.human:
         output.key_value_table(
             [
@@ -71,11 +87,12 @@ def add(
 
 
 @app.command("list")
+@declares(WEBHOOK_FIELDS[:-1])
 def list_(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) -> None:
     """List your webhooks."""
     out = output.Output(fmt, json_fields, WEBHOOK_FIELDS[:-1])
     with _client() as api:
-        hooks = api.request("GET", "/api/v1/webhooks")
+        hooks = api.webhooks()
     if out.human:
         from rich.table import Table
 
@@ -97,11 +114,12 @@ def remove(ref: str = typer.Argument(..., metavar="ID", help="The id (or its sta
     """Remove a webhook."""
     with _client() as api:
         webhook_id = _resolve(api, ref)
-        api.request("DELETE", f"/api/v1/webhooks/{webhook_id}")
+        api.delete_webhook(webhook_id)
     output.info(f"removed webhook {webhook_id}")
 
 
 @app.command()
+@declares(DELIVERY_FIELDS)
 def test(
     ref: str = typer.Argument(..., metavar="ID", help="The id (or its start)."),
     fmt: str | None = FormatOption,
@@ -110,7 +128,7 @@ def test(
     """Send a test event now (exit code 1 if the receiver did not take it)."""
     out = output.Output(fmt, json_fields, DELIVERY_FIELDS)
     with _client() as api:
-        delivery = api.request("POST", f"/api/v1/webhooks/{_resolve(api, ref)}/test")
+        delivery = api.test_webhook(_resolve(api, ref))
     if not out.human:
         out.record(delivery, ("status", "response_status", "error"))
     if delivery["status"] != "delivered":

@@ -16,6 +16,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 
 from behflow_server.agent import offline, policy
+from behflow_server.agent.classifier import classify
 from behflow_server.agent.models import summarize_tool_results
 from behflow_server.agent.prompts import system_prompt
 from behflow_server.agent.state import AgentState
@@ -41,7 +42,7 @@ OFFER_ADD = 0.03
 
 def _offer_new_task(runner: ToolRunner, message: str) -> str | None:
     """ "take the bins out" read as a delete, with no task about bins: offer a new task."""
-    if policy.classify(message).probability("add_task") < OFFER_ADD:
+    if classify(message).probability("add_task") < OFFER_ADD:
         return None
     args = offline.add_instead(message, runner.zone, runner.now)
     if args is None:

@@ -37,7 +37,7 @@ class OfflineChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "behflow-offline"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflineChatModel:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflineChatModel:
         # The tools are fixed (agent/tools.py): the rules already emit their calls.
         return self
 
@@ -104,7 +104,7 @@ def _note_before_tool_results(messages: list[BaseMessage]) -> str:
     return ""
 
 
-def summarize_tool_results(messages: list[BaseMessage]) -> str:
+def summarize_tool_results(messages: Sequence[BaseMessage]) -> str:
     """This turn's tool results, phrased for the user."""
     results: list[str] = []
     for message in reversed(messages):
@@ -137,7 +137,7 @@ def make_llm(settings: Settings) -> BaseChatModel:
         model=settings.llm_model or "gpt-4o-mini",
         base_url=settings.llm_base_url,
         # Local servers (Ollama, llama.cpp, ...) want no key, but the client insists on one.
-        api_key=settings.llm_key or "not-needed",  # type: ignore[arg-type]
+        api_key=settings.llm_key or "not-needed",
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
         temperature=0,

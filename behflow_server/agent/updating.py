@@ -623,10 +623,10 @@ def update_args(
     for reader in (_rename, _note):
         found = reader(text)
         if found is not None:
-            ref_text, args = found
+            ref_text, changes = found
             # A number inside the new title or note ("his number 07700") names no task.
             named = [n for n in numbers if re.search(_number_ref(n), ref_text, re.I)]
-            return {**_target(_reference(ref_text), named), **args}
+            return {**_target(_reference(ref_text), named), **changes}
     args: dict[str, Any] = {}
     body = text
     clear = _CLEAR_DUE.search(body)

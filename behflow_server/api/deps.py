@@ -1,9 +1,10 @@
-"""Dependencies, named once: SessionDep, CurrentUser, Context, UserZone."""
+"""Dependencies, named once: Context, SessionDep, CurrentUser, UserZone, Now, the agent."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Header, Request
@@ -17,6 +18,9 @@ from behflow_server.context import AppContext
 from behflow_server.errors import Unauthorized
 from behflow_server.timezones import get_zone, is_known_timezone
 
+if TYPE_CHECKING:
+    from behflow_server.chat.service import Agent
+
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/login", auto_error=False)
 
 
@@ -29,6 +33,24 @@ async def get_context(request: Request) -> AppContext:
 
 
 Context = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_now(context: Context) -> datetime:
+    """This request's "now", from the app's clock (tests may set `context.clock`)."""
+    return context.clock()
+
+
+Now = Annotated[datetime, Depends(get_now)]
+
+
+def get_agent(context: Context) -> Agent:
+    # Sync, so the first build (slow imports, model load) runs in the thread pool.
+    from behflow_server.chat.service import get_agent as build_once
+
+    return build_once(context)
+
+
+AgentDep = Annotated["Agent", Depends(get_agent)]
 
 
 async def get_session(context: Context) -> AsyncIterator[Session]:

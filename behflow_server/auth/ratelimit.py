@@ -262,66 +262,6 @@ class Reservation:
         self._limiter._finish(self._limits, outcome)
 
 
-class LoginRateLimiter:
-    """In-process failed-login limiter (a sliding window per address and per username).
-
-    No longer used by the endpoints (they use AttemptLimiter); kept for callers of
-    `service.authenticate`.
-    """
-
-    def __init__(
-        self,
-        max_failures: int,
-        window_seconds: int,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_failures = max_failures
-        self.window = window_seconds
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, ip: str, username: str) -> None:
-        """Raise RateLimited if either key has used up its failures in the window."""
-        now = self.clock()
-        with self._lock:
-            for key in self._keys(ip, username):
-                failures = self._recent(key, now)
-                if len(failures) >= self.max_failures:
-                    retry_after = max(1, math.ceil(failures[0] + self.window - now))
-                    raise RateLimited(
-                        "Too many failed logins; try again later.", retry_after=retry_after
-                    )
-
-    def record_failure(self, ip: str, username: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in self._keys(ip, username):
-                self._failures.setdefault(key, deque()).append(now)
-            if len(self._failures) > 100_000:
-                self._prune(now)
-
-    def reset(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{username.lower()}", None)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.get(key)
-        if failures is None:
-            return deque()
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window]:
-            del self._failures[key]
-
-    @staticmethod
-    def _keys(ip: str, username: str) -> tuple[str, str]:
-        return f"ip:{ip}", f"user:{username.lower()}"
-
-
 class AddressRateLimiter:
     """At most `limit` events (registrations) per client address in a sliding window.
 

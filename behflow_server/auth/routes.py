@@ -36,41 +36,35 @@ T = TypeVar("T")
 
 router = APIRouter(tags=["accounts"])
 
-_GATE = "auth.password_gate"
-_REGISTRATION_LIMITER = "auth.registration_limiter"
-_ATTEMPT_LIMITER = "auth.attempt_limiter"
-
 
 def password_gate(context: AppContext) -> PasswordGate:
     """This app's one gate around Argon2 (created on first use, on the event loop)."""
-    gate = context.services.get(_GATE)
-    if gate is None:
+    if context.password_gate is None:
         settings = context.settings
-        gate = PasswordGate(settings.password_hash_concurrency, settings.password_hash_wait_seconds)
-        context.services[_GATE] = gate
-    return gate  # type: ignore[no-any-return]
+        context.password_gate = PasswordGate(
+            settings.password_hash_concurrency, settings.password_hash_wait_seconds
+        )
+    return context.password_gate
 
 
 def registration_limiter(context: AppContext) -> AddressRateLimiter:
-    limiter = context.services.get(_REGISTRATION_LIMITER)
-    if limiter is None:
+    if context.registration_limiter is None:
         settings = context.settings
-        limiter = AddressRateLimiter(
+        context.registration_limiter = AddressRateLimiter(
             settings.registration_max_per_address,
             settings.registration_window_seconds,
             "Too many accounts registered from this address; try again later.",
         )
-        context.services[_REGISTRATION_LIMITER] = limiter
-    return limiter  # type: ignore[no-any-return]
+    return context.registration_limiter
 
 
 def attempt_limiter(context: AppContext) -> AttemptLimiter:
     """Failed password attempts, counted in the store (shared by every process)."""
-    limiter = context.services.get(_ATTEMPT_LIMITER)
-    if limiter is None:
-        limiter = AttemptLimiter(context.db.engine, "Too many failed attempts; try again later.")
-        context.services[_ATTEMPT_LIMITER] = limiter
-    return limiter  # type: ignore[no-any-return]
+    if context.attempt_limiter is None:
+        context.attempt_limiter = AttemptLimiter(
+            context.db.engine, "Too many failed attempts; try again later."
+        )
+    return context.attempt_limiter
 
 
 def _address_limit(context: AppContext, ip: str) -> Limit:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
+from fastapi.sse import EventSourceResponse
 
-from behflow_server.api.deps import Context, CurrentUser, SessionDep, UserZone
+from behflow_server.api.deps import AgentDep, Context, CurrentUser, SessionDep, UserZone
 from behflow_server.chat import service
 from behflow_server.chat.schemas import (
     ChatMessagePublic,
     ChatReply,
     ChatRequest,
     ChatSessionPublic,
+    ChatStreamError,
 )
 from behflow_server.errors import BehflowError
 
@@ -24,10 +25,14 @@ router = APIRouter(prefix="/chat", tags=["chat"])
 
 @router.post("", response_model=ChatReply)
 def chat(
-    data: ChatRequest, session: SessionDep, user: CurrentUser, zone: UserZone, context: Context
+    data: ChatRequest,
+    session: SessionDep,
+    user: CurrentUser,
+    zone: UserZone,
+    context: Context,
+    agent: AgentDep,
 ) -> ChatReply:
     """Send one message to the agent; pass `session_id` to continue a conversation."""
-    agent = service.get_agent(context.settings, context.services)
     return service.send_message(
         session,
         user,
@@ -41,27 +46,29 @@ def chat(
 
 @router.post(
     "/stream",
+    # As /events does: the route returns the response itself (errors before the stream starts
+    # stay HTTP errors); response_class=EventSourceResponse is for generator routes.
     response_class=StreamingResponse,
     responses={
         200: {
             "content": {"text/event-stream": {}},
-            "description": "`token` events, then one `done` event (a ChatReply).",
+            "description": "`token` events ({text}), then one `done` event (a ChatReply) or "
+            "one `error` event ({code, message, details}); see chat/schemas.py.",
         }
     },
 )
 def chat_stream(
-    data: ChatRequest, user: CurrentUser, zone: UserZone, context: Context
-) -> StreamingResponse:
+    data: ChatRequest, user: CurrentUser, zone: UserZone, context: Context, agent: AgentDep
+) -> EventSourceResponse:
     """The same as POST /chat, as Server-Sent Events: reply tokens as they come, then `done`."""
-    agent = service.get_agent(context.settings, context.services)
     user_id = user.id
 
-    def events() -> Iterator[str]:
+    def events() -> Iterator[bytes]:
         # The stream outlives the request's dependencies, so it keeps its own session.
         with context.db.session() as session:
             owner = session.get(type(user), user_id)
             try:
-                for event, body in service.stream_message(
+                for payload in service.stream_message(
                     session,
                     owner,
                     data.message,
@@ -70,12 +77,12 @@ def chat_stream(
                     zone=zone,
                     ttl_hours=context.settings.chat_session_ttl_hours,
                 ):
-                    yield f"event: {event}\ndata: {json.dumps(body)}\n\n"
+                    yield payload.frame()
             except BehflowError as exc:
-                yield f"event: error\ndata: {json.dumps(exc.to_dict()['error'])}\n\n"
+                yield ChatStreamError.model_validate(exc.to_dict()["error"]).frame()
 
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    return EventSourceResponse(
+        events(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
 
 

@@ -18,9 +18,12 @@ from behflow_server.chat.schemas import (
     ChatMessagePublic,
     ChatReply,
     ChatSessionPublic,
+    ChatStreamEvent,
+    ChatToken,
     PendingAction,
 )
 from behflow_server.config import Settings
+from behflow_server.context import AppContext
 from behflow_server.db import utcnow
 from behflow_server.errors import NotFound
 
@@ -35,31 +38,34 @@ class Agent:
     model: str
 
 
-def get_agent(settings: Settings, services: dict[str, Any]) -> Agent:
-    """Build the agent once per app, on first use (langgraph and langchain are slow imports)."""
-    agent = services.get("agent")
-    if agent is None:
-        from behflow_server.agent.graph import build_graph
-        from behflow_server.agent.models import (
-            OfflineChatModel,
-            llm_configured,
-            make_llm,
-            model_name,
-        )
+def get_agent(context: AppContext) -> Agent:
+    """The app's agent, built once on first use (langgraph and langchain are slow imports)."""
+    if context.agent is None:
+        context.agent = build_agent(context.settings)
+    return context.agent
 
-        offline = OfflineChatModel()
-        if llm_configured(settings):
-            graph = build_graph(
-                make_llm(settings),
-                offline,
-                fallback_note=f"The language model at {settings.llm_base_url or 'OpenAI'} did "
-                "not answer, so the offline model handled this message.",
-            )
-        else:
-            graph = build_graph(offline)
-        agent = Agent(graph=graph, model=model_name(settings))
-        services["agent"] = agent
-    return agent  # type: ignore[no-any-return]
+
+def build_agent(settings: Settings) -> Agent:
+    """The offline model, or the configured LLM with the offline model as its fallback."""
+    from behflow_server.agent.graph import build_graph
+    from behflow_server.agent.models import (
+        OfflineChatModel,
+        llm_configured,
+        make_llm,
+        model_name,
+    )
+
+    offline = OfflineChatModel()
+    if llm_configured(settings):
+        graph = build_graph(
+            make_llm(settings),
+            offline,
+            fallback_note=f"The language model at {settings.llm_base_url or 'OpenAI'} did "
+            "not answer, so the offline model handled this message.",
+        )
+    else:
+        graph = build_graph(offline)
+    return Agent(graph=graph, model=model_name(settings))
 
 
 def _expired(row: ChatSession, ttl_hours: int, now: datetime) -> bool:
@@ -257,8 +263,8 @@ def stream_message(
     zone: ZoneInfo,
     ttl_hours: int,
     now: datetime | None = None,
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Like send_message, as ("token", {text}) events and a final ("done", ChatReply)."""
+) -> Iterator[ChatStreamEvent]:
+    """Like send_message, as ChatToken pieces of the reply and a final ChatReply."""
     from langchain_core.messages import AIMessageChunk
 
     turn = start_turn(
@@ -278,6 +284,5 @@ def stream_message(
             and chunk.content
             and not chunk.tool_call_chunks
         ):
-            yield "token", {"text": str(chunk.content)}
-    reply = finish_turn(session, turn, result)
-    yield "done", reply.model_dump(mode="json")
+            yield ChatToken(text=str(chunk.content))
+    yield finish_turn(session, turn, result)

@@ -1,6 +1,6 @@
 """Live events for one running app: the bus, its sink, and on PostgreSQL the cross-process parts.
 
-Started and stopped by the app's lifespan; the route finds it in `context.services["events"]`.
+Started and stopped by the app's lifespan; the route finds it in `context.live_events`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from behflow_server.events.pg import PgListener, announce_commits, stop_announci
 from behflow_server.events.service import add_revocation_sink, remove_revocation_sink
 from behflow_server.events.sinks import sinks_of
 
-SERVICE_KEY = "events"
 _SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -44,10 +43,10 @@ class LiveEvents:
             announce_commits(db.engine, self.origin)
             self.listener = PgListener(db, self.bus, self.origin).start()
         self._close_streams_on_shutdown_signal()
-        self.context.services[SERVICE_KEY] = self
+        self.context.live_events = self
 
     def stop(self) -> None:
-        self.context.services.pop(SERVICE_KEY, None)
+        self.context.live_events = None
         self._restore_signal_handlers()
         self.bus.close()
         sinks_of(self.context.db).remove(self.bus.sink)

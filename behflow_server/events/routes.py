@@ -15,7 +15,7 @@ from behflow_server.auth import service as auth_service
 from behflow_server.auth.security import TokenClaims
 from behflow_server.errors import InvalidInput, RateLimited, ServiceUnavailable
 from behflow_server.events.bus import Subscription
-from behflow_server.events.live import SERVICE_KEY, LiveEvents
+from behflow_server.events.live import LiveEvents
 from behflow_server.events.stream import event_stream
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -23,8 +23,8 @@ MAX_CURSOR = 2**63 - 1
 
 
 async def _live(context: Context) -> LiveEvents:
-    live = context.services.get(SERVICE_KEY)
-    if not isinstance(live, LiveEvents):
+    live = context.live_events
+    if live is None:
         raise ServiceUnavailable("Live events are not running.", code="events_unavailable")
     return live
 

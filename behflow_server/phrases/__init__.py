@@ -8,7 +8,8 @@ exactly which words a phrase consumed and which words are too weak to be a date 
     result -> vocabulary -> tokens -> reading -> windows -> clock, days, periods, durations,
            holidays -> grammar -> ranges -> find
 
-`windows` also turns what a phrase reads as into a list window (`read_window`).
+`windows` also turns what a phrase reads as into a list window (`parsed_window`);
+`behflow_server.dates.read_window` reads a whole phrase into one.
 
 Conventions are listed in docs/agent.md, "Dates and times".
 """

@@ -107,10 +107,10 @@ class DayRules(GrammarBase):
             return self._day_first(i, reading)
         numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?", word)
         if numeric:
-            year = int(numeric.group(3)) if numeric.group(3) else None
-            if year is not None and year < 100:
-                year += 2000
-            found = self.month_day(int(numeric.group(1)), int(numeric.group(2)), year)
+            numeric_year = int(numeric.group(3)) if numeric.group(3) else None
+            if numeric_year is not None and numeric_year < 100:
+                numeric_year += 2000
+            found = self.month_day(int(numeric.group(1)), int(numeric.group(2)), numeric_year)
             if found is None:
                 return None
             reading.day, reading.strong = found, True

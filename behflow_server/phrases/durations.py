@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
@@ -98,7 +99,8 @@ class DurationRules(GrammarBase):
                 shift = relativedelta(months=int(count * 3) * sign)
             else:
                 whole = int(count)
-                shift = relativedelta(**{unit: whole * sign})
+                units: dict[str, Any] = {unit: whole * sign}
+                shift = relativedelta(**units)
                 if count != whole and unit == "days":
                     shift = relativedelta(hours=int(count * 24) * sign)
             reading.day = self.today + shift

@@ -107,18 +107,19 @@ class Grammar(DayRules, ClockRules, PeriodRules, DurationRules, HolidayRules, Wi
         if reading.exact is not None:
             return ParsedWhen(reading.exact, True, reading.grain)
         if reading.clock is not None:
-            day = reading.day
-            if day is None:
-                day = self.today
-                if datetime.combine(day, reading.clock, tzinfo=zone) <= self.now:
-                    if reading.ambiguous_hour and reading.clock.hour < 12:
-                        later = reading.clock.replace(hour=reading.clock.hour + 12)
-                        if datetime.combine(day, later, tzinfo=zone) > self.now:
-                            reading.clock = later
-                        else:
-                            day += timedelta(days=1)
+            day = reading.day or self.today
+            if (
+                reading.day is None
+                and datetime.combine(day, reading.clock, tzinfo=zone) <= self.now
+            ):
+                if reading.ambiguous_hour and reading.clock.hour < 12:
+                    later = reading.clock.replace(hour=reading.clock.hour + 12)
+                    if datetime.combine(day, later, tzinfo=zone) > self.now:
+                        reading.clock = later
                     else:
                         day += timedelta(days=1)
+                else:
+                    day += timedelta(days=1)
             grain = reading.grain if reading.grain in {"hour", "minute", "second"} else "hour"
             return ParsedWhen(datetime.combine(day, reading.clock, tzinfo=zone), True, grain)
         if reading.day is None:

@@ -61,6 +61,8 @@ class PeriodRules(GrammarBase):
         k = i + (w(i) == "the")
         short = SHORT.get(w(k))
         named_current = True
+        unit: str | None
+        which: str | None
         if short is not None:
             which, unit = short
             base, k = self.today, k + 1

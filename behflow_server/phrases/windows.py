@@ -6,8 +6,8 @@ today), "recently" / "lately" (the past seven days, today included), "the rest o
 now). A part of day ("tomorrow afternoon") and a weekend are read in clock.py and days.py and
 carry their window in `ParsedWhen.window`.
 
-`read_window` reads a whole phrase with the grammar (`behflow_server.dates.parse_when`) and
-`parsed_window` turns what it read into a window: its `window` or interval (`value` to `end`),
+`parsed_window` turns what a phrase reads as into a window (`behflow_server.dates.read_window`
+reads a whole phrase with the grammar and calls it): its `window` or interval (`value` to `end`),
 else the whole day / week / month / quarter / year the phrase names, or the hour of a clock time.
 
 `WINDOW_PATTERNS` only locate, in a longer message, the window phrases that `find_when` leaves
@@ -43,7 +43,6 @@ RECENT_DAYS = 7
 # "the rest of the day/week/month/year".
 # A date range without a year that ended this many days ago or less is the one just gone.
 RECENT_DAYS_PAST = 31
-_YEAR = re.compile(r"\b\d{4}\b")
 REST_UNITS = {"day": "day", "today": "day", "week": "week", "month": "month", "year": "year"}
 _WHOLE = {"day", "week", "month", "quarter", "year"}
 
@@ -164,30 +163,6 @@ def parsed_window(parsed: ParsedWhen, zone: ZoneInfo) -> Window:
     return _day_start(value.date(), zone), _day_start(value.date() + timedelta(days=1), zone)
 
 
-def read_window(text: str, zone: ZoneInfo, now: datetime) -> Window | None:
-    """The window a whole phrase names ("this weekend", "next 3 days", "July 13-15", "friday",
-    "tomorrow afternoon", "recently", "next month", "2026-12-01"), or None."""
-    from behflow_server.dates import parse_when
-
-    phrase = " ".join(text.strip().split())
-    if not phrase:
-        return None
-    parsed = parse_when(phrase, zone, now)
-    if parsed is None:
-        return None
-    start, end = parsed_window(parsed, zone)
-    if parsed.end is not None and not parsed.has_time and not _YEAR.search(phrase):
-        # A date range said without a year that ended within the last month is the one just
-        # gone (a list asks about it), not next year's as a due date would be.
-        today = _day_start(now.astimezone(zone).date(), zone)
-        start_before, end_before = (
-            _day_start(edge.date() - relativedelta(years=1), zone) for edge in (start, end)
-        )
-        if start > today and today - timedelta(days=RECENT_DAYS_PAST) <= end_before <= today:
-            return start_before, end_before
-    return start, end
-
-
 def _day_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
@@ -198,7 +173,7 @@ _COUNT = "|".join(
 _ANCHORS = "|".join(sorted(WINDOW_ANCHORS))
 _UNIT_WORDS = r"days?|weeks?|months?|quarters?|years?"
 
-# Where a message says a window that find_when leaves alone; read_window reads each match.
+# Where a message says a window that find_when leaves alone; dates.read_window reads each match.
 WINDOW_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "span",

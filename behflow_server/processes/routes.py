@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from behflow_server.api.deps import Context, CurrentUser, SessionDep, UserZone
 from behflow_server.context import AppContext
-from behflow_server.db import utcnow
 from behflow_server.processes import analytics, service
 from behflow_server.processes.jobs import KINDS
 from behflow_server.processes.models import (
@@ -28,7 +27,7 @@ ProcessName = Annotated[str, Path(max_length=100, pattern=PROCESS_NAME_PATTERN)]
 
 
 def _clock(context: AppContext) -> Clock:
-    return context.services.get("clock", utcnow)  # type: ignore[no-any-return]
+    return context.clock
 
 
 def _public(process: object) -> ProcessPublic:

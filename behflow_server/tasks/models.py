@@ -159,6 +159,10 @@ class Task(SQLModel, table=True):
     project: str | None = Field(default=None, max_length=100)
     recurrence: str | None = Field(default=None, max_length=500)
     remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The due date the user set, kept when automation (the reschedule_overdue process) moved
+    # the task, and who moved it; both cleared when the user sets a due date (tasks/service.py).
+    original_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_moved_by: str | None = Field(default=None, max_length=50)
     # The task this one recurs from; unique so an occurrence is created once however often
     # its predecessor is completed.
     recurrence_parent_id: uuid.UUID | None = Field(
@@ -192,6 +196,9 @@ class TaskPublic(SQLModel):
     completed_at: datetime | None
     archived_at: datetime | None
     extra: dict[str, Any]
+    # Set when automation moved the due date: the date the user had set, and which process.
+    original_due_at: datetime | None = None
+    due_moved_by: str | None = None
 
 
 class TaskPage(SQLModel):
@@ -199,6 +206,19 @@ class TaskPage(SQLModel):
     total: int
     limit: int
     offset: int
+
+
+class LabelCount(SQLModel):
+    """One project or tag and how many of the user's (non-archived) tasks carry it."""
+
+    name: str
+    open: int
+    overdue: int
+    total: int
+
+
+class LabelList(SQLModel):
+    items: list[LabelCount]
 
 
 class TaskNumbers(SQLModel):

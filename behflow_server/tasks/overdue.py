@@ -11,7 +11,9 @@ from sqlmodel import Session, col, select
 
 from behflow_server.auth.models import User
 from behflow_server.errors import InvalidInput
-from behflow_server.tasks.models import OPEN_STATUSES, Task, TaskUpdate
+from behflow_server.tasks import service
+from behflow_server.tasks.models import Task
+from behflow_server.tasks.query import is_overdue
 
 POLICIES = ("today", "plus_days")
 
@@ -68,16 +70,14 @@ def _bad(reason: str) -> InvalidInput:
     )
 
 
+MOVED_BY = "reschedule_overdue"
+
+
 def overdue_tasks(session: Session, user: User, now: datetime) -> list[Task]:
     return list(
         session.exec(
             select(Task)
-            .where(
-                col(Task.user_id) == user.id,
-                col(Task.status).in_([s.value for s in OPEN_STATUSES]),
-                col(Task.archived_at).is_(None),
-                col(Task.due_at) < now,
-            )
+            .where(col(Task.user_id) == user.id, col(Task.archived_at).is_(None), is_overdue(now))
             .order_by(col(Task.number))
         )
     )
@@ -86,17 +86,13 @@ def overdue_tasks(session: Session, user: User, now: datetime) -> list[Task]:
 def reschedule_overdue(
     session: Session, user: User, policy: OverduePolicy, now: datetime, zone: ZoneInfo
 ) -> list[dict[str, Any]]:
-    """Move each overdue open task; returns what moved (number, from, to)."""
-    from behflow_server.tasks import service
-
+    """Move each overdue open task (its reminder and end with it, the user's own due date kept
+    in original_due_at); returns what moved (number, from, to)."""
     moved: list[dict[str, Any]] = []
     for task in overdue_tasks(session, user, now):
         assert task.due_at is not None
         old = task.due_at
         new = policy.new_due(old, now, zone)
-        changes: dict[str, Any] = {"due_at": new}
-        if task.remind_at is not None:
-            changes["remind_at"] = task.remind_at + (new - old)
-        service.update_task(session, user, task.number, TaskUpdate(**changes), zone=zone)
+        service.reschedule(session, user, task.number, new, by=MOVED_BY, zone=zone)
         moved.append({"number": task.number, "from": old.isoformat(), "to": new.isoformat()})
     return moved

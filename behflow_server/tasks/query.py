@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from behflow_server.dates import day_bounds, parse_iso
+from behflow_server.dates import day_bounds, parse_iso, read_window
 from behflow_server.db import json_list_contains, task_text_matches, utcnow
 from behflow_server.errors import InvalidInput
 from behflow_server.phrases.windows import (
     WINDOW_PATTERNS,
     Window,
     parsed_window,
-    read_window,
 )
 from behflow_server.tasks.models import (
     OPEN_STATUSES,
@@ -37,7 +36,9 @@ __all__ = [
     "TaskSort",
     "Window",
     "build_filters",
+    "is_overdue",
     "order_by",
+    "parse_statuses",
     "parsed_window",
     "read_window",
     "select_page",
@@ -84,6 +85,41 @@ class TaskQuery:
     offset: int = 0
 
 
+OPEN_FILTER = "open"
+
+
+def parse_statuses(values: list[str]) -> list[TaskStatus]:
+    """Status filter words to statuses: each a TaskStatus value or `open` (not completed).
+    An empty list means no status filter; an unknown word is InvalidInput (field `status`)."""
+    result: list[TaskStatus] = []
+    for value in values:
+        word = value.strip().lower()
+        if word == OPEN_FILTER:
+            result.extend(s for s in OPEN_STATUSES if s not in result)
+            continue
+        try:
+            status = TaskStatus(word)
+        except ValueError:
+            allowed = ", ".join(s.value for s in TaskStatus)
+            raise InvalidInput(
+                f"status: unknown value {value!r}; use one of {allowed} or {OPEN_FILTER}",
+                details={"field": "status"},
+            ) from None
+        if status not in result:
+            result.append(status)
+    return result
+
+
+def is_open() -> sa.ColumnElement[bool]:
+    """The task is not completed (whatever else its status)."""
+    return col(Task.status).in_([s.value for s in OPEN_STATUSES])
+
+
+def is_overdue(now: datetime) -> sa.ColumnElement[bool]:
+    """The one overdue rule: open and due before `now` (archived tasks are filtered apart)."""
+    return sa.and_(col(Task.due_at) < now, is_open())
+
+
 _PUBLIC_COLUMNS = [Task.__table__.c[name] for name in TaskPublic.model_fields]  # type: ignore[attr-defined]
 
 PRIORITY_ORDER = sa.case(
@@ -91,19 +127,15 @@ PRIORITY_ORDER = sa.case(
 )
 
 
-def _due_window(
-    due: str, zone: ZoneInfo, now: datetime
-) -> tuple[datetime | None, datetime | None, bool]:
-    """(after, before, open_only) for a named due filter."""
+def _due_window(due: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
+    """[after, before) for a named due filter other than none and overdue."""
     key = due.strip().lower()
-    if key == "overdue":
-        return None, now, True
     if key == "week":
         # The next seven days, today included.
         today = now.astimezone(zone).date()
         start, _ = day_bounds(today, zone)
         _, end = day_bounds(today + timedelta(days=6), zone)
-        return start, end, False
+        return start, end
     window = read_window(due, zone, now)
     if window is None:
         raise InvalidInput(
@@ -111,7 +143,7 @@ def _due_window(
             code="invalid_date",
             details={"field": "due"},
         )
-    return window[0], window[1], False
+    return window[0], window[1]
 
 
 # Windows ------------------------------------------------------------------------------------
@@ -157,19 +189,19 @@ def build_filters(
     if query.project:
         conditions.append(sa.func.lower(col(Task.project)) == query.project.lstrip("+").lower())
     if query.due:
-        if query.due.strip().lower() == "none":
+        key = query.due.strip().lower()
+        if key == "none":
             conditions.append(col(Task.due_at).is_(None))
+        elif key == "overdue":
+            conditions.append(is_overdue(now))
         else:
-            after, before, open_only = _due_window(query.due, zone, now)
+            after, before = _due_window(query.due, zone, now)
             if after is not None:
                 conditions.append(col(Task.due_at) >= after)
             if before is not None:
                 conditions.append(col(Task.due_at) < before)
-            if open_only:
-                conditions.append(col(Task.status).in_([s.value for s in OPEN_STATUSES]))
     if query.overdue:
-        conditions.append(col(Task.due_at) < now)
-        conditions.append(col(Task.status).in_([s.value for s in OPEN_STATUSES]))
+        conditions.append(is_overdue(now))
     if query.due_before is not None:
         conditions.append(col(Task.due_at) < query.due_before)
     if query.due_after is not None:
@@ -194,7 +226,8 @@ def order_by(query: TaskQuery) -> list[sa.ColumnElement[object]]:
             return [undated, col(Task.due_at).desc(), *ties, number]
         return [undated, col(Task.due_at).asc(), *ties, number]
     if query.sort is TaskSort.priority:
-        rank = PRIORITY_ORDER.asc() if desc else PRIORITY_ORDER.desc()
+        # Descending (-priority) is the highest first, as `-` means everywhere else.
+        rank = PRIORITY_ORDER.desc() if desc else PRIORITY_ORDER.asc()
         return [rank, sa.nulls_last(col(Task.due_at).asc()), number]
     if query.sort is TaskSort.completed:
         # Never-completed last, whichever the direction.

@@ -6,12 +6,9 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
-from sqlmodel import Session
 
-from behflow_server.auth.models import User
-from behflow_server.db import utcnow
 from behflow_server.errors import InvalidInput
-from behflow_server.tasks.models import Task, TaskUpdate
+from behflow_server.tasks.models import Task
 
 
 def validate_rule(rule: str) -> str:
@@ -100,7 +97,8 @@ def next_task(task: Task, zone: ZoneInfo, now: datetime) -> Task | None:
     """The next occurrence of a recurring task, unsaved (number and id left to the caller);
     None when the rule has ended."""
     assert task.recurrence
-    anchor = task.due_at
+    # The series follows the due date the user set, not where automation moved this one.
+    anchor = task.original_due_at or task.due_at
     if anchor is None:
         local_now = now.astimezone(zone)
         anchor = datetime.combine(local_now.date(), time(0), tzinfo=zone).astimezone(UTC)
@@ -131,24 +129,3 @@ def next_task(task: Task, zone: ZoneInfo, now: datetime) -> Task | None:
         created_at=now,
         updated_at=now,
     )
-
-
-def skip_occurrence(session: Session, user: User, number: int, *, zone: ZoneInfo) -> Task:
-    """Move a recurring task to its next occurrence without completing it."""
-    from behflow_server.tasks import service
-
-    task = service.get_task(session, user, number)
-    if not task.recurrence:
-        raise InvalidInput(
-            f"Task #{number} does not repeat; only recurring tasks can skip an occurrence.",
-            code="not_recurring",
-        )
-    following = next_task(task, zone, utcnow())
-    if following is None or following.due_at is None:
-        raise InvalidInput(
-            f"Task #{number}'s recurrence has no further occurrence.", code="recurrence_ended"
-        )
-    changes: dict[str, object] = {"due_at": following.due_at}
-    if following.remind_at is not None:
-        changes["remind_at"] = following.remind_at
-    return service.update_task(session, user, number, TaskUpdate(**changes), zone=zone)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from behflow_server.api.deps import CurrentUser, SessionDep, UserZone
-from behflow_server.tasks import recurrence
+from behflow_server.tasks import service
 from behflow_server.tasks.models import TaskPublic
 from behflow_server.tasks.routes import TaskNumber
-from behflow_server.tasks.service import public
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -17,4 +16,4 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 def skip_occurrence(
     number: TaskNumber, session: SessionDep, user: CurrentUser, zone: UserZone
 ) -> TaskPublic:
-    return public(recurrence.skip_occurrence(session, user, number, zone=zone))
+    return service.public(service.skip_occurrence(session, user, number, zone=zone))

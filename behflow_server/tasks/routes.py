@@ -15,6 +15,7 @@ from behflow_server.errors import InvalidInput
 from behflow_server.tasks import quickadd, service
 from behflow_server.tasks.models import (
     BulkResult,
+    LabelList,
     TaskCreate,
     TaskNumbers,
     TaskPage,
@@ -23,9 +24,10 @@ from behflow_server.tasks.models import (
     TaskStatus,
     TaskUpdate,
 )
-from behflow_server.tasks.query import ArchivedFilter, TaskQuery, TaskSort
+from behflow_server.tasks.query import ArchivedFilter, TaskQuery, TaskSort, parse_statuses
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+labels_router = APIRouter(tags=["tasks"])
 
 TaskNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="The task's #number")]
 
@@ -35,20 +37,7 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def _statuses(values: list[str] | None) -> list[TaskStatus]:
-    result: list[TaskStatus] = []
-    for value in _split(values):
-        if value == "open":
-            result.extend([TaskStatus.not_started, TaskStatus.in_progress, TaskStatus.blocked])
-            continue
-        try:
-            result.append(TaskStatus(value))
-        except ValueError:
-            allowed = ", ".join(s.value for s in TaskStatus)
-            raise InvalidInput(
-                f"status: unknown value {value!r}; use one of {allowed} or open",
-                details={"field": "status"},
-            ) from None
-    return result
+    return parse_statuses(_split(values))
 
 
 def _sort(value: str) -> tuple[TaskSort, bool]:
@@ -165,6 +154,22 @@ def complete_task(number: TaskNumber, session: SessionDep, user: CurrentUser) ->
     return service.public(service.complete_task(session, user, number))
 
 
+@router.post("/{number}/reopen", response_model=TaskPublic)
+def reopen_task(number: TaskNumber, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    """A completed task back to not_started (completed_at cleared); an open one is unchanged."""
+    return service.public(service.reopen_task(session, user, number))
+
+
+@router.post(
+    "/{number}/restore-due",
+    response_model=TaskPublic,
+    responses={409: {"description": "nothing_to_restore: automation never moved the task"}},
+)
+def restore_due(number: TaskNumber, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    """Put back the due date automation moved (original_due_at); the reminder moves with it."""
+    return service.public(service.restore_due(session, user, number))
+
+
 @router.post("/{number}/restore", response_model=TaskPublic)
 def restore_task(number: TaskNumber, session: SessionDep, user: CurrentUser) -> TaskPublic:
     """Undo an archive-delete."""
@@ -178,3 +183,15 @@ def delete_task(
     """Archive the task; `?hard=true` removes it for good."""
     service.delete_task(session, user, number, hard=hard)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@labels_router.get("/projects", response_model=LabelList)
+def list_projects(session: SessionDep, user: CurrentUser) -> LabelList:
+    """The user's projects, by name, with open, overdue and total counts (archived left out)."""
+    return LabelList(items=service.list_projects(session, user))
+
+
+@labels_router.get("/tags", response_model=LabelList)
+def list_tags(session: SessionDep, user: CurrentUser) -> LabelList:
+    """The user's tags, by name, with open, overdue and total counts (archived left out)."""
+    return LabelList(items=service.list_tags(session, user))

@@ -9,24 +9,24 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from behflow_server.auth.models import User
 from behflow_server.dates import parse_when
 from behflow_server.db import utcnow
-from behflow_server.errors import InvalidInput, NotFound
+from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.events.service import record_event
-from behflow_server.tasks import recurrence
+from behflow_server.tasks import numbers, recurrence
 from behflow_server.tasks.models import (
     BulkResult,
+    LabelCount,
     Task,
     TaskCreate,
     TaskPublic,
     TaskStatus,
     TaskUpdate,
 )
-from behflow_server.tasks.query import TaskQuery, select_page
+from behflow_server.tasks.query import TaskQuery, is_open, is_overdue, select_page
 from behflow_server.timezones import get_zone
 
 
@@ -40,28 +40,8 @@ def _event(session: Session, task: Task, type: str) -> None:
     record_event(session, task.user_id, type, {"task": public(task).model_dump(mode="json")})
 
 
-def _next_number(session: Session, user: User) -> int:
-    """Hand out the user's next task number; the row update serialises concurrent creates."""
-    number, version = session.execute(
-        sa.update(User)
-        .where(col(User.id) == user.id)
-        .values(task_counter=User.task_counter + 1, tasks_version=User.tasks_version + 1)
-        .returning(User.task_counter, User.tasks_version)
-    ).one()
-    set_committed_value(user, "task_counter", number)
-    set_committed_value(user, "tasks_version", version)
-    return int(number)
-
-
 def _touch(session: Session, user: User) -> None:
-    """Mark the user's task data as changed (list totals are cached against this version)."""
-    version = session.execute(
-        sa.update(User)
-        .where(col(User.id) == user.id)
-        .values(tasks_version=User.tasks_version + 1)
-        .returning(User.tasks_version)
-    ).scalar_one()
-    set_committed_value(user, "tasks_version", version)
+    numbers.touch(session, user)
 
 
 def resolve_due(text: str, zone: ZoneInfo, now: datetime | None = None) -> datetime:
@@ -153,6 +133,108 @@ def _moved_end(
     return task.ends_at
 
 
+def _due_move(
+    task: Task, due_at: datetime | None, *, explicit_reminder: bool = False, by: str | None = None
+) -> dict[str, Any]:
+    """What else changes when the due date moves to `due_at` (the one reschedule rule).
+
+    The reminder keeps its lead time (moves by the same amount) unless the caller sets one
+    itself. Automation (`by`, a process name) keeps the due date the user set in
+    original_due_at (only the first move sets it, later moves keep it); a due date the user
+    sets clears both. Setting the date it already has changes nothing, so a client that sends
+    every field on save does not lose the original."""
+    if due_at == task.due_at:
+        return {}
+    changes: dict[str, Any] = {}
+    if not explicit_reminder and task.remind_at and task.due_at and due_at:
+        changes["remind_at"] = task.remind_at + (due_at - task.due_at)
+    if by is None:
+        changes["original_due_at"] = None
+        changes["due_moved_by"] = None
+    else:
+        changes["original_due_at"] = task.original_due_at or task.due_at
+        changes["due_moved_by"] = by
+    return changes
+
+
+def reschedule(
+    session: Session,
+    user: User,
+    number: int,
+    due_at: datetime | None,
+    *,
+    by: str | None = None,
+    zone: ZoneInfo | None = None,
+) -> Task:
+    """Move a task's due date: its end and reminder move with it (same length, same lead).
+
+    `by` names the automation moving it ("reschedule_overdue"); None means the user did, which
+    forgets any kept original due date. PATCH, the agent, the overdue job and skip all land in
+    this rule (PATCH through update_task, which applies the same `_due_move`)."""
+    zone = zone or get_zone(user.timezone)
+    task = get_task(session, user, number)
+    due_at = _aware(due_at, zone)
+    ends_at = _moved_end(task, {"due_at": due_at}, due_at, zone)
+    check_end(due_at, ends_at)
+    moved = _due_move(task, due_at, by=by)
+    if not moved:
+        return task
+    task.due_at = due_at
+    task.ends_at = ends_at
+    for name, value in moved.items():
+        setattr(task, name, value)
+    return _save(session, user, task, "task.updated")
+
+
+def restore_due(session: Session, user: User, number: int) -> Task:
+    """Put back the due date the user set before automation moved it (the reminder and the end
+    move with it); Conflict (`nothing_to_restore`) when automation never moved this task."""
+    task = get_task(session, user, number)
+    if task.original_due_at is None:
+        raise Conflict(
+            f"Task #{number}'s due date was not moved by automation; there is nothing to restore.",
+            code="nothing_to_restore",
+            details={"number": number},
+        )
+    return reschedule(session, user, number, task.original_due_at)
+
+
+def skip_occurrence(session: Session, user: User, number: int, *, zone: ZoneInfo) -> Task:
+    """Move a recurring task to its next occurrence without completing it."""
+    task = get_task(session, user, number)
+    if not task.recurrence:
+        raise InvalidInput(
+            f"Task #{number} does not repeat; only recurring tasks can skip an occurrence.",
+            code="not_recurring",
+        )
+    following = recurrence.next_task(task, zone, utcnow())
+    if following is None or following.due_at is None:
+        raise InvalidInput(
+            f"Task #{number}'s recurrence has no further occurrence.", code="recurrence_ended"
+        )
+    return reschedule(session, user, number, following.due_at, zone=zone)
+
+
+def reopen_task(session: Session, user: User, number: int) -> Task:
+    """A completed task goes back to not started (completed_at cleared). A task that is not
+    completed is returned as it is, so two clients reopening at once both succeed. A recurring
+    task's next occurrence, already created, stays (completing again makes no second one)."""
+    task = get_task(session, user, number)
+    if task.status != TaskStatus.completed.value:
+        return task
+    _apply_status(task, TaskStatus.not_started, utcnow())
+    return _save(session, user, task, "task.updated")
+
+
+def _save(session: Session, user: User, task: Task, event: str) -> Task:
+    task.updated_at = utcnow()
+    session.add(task)
+    _touch(session, user)
+    _event(session, task, event)
+    session.commit()
+    return task
+
+
 def _apply_status(task: Task, status: TaskStatus, now: datetime) -> None:
     task.status = status.value
     if status is TaskStatus.completed:
@@ -171,9 +253,17 @@ def create_task(
         due_at = resolve_due(data.due, zone, now)
     ends_at = _aware(data.ends_at, zone)
     check_end(due_at, ends_at)
+    rule = recurrence.validate_rule(data.recurrence) if data.recurrence else None
+    remind_at = (
+        resolve_reminder(data.remind, due_at, zone, now)
+        if data.remind
+        else _aware(data.remind_at, zone)
+    )
+    # Everything is checked before the number is taken: a refused create uses up no number.
+    number, alone = numbers.take(session, user)
     task = Task(
         user_id=user.id,
-        number=_next_number(session, user),
+        number=number,
         title=data.title,
         description=data.description,
         priority=data.priority.value,
@@ -181,12 +271,8 @@ def create_task(
         ends_at=ends_at,
         tags=data.tags or [],
         project=data.project,
-        recurrence=recurrence.validate_rule(data.recurrence) if data.recurrence else None,
-        remind_at=(
-            resolve_reminder(data.remind, due_at, zone, now)
-            if data.remind
-            else _aware(data.remind_at, zone)
-        ),
+        recurrence=rule,
+        remind_at=remind_at,
         extra=data.extra or {},
         created_at=now,
         updated_at=now,
@@ -195,6 +281,8 @@ def create_task(
     session.add(task)
     _event(session, task, "task.created")
     session.commit()
+    if alone:
+        numbers.after_commit(session, user)
     return task
 
 
@@ -254,8 +342,9 @@ def update_task(
         changes.pop("ends_at", None)
     remind_text = changes.pop("remind", None)
     if remind_text is not None:
-        due_at = changes.get("due_at", task.due_at)
         changes["remind_at"] = resolve_reminder(remind_text, due_at, zone, now)
+    if "due_at" in changes:
+        changes.update(_due_move(task, due_at, explicit_reminder="remind_at" in changes))
     if changes.get("recurrence"):
         changes["recurrence"] = recurrence.validate_rule(changes["recurrence"])
     if "tags" in changes and changes["tags"] is None:
@@ -296,7 +385,7 @@ def _create_next_occurrence(
         return
     try:
         with session.begin_nested():
-            following.number = _next_number(session, user)
+            following.number = numbers.next_in_transaction(session, user)
             session.add(following)
     except sa.exc.IntegrityError:
         return
@@ -336,12 +425,41 @@ def restore_task(session: Session, user: User, number: int) -> Task:
     """Bring an archived task back."""
     task = get_task(session, user, number)
     task.archived_at = None
-    task.updated_at = utcnow()
-    session.add(task)
-    _touch(session, user)
-    _event(session, task, "task.updated")
-    session.commit()
-    return task
+    return _save(session, user, task, "task.updated")
+
+
+def _label_counts(rows: Iterable[tuple[str, bool, bool]]) -> list[LabelCount]:
+    """(name, open, overdue) per task and label, counted per name (names compared without
+    case, shown as first spelled in name order), sorted by name."""
+    counts: dict[str, LabelCount] = {}
+    for name, open_, overdue in sorted(rows, key=lambda row: row[0]):
+        entry = counts.setdefault(name.lower(), LabelCount(name=name, open=0, overdue=0, total=0))
+        entry.total += 1
+        entry.open += bool(open_)
+        entry.overdue += bool(overdue)
+    return [counts[key] for key in sorted(counts)]
+
+
+def _label_rows(session: Session, user: User, column: Any, now: datetime | None) -> Any:
+    return session.execute(
+        sa.select(column, is_open(), is_overdue(now or utcnow())).where(
+            col(Task.user_id) == user.id, col(Task.archived_at).is_(None)
+        )
+    )
+
+
+def list_projects(session: Session, user: User, *, now: datetime | None = None) -> list[LabelCount]:
+    """The user's projects with task counts (open, overdue by the one rule, total) over their
+    non-archived tasks; a project is named without regard to case, as the list filter does."""
+    rows = _label_rows(session, user, col(Task.project), now).all()
+    return _label_counts((p, o, d) for p, o, d in rows if p is not None)
+
+
+def list_tags(session: Session, user: User, *, now: datetime | None = None) -> list[LabelCount]:
+    """The user's tags with task counts, as list_projects. Tags are JSON lists on both
+    databases; one pass over the user's rows counts them without a dialect-specific unnest."""
+    rows = _label_rows(session, user, col(Task.tags), now)
+    return _label_counts((tag, o, d) for tags, o, d in rows for tag in dict.fromkeys(tags or []))
 
 
 def _bulk(session: Session, user: User, numbers: Iterable[int], action: Any) -> BulkResult:

@@ -155,3 +155,32 @@ def test_stream_sends_tokens_then_the_reply(client: TestClient, auth: Headers) -
     assert name == "done"
     assert done["actions"] == [{"action": "created", "number": 1, "title": "Pay rent"}]
     assert tokens.strip() == done["reply"]
+
+
+def _frames(client: TestClient, auth: Headers, body: dict[str, object]) -> list[tuple[str, str]]:
+    """The stream's events as httpx-sse (the clients' parser) reads them."""
+    from httpx_sse import connect_sse
+
+    with connect_sse(client, "POST", f"{CHAT}/stream", headers=auth, json=body) as source:
+        return [(event.event, event.data) for event in source.iter_sse()]
+
+
+def test_stream_payloads_are_the_declared_schemas(client: TestClient, auth: Headers) -> None:
+    """Every frame validates as its class in chat/schemas.py, and the bytes stay the ones the
+    TUI and the web page have always parsed (json.dumps spacing, `pending: null` kept)."""
+    from behflow_server.chat.schemas import ChatReply, ChatStreamError, ChatToken
+
+    frames = _frames(client, auth, {"message": "add water plants tomorrow"})
+    names = [name for name, _ in frames]
+    assert names[-1] == "done" and set(names[:-1]) == {"token"}
+    for _, data in frames[:-1]:
+        assert ChatToken.model_validate_json(data).text
+    reply = ChatReply.model_validate_json(frames[-1][1])
+    assert reply.actions[0].title == "Water plants"
+    assert '"pending": null' in frames[-1][1]
+
+    missing = _frames(client, auth, {"message": "hi", "session_id": str(uuid.uuid4())})
+    assert [name for name, _ in missing] == ["error"]
+    error = ChatStreamError.model_validate_json(missing[0][1])
+    assert error.code == "session_not_found" and error.message
+    assert {"code", "message"} <= json.loads(missing[0][1]).keys()

@@ -137,14 +137,14 @@ def test_skip_moves_to_the_next_occurrence_without_completing(
 ) -> None:
     user = make_user()
     task = _recurring(session, user)
-    skipped = recurrence.skip_occurrence(session, user, task.number, zone=UTC_ZONE)
+    skipped = service.skip_occurrence(session, user, task.number, zone=UTC_ZONE)
     assert skipped.due_at == datetime(2099, 1, 12, 8, 0, tzinfo=UTC)
     assert skipped.remind_at == datetime(2099, 1, 12, 7, 30, tzinfo=UTC)
     assert skipped.status == TaskStatus.not_started.value
     assert _children(session, task) == []
     plain = service.create_task(session, user, TaskCreate(title="once"))
     with pytest.raises(InvalidInput, match="does not repeat"):
-        recurrence.skip_occurrence(session, user, plain.number, zone=UTC_ZONE)
+        service.skip_occurrence(session, user, plain.number, zone=UTC_ZONE)
 
 
 def test_ended_rule_creates_nothing(session: Session, make_user: Callable[..., User]) -> None:

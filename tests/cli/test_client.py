@@ -55,3 +55,43 @@ def test_unreachable_server_is_an_api_error() -> None:
         api.list_tasks()
     assert (err.value.code, err.value.status) == ("unreachable", 0)
     assert "behflow server start" in err.value.message
+
+
+def test_chat_streams_and_the_automation_methods(cli_server: LiveServer) -> None:
+    with BehflowClient(cli_server.url) as anonymous:
+        token = anonymous.register("client-chat", PASSWORD)["access_token"]
+    with BehflowClient(cli_server.url, token, timezone="Europe/Berlin") as api:
+        events = list(api.chat_stream("add water plants tomorrow"))
+        kinds = [kind for kind, _ in events]
+        assert kinds[-1] == "done" and set(kinds[:-1]) == {"token"}
+        reply = events[-1][1]
+        assert "".join(body["text"] for kind, body in events[:-1]).strip() == reply["reply"]
+        assert reply["actions"][0]["title"] == "Water plants"
+
+        again = api.chat("mark it done", reply["session_id"])
+        assert again["actions"][0]["action"] == "completed"
+        assert [s["id"] for s in api.chat_sessions()] == [reply["session_id"]]
+        assert [m["role"] for m in api.chat_messages(reply["session_id"])] == [
+            "user",
+            "assistant",
+            "user",
+            "assistant",
+        ]
+        # An error event after the stream started is an ApiError like any other.
+        with pytest.raises(ApiError) as gone:
+            api.chat("hello", "00000000-0000-4000-8000-000000000000")
+        assert gone.value.code == "session_not_found"
+        api.delete_chat_session(reply["session_id"])
+        assert api.chat_sessions() == []
+
+        names = [p["name"] for p in api.processes()]
+        assert names and api.process(names[0])["name"] == names[0]
+        assert api.disable_process(names[0])["enabled"] is False
+        assert api.enable_process(names[0])["enabled"] is True
+        assert api.run_process(names[0])["status"] in ("succeeded", "failed", "retrying")
+        assert len(api.process_history(names[0], limit=5)) == 1
+        hook = api.create_webhook("http://127.0.0.1:9/hook", ["task.created"])
+        assert hook["secret"] and [h["id"] for h in api.webhooks()] == [hook["id"]]
+        api.delete_webhook(hook["id"])
+        assert api.webhooks() == []
+        assert len(api.stats(days=3)["days"]) == 3

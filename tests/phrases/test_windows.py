@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from behflow_server.phrases.windows import read_window
+from behflow_server.dates import read_window
 from tests.phrases.common import NOW, ZONE, at, read
 
 SUNDAY = datetime(2026, 3, 8, 15, 0, tzinfo=ZONE)

@@ -209,7 +209,7 @@ def test_skipping_an_occurrence_moves_the_end(session: Session) -> None:
         user,
         TaskCreate(title="Weekly", due_at=DUE, ends_at=END, recurrence="FREQ=WEEKLY"),
     )
-    recurrence.skip_occurrence(session, user, 1, zone=ZoneInfo("UTC"))
+    service.skip_occurrence(session, user, 1, zone=ZoneInfo("UTC"))
     stored = _stored(session, 1)
     assert stored.due_at is not None and stored.due_at > DUE
     assert stored.ends_at == stored.due_at + (END - DUE)
