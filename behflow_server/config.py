@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8765, ge=1, le=65535)
     log_level: str = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # PostgreSQL only: a statement running longer is cancelled (503 database_timeout); 0 = off.
+    db_statement_timeout_seconds: float = Field(default=10.0, ge=0, le=3600)
     # SQLite only: "full" syncs every commit to disk (docs/deployment.md#sqlite-durability).
     sqlite_synchronous: Literal["normal", "full"] = "normal"
     # Slow or stalled clients (docs/deployment.md#timeouts): a connection whose request headers

@@ -54,6 +54,7 @@ class AppContext:
                 settings.resolved_database_url,
                 pool_size=settings.db_pool_size,
                 sqlite_synchronous=settings.sqlite_synchronous,
+                statement_timeout=settings.db_statement_timeout_seconds,
             ),
             tokens=TokenIssuer(
                 secret_key=settings.resolve_secret_key(),

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from behflow_server import __version__, migrate
+from behflow_server.api import docs as api_docs
 from behflow_server.api import handlers
 from behflow_server.api.concurrency import ExpensiveRequestLimitMiddleware
 from behflow_server.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -69,9 +70,14 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         version=__version__,
         description="Self-hosted task manager with an AI agent.",
         lifespan=lifespan,
+        # /docs is served by api/docs.py from this origin; no CDN, no inline script.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.context = context
     handlers.install(app)
+    api_docs.install(app)
     app.include_router(build_router())
     mcp_endpoint = mcp_http.mount(app, context)  # MCP over streamable HTTP at /mcp
 

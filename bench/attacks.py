@@ -23,10 +23,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import json
+import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -197,6 +200,193 @@ def attack_costs(args: argparse.Namespace) -> dict[str, Any]:
     return {"attack": "costs", "requests": results}
 
 
+# --- streams, half-open connections, login, registration, revocation ------------------------
+
+
+def attack_streams(args: argparse.Namespace) -> dict[str, Any]:
+    """40 concurrent opens of the event stream by one user (the cap is 20 by default)."""
+
+    async def burst(url: str, headers: dict[str, str]) -> dict[int, int]:
+        statuses: dict[int, int] = {}
+        async with (
+            httpx.AsyncClient(
+                base_url=url, timeout=20, limits=httpx.Limits(max_connections=50)
+            ) as http,
+            contextlib.AsyncExitStack() as streams,
+        ):
+
+            async def one() -> None:
+                response = await streams.enter_async_context(
+                    http.stream("GET", "/api/v1/events", headers=headers)
+                )
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+            await asyncio.gather(*(one() for _ in range(40)))
+        return statuses
+
+    with server(args.postgres, args.env) as live, httpx.Client(base_url=live.url) as http:
+        user = register(http, "streamer")
+        statuses = asyncio.run(burst(live.url, user))
+    return {"attack": "streams", "opens": 40, "statuses": statuses}
+
+
+def attack_halfopen(args: argparse.Namespace) -> dict[str, Any]:
+    """1,500 connections that send half a request line and stop."""
+    with server(args.postgres, args.env) as live:
+        timeout = float(args.env.get("BEHFLOW_HEADER_TIMEOUT_SECONDS", "10"))
+        sockets = []
+        for _ in range(1500):
+            sock = socket.create_connection(("127.0.0.1", live.port), timeout=5)
+            sock.sendall(b"GET /heal")
+            sock.setblocking(False)
+            sockets.append(sock)
+        opened = time.monotonic()
+        started = time.perf_counter()
+        health = httpx.get(f"{live.url}/health", timeout=10).status_code
+        health_ms = round((time.perf_counter() - started) * 1000, 1)
+
+        def still_open() -> int:
+            count = 0
+            for sock in sockets:
+                try:
+                    if sock.recv(1) == b"":
+                        continue
+                except BlockingIOError:
+                    count += 1  # nothing to read and not closed
+                except OSError:
+                    continue
+            return count
+
+        time.sleep(1)
+        at_one_second = still_open()
+        while time.monotonic() - opened < timeout + 5 and still_open():
+            time.sleep(0.25)
+        closed_after = round(time.monotonic() - opened, 1)
+        left = still_open()
+        for sock in sockets:
+            sock.close()
+    return {
+        "attack": "halfopen",
+        "connections": 1500,
+        "header_timeout_s": timeout,
+        "open_after_1s": at_one_second,
+        "open_at_end": left,
+        "all_closed_after_s": closed_after if not left else None,
+        "health_meanwhile": health,
+        "health_ms": health_ms,
+    }
+
+
+def attack_login(args: argparse.Namespace) -> dict[str, Any]:
+    """120 parallel wrong passwords for one user, the right one in the middle of the burst."""
+
+    async def burst(url: str) -> tuple[dict[int, int], int]:
+        statuses: dict[int, int] = {}
+        async with httpx.AsyncClient(
+            base_url=url, timeout=60, limits=httpx.Limits(max_connections=130)
+        ) as http:
+
+            async def attempt(password: str) -> int:
+                response = await http.post(
+                    "/login", json={"username": "victim", "password": password}
+                )
+                return response.status_code
+
+            tries = [f"wrong {i}" for i in range(120)]
+            tries.insert(60, PASSWORD)
+            results = await asyncio.gather(*(attempt(p) for p in tries))
+        for status in results[:60] + results[61:]:
+            statuses[status] = statuses.get(status, 0) + 1
+        return statuses, results[60]
+
+    with server(args.postgres, args.env) as live, httpx.Client(base_url=live.url) as http:
+        register(http, "victim")
+        statuses, right = asyncio.run(burst(live.url))
+    return {"attack": "login", "wrong_statuses": statuses, "right_password_status": right}
+
+
+def _rss_mib(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def attack_register(args: argparse.Namespace) -> dict[str, Any]:
+    """60 concurrent registrations; the server's resident memory before and at its peak."""
+
+    async def burst(url: str) -> dict[int, int]:
+        statuses: dict[int, int] = {}
+        async with httpx.AsyncClient(
+            base_url=url, timeout=60, limits=httpx.Limits(max_connections=70)
+        ) as http:
+
+            async def one(i: int) -> None:
+                response = await http.post(
+                    "/register", json={"username": f"new{i}", "password": PASSWORD}
+                )
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+            await asyncio.gather(*(one(i) for i in range(60)))
+        return statuses
+
+    with server(args.postgres, args.env) as live:
+        assert live.process is not None
+        pid = live.process.pid
+        before = _rss_mib(pid, "VmRSS")
+        statuses = asyncio.run(burst(live.url))
+        peak = _rss_mib(pid, "VmHWM")
+    return {"attack": "register", "statuses": statuses, "rss_before_mib": before, "peak_mib": peak}
+
+
+def attack_revoke(args: argparse.Namespace) -> dict[str, Any]:
+    """Logout while the user keeps writing: when does the old token's open stream end?"""
+    with server(args.postgres, args.env) as live, httpx.Client(base_url=live.url) as http:
+        headers = register(http, "leaver")
+        other_token = http.post("/login", json={"username": "leaver", "password": PASSWORD})
+        writer = {"Authorization": f"Bearer {other_token.json()['access_token']}"}
+        ended = threading.Event()
+        frames_after: list[float] = []
+        logged_out_at: list[float] = []
+
+        def read() -> None:
+            with (
+                httpx.Client(base_url=live.url, timeout=httpx.Timeout(10, read=10)) as client,
+                client.stream("GET", "/api/v1/events", headers=headers) as response,
+            ):
+                for line in response.iter_lines():
+                    if logged_out_at and line.startswith("event: task."):
+                        frames_after.append(time.monotonic() - logged_out_at[0])
+            ended.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        time.sleep(0.5)
+        stop_writing = threading.Event()
+
+        def write() -> None:
+            with httpx.Client(base_url=live.url, timeout=10) as client:
+                i = 0
+                while not stop_writing.is_set():
+                    client.post("/api/v1/tasks", json={"title": f"w{i}"}, headers=writer)
+                    i += 1
+
+        writing = threading.Thread(target=write, daemon=True)
+        writing.start()
+        time.sleep(1.0)
+        http.post("/logout", headers=headers).raise_for_status()
+        logged_out_at.append(time.monotonic())
+        ended.wait(10)
+        end_ms = round((time.monotonic() - logged_out_at[0]) * 1000, 1) if ended.is_set() else None
+        stop_writing.set()
+        writing.join(5)
+    return {
+        "attack": "revoke",
+        "stream_end_after_logout_ms": end_ms,
+        "task_events_after_logout": len(frames_after),
+    }
+
+
 def attack_sqlite_sync(args: argparse.Namespace) -> dict[str, Any]:
     """Not an attack: creates per second from one client with BEHFLOW_SQLITE_SYNCHRONOUS
     normal and full (each create is one commit)."""
@@ -219,6 +409,11 @@ def attack_sqlite_sync(args: argparse.Namespace) -> dict[str, Any]:
 ATTACKS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "sqlite-sync": attack_sqlite_sync,
     "lists": attack_lists,
+    "streams": attack_streams,
+    "halfopen": attack_halfopen,
+    "login": attack_login,
+    "register": attack_register,
+    "revoke": attack_revoke,
     "costs": attack_costs,
 }
 

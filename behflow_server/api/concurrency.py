@@ -1,9 +1,9 @@
 """Per-user bound on concurrent expensive requests, so one account cannot stall the others.
 
 Which requests are expensive was measured (bench/attacks.py costs, docs/benchmarks.md): big
-list pages (their rows are validated and serialised on the event loop), bulk changes, chat
-messages (an LLM call holds a worker for seconds), webhook tests and process runs (outbound
-calls, whole-account work). Everything else is a few milliseconds and is never held back.
+list pages (1,000 rows: ~45 ms against ~4 ms for a get), whole-account exports and imports, bulk
+changes, chat messages (an LLM call holds a worker for seconds), webhook tests and process runs
+(outbound calls, whole-account work). Everything else is a few milliseconds and is never held back.
 
 Each user gets `limit` slots per server process; a request past them waits up to `wait_seconds`
 for one, then is answered 429 `too_many_concurrent_requests` with Retry-After. The waiting is
@@ -35,7 +35,9 @@ _EXPENSIVE_POSTS = (
     re.compile(rf"{_API}/tasks/bulk/[a-z_]+/?"),
     re.compile(rf"{_API}/webhooks/[^/]+/test/?"),
     re.compile(rf"{_API}/processes/[^/]+/run/?"),
+    re.compile(rf"{_API}/import/?"),
 )
+_EXPENSIVE_GETS = (re.compile(rf"{_API}/export/?"),)
 _TASK_LIST = re.compile(rf"{_API}/tasks/?")
 
 
@@ -44,6 +46,8 @@ def is_expensive(scope: Scope) -> bool:
     method, path = scope.get("method"), scope.get("path", "")
     if method == "POST":
         return any(pattern.fullmatch(path) for pattern in _EXPENSIVE_POSTS)
+    if method == "GET" and any(pattern.fullmatch(path) for pattern in _EXPENSIVE_GETS):
+        return True
     if method == "GET" and _TASK_LIST.fullmatch(path):
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         try:
@@ -91,8 +95,8 @@ class TooManyConcurrentRequests(BehflowError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(
-            f"You already have {limit} large requests (big lists, bulk changes, chat, webhook"
-            " tests, process runs) running; wait for one to finish and try again.",
+            f"You already have {limit} large requests (big lists, exports, imports, bulk"
+            " changes, chat, webhook tests, process runs) running; wait for one to finish.",
             details={"retry_after": RETRY_AFTER_SECONDS, "limit": limit},
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )

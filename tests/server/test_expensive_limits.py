@@ -46,8 +46,10 @@ def test_the_measured_expensive_routes_are_the_ones_bounded() -> None:
         "/api/v1/tasks/bulk/delete",
         "/api/v1/webhooks/3f1e/test",
         "/api/v1/processes/daily_digest/run",
+        "/api/v1/import",
     ):
         assert is_expensive(_scope("POST", path)), path
+    assert is_expensive(_scope("GET", "/api/v1/export", b"format=csv"))
     assert not is_expensive(_scope("POST", TASKS))
     assert not is_expensive(_scope("GET", "/api/v1/chat/sessions"))
 
