@@ -195,11 +195,15 @@ async function onSave(event) {
   try {
     const body = changes(task);
     const status = select("detail-status").value;
-    if (task.status === "completed" && status !== "completed") await tasks.reopenTask(task.number);
-    if (status !== task.status && status !== "completed" && status !== "not_started") body.status = status;
-    if (status !== task.status && status === "not_started" && task.status !== "completed") body.status = status;
+    // Completing and reopening are the server's own commands (a recurring task's next
+    // occurrence, completed_at); other status changes are plain fields.
+    const completing = status === "completed" && task.status !== "completed";
+    const reopening = task.status === "completed" && status !== "completed";
+    if (reopening) await tasks.reopenTask(task.number);
+    const reopenedAs = reopening ? "not_started" : task.status;
+    if (!completing && status !== reopenedAs) body.status = status;
     if (Object.keys(body).length) await tasks.updateTask(task.number, body);
-    if (status === "completed" && task.status !== "completed") await tasks.completeTask(task.number);
+    if (completing) await tasks.completeTask(task.number);
     dialog().close();
     scheduleReload([task.number]);
   } catch (error) {

@@ -246,6 +246,13 @@ def test_inline_rename_and_keyboard_shortcuts(
     browser.find_element(By.ID, "detail-title").send_keys(Keys.ESCAPE)
     wait(browser, lambda d: not d.find_element(By.ID, "detail").is_displayed())
 
+    # Enter on a focused button presses that button; it does not open the selected task.
+    theme = "return document.documentElement.dataset.theme"
+    before = browser.execute_script(theme)
+    browser.find_element(By.ID, "theme-toggle").send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.execute_script(theme) != before, message="Enter did not press it")
+    assert not browser.find_element(By.ID, "detail").is_displayed()
+
     # ? lists the shortcuts.
     press(browser, "?")
     overlay = wait(browser, lambda d: d.find_element(By.ID, "shortcuts"))
