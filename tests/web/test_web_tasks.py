@@ -188,6 +188,20 @@ def test_detail_view_edits_every_field(
     browser.find_element(By.ID, "detail-title").send_keys(Keys.ESCAPE)
     wait(browser, lambda d: not d.find_element(By.ID, "detail").is_displayed())
     assert get(api, token, task["number"])["recurrence"] is None
+    # Status: completing and reopening from the dialog use the server's own commands.
+    other = add(api, token, title="Finish me")
+    open_detail(browser, "Finish me")
+    Select(browser.find_element(By.ID, "detail-status")).select_by_value("completed")
+    browser.find_element(By.ID, "detail-save").click()
+    wait(browser, lambda d: get(api, token, other["number"])["status"] == "completed")
+    assert get(api, token, other["number"])["completed_at"] is not None
+    browser.find_element(By.CSS_SELECTOR, ".sidebar button.nav[data-view='completed']").click()
+    open_detail(browser, "Finish me")
+    Select(browser.find_element(By.ID, "detail-status")).select_by_value("blocked")
+    browser.find_element(By.ID, "detail-save").click()
+    wait(browser, lambda d: get(api, token, other["number"])["status"] == "blocked")
+    assert get(api, token, other["number"])["completed_at"] is None
+
     # The refused rule is the only console entry (a 422 the page showed as text).
     errors = console_errors(browser, api)
     assert all("422" in entry for entry in errors), errors
