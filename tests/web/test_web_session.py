@@ -80,6 +80,12 @@ def test_sign_in_page_has_no_offline_pill_and_sign_up_offers_the_overdue_choice(
     wait(browser, lambda d: d.find_element(By.ID, "live").text == "live")
     body = browser.execute_script("return window.__sent")[0][1]
     assert body["reschedule_overdue"] is False
+    if "reschedule_overdue" in schema["properties"]:
+        token = browser.execute_script("return localStorage.getItem('behflow.token')")
+        process = api.get(
+            "/api/v1/processes/reschedule-overdue", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        assert process["enabled"] is False  # off unless chosen
     assert console_errors(browser, api) == []
 
 
