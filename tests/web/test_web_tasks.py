@@ -24,6 +24,7 @@ from tests.web.browser import (
     titles,
     wait,
 )
+from tests.web.test_web_layout import shoot
 
 CASES = json.loads((Path(__file__).parents[1] / "support" / "relative_due_cases.json").read_text())[
     "cases"
@@ -214,7 +215,7 @@ def press(driver: WebDriver, *keys: str) -> None:
 
 
 def test_inline_rename_and_keyboard_shortcuts(
-    browser: WebDriver, live_server: LiveServer, api: httpx.Client
+    browser: WebDriver, live_server: LiveServer, api: httpx.Client, tmp_path: Path
 ) -> None:
     token = sign_up(browser, live_server.url, "keys")
     first = add(api, token, title="First thing")
@@ -274,6 +275,7 @@ def test_inline_rename_and_keyboard_shortcuts(
     text = overlay.text
     for label in ("Next task", "Complete / reopen", "Rename", "Today", "Trash", "Search"):
         assert label in text, label
+    shoot(browser, "desktop-shortcuts", tmp_path)
     overlay.send_keys(Keys.ESCAPE)
     wait(browser, lambda d: not overlay.is_displayed())
 
