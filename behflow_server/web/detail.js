@@ -3,6 +3,7 @@
 import { ApiError } from "./api.js";
 import { byId, field } from "./dom.js";
 import { isAllDay, shortDate } from "./due.js";
+import { report } from "./notices.js";
 import { describeRule } from "./recurrence.js";
 import * as tasks from "./taskapi.js";
 import { OPEN_TASK, removeTask, scheduleReload } from "./tasks.js";
@@ -147,7 +148,8 @@ export async function openDetail(number) {
   try {
     fill(await tasks.getTask(number));
   } catch (error) {
-    byId("detail-error").textContent = error instanceof Error ? error.message : String(error);
+    if (dialog().open) byId("detail-error").textContent = error instanceof Error ? error.message : String(error);
+    else report(error);
     return;
   }
   if (!dialog().open) dialog().showModal();
