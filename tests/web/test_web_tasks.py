@@ -88,7 +88,14 @@ RULES_IN_WORDS = [
     ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "every 2 weeks on Friday"),
     ("FREQ=MONTHLY;BYMONTHDAY=15", "every month on the 15th"),
     ("FREQ=MONTHLY;BYDAY=-1FR", "every month on the last Friday"),
-    ("FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=4", "every year on 4 July"),
+    ("FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=4", "every year on 4 Jul"),
+    ("FREQ=WEEKLY;BYDAY=SA,SU", "every Saturday and Sunday"),
+    ("FREQ=MONTHLY;BYMONTHDAY=-1", "every month on the last day"),
+    ("FREQ=MONTHLY;BYMONTHDAY=1,15", "every month on the 1st and 15th"),
+    ("FREQ=MONTHLY;BYDAY=1MO", "every month on the first Monday"),
+    ("FREQ=DAILY;BYHOUR=9;BYMINUTE=30", "every day at 09:30"),
+    ("FREQ=WEEKLY;BYDAY=MO;COUNT=1", "every Monday, once"),
+    ("FREQ=HOURLY", "every hour"),
     ("RRULE:FREQ=WEEKLY;COUNT=5", "every week, 5 times"),
     ("FREQ=DAILY;UNTIL=20261120T230000Z", "every day, until 20 Nov 2026"),
     ("FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO", "FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO"),
@@ -102,6 +109,12 @@ def test_recurrence_is_said_in_words(browser: WebDriver, live_server: LiveServer
         for rule, _ in RULES_IN_WORDS
     }
     assert said == dict(RULES_IN_WORDS)  # a rule it cannot say is shown as written
+    # The CLI and the TUI say every rule the same way (behflow_cli.dates, one Python version).
+    from behflow_cli.dates import recurrence_words
+
+    untranslatable = "FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO"
+    cli = {rule: recurrence_words(rule) for rule, _ in RULES_IN_WORDS if rule != untranslatable}
+    assert cli == {rule: words for rule, words in said.items() if rule != untranslatable}
 
 
 def open_detail(driver: WebDriver, title: str) -> None:
