@@ -76,6 +76,15 @@ def test_relative_due_labels_follow_the_one_rule_in_every_zone(
         if got != case["expect"]:
             failures.append((case, got))
     assert failures == []
+    # "moved from 20 Nov": the day is written as the CLI writes it, every month of the year.
+    from behflow_cli.dates import short_day
+
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Europe/Berlin"})
+    this_year = datetime.now(UTC).year
+    days = [f"{this_year}-{month:02d}-20T12:00:00Z" for month in range(1, 13)]
+    days.append(f"{this_year - 1}-09-20T12:00:00Z")
+    web = [module_call(browser, "due.js", "shortDate", day) for day in days]
+    assert web == [short_day(day, "Europe/Berlin") for day in days]
     assert console_errors(browser, api) == []
 
 
