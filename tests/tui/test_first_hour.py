@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from textual import events
 from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -247,3 +248,28 @@ def test_a_moved_due_date_is_shown_and_m_puts_it_back(
         await until(pilot, lambda: other.get_task(number)["due_at"] == moved["due_at"])
 
     drive(client, scenario)
+
+
+def test_keys_typed_at_once_after_a_land_in_the_box(
+    client: BehflowClient, other: BehflowClient
+) -> None:
+    """A fast typist or a paste: "a" and the text arrive together. Each key is judged in the
+    order typed, so the text is not lost, nor run as list commands (d completed, t themed)."""
+    number = other.create_task("Stay open")["number"]
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        screen = await ready(pilot)
+        theme = pilot.app.theme
+        for char in "aBuy dtx":  # queued before the app has handled the first one
+            pilot.app.post_message(events.Key("space" if char == " " else char, char))
+        box = screen.query_one(QuickAdd)
+        await until(pilot, lambda: box.value == "Buy dtx")
+        assert pilot.app.focused is box and pilot.app.theme == theme
+        for key, char in (("escape", None), ("slash", "/"), ("d", "d"), ("q", "q")):
+            pilot.app.post_message(events.Key(key, char))
+        bar = screen.query_one(FilterBar)
+        await until(pilot, lambda: bar.value == "dq")
+        assert pilot.app.is_running and pilot.app.focused is bar
+
+    drive(client, scenario)
+    assert other.get_task(number)["status"] == "not_started"

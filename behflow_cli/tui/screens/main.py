@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -36,7 +37,7 @@ from behflow_cli.tui.screens.confirm import ConfirmScreen
 from behflow_cli.tui.screens.edit import EditScreen
 from behflow_cli.tui.screens.help import HelpScreen
 from behflow_cli.tui.undo import Change, ChangeLog
-from behflow_cli.tui.widgets.chat_pane import ChatPane
+from behflow_cli.tui.widgets.chat_pane import ChatInput, ChatPane
 from behflow_cli.tui.widgets.filter_bar import FilterBar
 from behflow_cli.tui.widgets.live_status import LiveStatus
 from behflow_cli.tui.widgets.quick_add import QuickAdd
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
 Task = dict[str, Any]
 SORT_CYCLE = ("due", "priority", "number", "title", "created", "updated")
 HIGHLIGHT_SECONDS = 4.0
-# Actions that stay available while a text box has focus (the others are the list's keys).
-WHILE_TYPING = {"focus_table", "quit_app"}
 
 
 class MainScreen(Screen[None]):
@@ -58,7 +57,7 @@ class MainScreen(Screen[None]):
         *actions.bindings(),
         Binding("y", "answer('yes')", "Yes", show=False),
         Binding("n", "answer('no')", "No", show=False),
-        Binding("escape", "focus_table", "Back to the list"),
+        Binding("escape", "focus_table", "Back to the list", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -107,6 +106,11 @@ class MainScreen(Screen[None]):
     @property
     def table(self) -> TaskTable:
         return self.query_one(TaskTable)
+
+    def focus_now(self, widget: Widget) -> None:
+        """Move the focus before the next key is handled. Widget.focus() only schedules it,
+        so keys typed right after `a` (fast typing, a paste) would reach the list as commands."""
+        self.set_focus(widget)
 
     # --- the one handler for workers that failed ---------------------------------------------
 
@@ -250,7 +254,7 @@ class MainScreen(Screen[None]):
         return task
 
     def action_add(self) -> None:
-        self.query_one(QuickAdd).focus()
+        self.focus_now(self.query_one(QuickAdd))
 
     @on(QuickAdd.Added)
     def add_task(self, message: QuickAdd.Added) -> None:
@@ -328,10 +332,10 @@ class MainScreen(Screen[None]):
     # --- filter and sort ----------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        self.query_one(FilterBar).focus()
+        self.focus_now(self.query_one(FilterBar))
 
     def action_focus_table(self) -> None:
-        self.table.focus()
+        self.focus_now(self.table)
 
     @on(FilterBar.Applied)
     def filter_changed(self, message: FilterBar.Applied) -> None:
@@ -372,12 +376,12 @@ class MainScreen(Screen[None]):
         pane = self.query_one(ChatPane)
         pane.display = not pane.display
         if pane.display:
-            pane.focus_input()
+            self.focus_now(pane.query_one(ChatInput))
             if not self.chat_history_loaded:
                 self.chat_history_loaded = True
                 self.load_chat_history()
         else:
-            self.table.focus()
+            self.focus_now(self.table)
 
     @work(thread=True, group="chat-history", exit_on_error=False)
     def load_chat_history(self) -> None:
@@ -422,14 +426,15 @@ class MainScreen(Screen[None]):
     # --- app-wide -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        typing = isinstance(self.focused, Input)  # this screen's focus, not a dialog's
+        # This screen's focus, not a dialog's. The list's keys act only on the list: in a text
+        # box they are typed, on a button Enter presses it.
+        on_list = self.focused is None or isinstance(self.focused, TaskTable)
         if action == "focus_table":
-            return typing  # shown as "Esc Back to the list" while in a box
+            return not on_list  # shown as "Esc Back to the list" while in a box
         if action == "answer":  # y/n answer the agent's question, unless typing somewhere
             pane = self.query_one(ChatPane)
-            return pane.display and pane.pending is not None and not typing
-        # The list's keys never act while a text box has focus (they are typed instead).
-        return not typing or action in WHILE_TYPING
+            return pane.display and pane.pending is not None and not isinstance(self.focused, Input)
+        return on_list
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()
