@@ -70,10 +70,13 @@ def test_typing_in_a_box_never_runs_list_commands(
         await pilot.press("escape")  # Escape leaves the box for the list
         assert isinstance(pilot.app.focused, TaskTable)
 
-        await pilot.press("a", *"Buy bread", "enter")
+        await pilot.press("a", *"#home !high", "enter")  # nothing left for a title: refused
+        await until(pilot, lambda: notified(pilot, "Add failed"))
+        add = screen.query_one(QuickAdd)
+        assert add.value == "#home !high"  # given back to fix, not lost
+        await pilot.press("ctrl+u", *"Buy bread", "enter")
         await until(pilot, lambda: notified(pilot, "Added"))
         await pilot.press(*"dtx")  # still in the add box: text again
-        add = screen.query_one(QuickAdd)
         assert pilot.app.focused is add and add.value == "dtx"
         await pilot.press("escape")
         assert isinstance(pilot.app.focused, TaskTable)
@@ -273,3 +276,20 @@ def test_keys_typed_at_once_after_a_land_in_the_box(
 
     drive(client, scenario)
     assert other.get_task(number)["status"] == "not_started"
+
+
+def test_chat_pane_shows_the_last_conversation(client: BehflowClient, other: BehflowClient) -> None:
+    """The server keeps chat sessions: opening the pane shows the last one, labelled."""
+    first = other.chat("add water the plants tomorrow")
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        screen = await ready(pilot)
+        await pilot.press("c")
+        pane = screen.query_one(ChatPane)
+        await until(pilot, lambda: len(pane.query(".msg")) >= 2)
+        said = [str(m.render()) for m in pane.query(".msg")]
+        assert said[0] == "you  add water the plants tomorrow"
+        assert said[1].startswith("agent  ") and first["reply"] in said[1]
+        assert screen.chat_session == str(first["session_id"])  # the next message continues it
+
+    drive(client, scenario)

@@ -125,6 +125,8 @@ class MainScreen(Screen[None]):
             return
         if failed is not None and failed.status == 401:
             message = f"{message} Run `behflow login`, then restart the TUI."
+        if failed is not None and failed.typed:
+            self.query_one(QuickAdd).give_back(failed.typed)
         label = failed.label if failed else (event.worker.name or "Request")
         self.notify(message, title=f"{label} failed", severity="error", timeout=6)
 
