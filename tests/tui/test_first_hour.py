@@ -4,10 +4,12 @@ against a real server: keys typed in boxes, undo timing, navigation, the list's 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from textual import events
 from textual.coordinate import Coordinate
 from textual.pilot import Pilot
@@ -23,6 +25,7 @@ from behflow_cli.tui.widgets.chat_pane import ChatPane
 from behflow_cli.tui.widgets.filter_bar import FilterBar
 from behflow_cli.tui.widgets.quick_add import QuickAdd
 from behflow_cli.tui.widgets.task_table import TaskTable
+from tests.support.live import LiveServer
 from tests.tui.helpers import notified, ready, titles, until
 
 
@@ -293,3 +296,30 @@ def test_chat_pane_shows_the_last_conversation(client: BehflowClient, other: Beh
         assert screen.chat_session == str(first["session_id"])  # the next message continues it
 
     drive(client, scenario)
+
+
+class SlowForWork(httpx.HTTPTransport):
+    """The real server, but listing #work tasks takes a second and a half."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.params.get("tag") == "work":
+            time.sleep(1.5)
+        return super().handle_request(request)
+
+
+def test_a_late_answer_never_replaces_the_list_asked_for_last(
+    tui_server: LiveServer, token: str, other: BehflowClient
+) -> None:
+    other.create_task("Slides", tags=["work"])
+    other.create_task("Groceries", tags=["home"])
+    slow = BehflowClient(tui_server.url, token, timezone="UTC", transport=SlowForWork())
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("slash", *"#work", "enter")  # slow to answer...
+        await pilot.press("ctrl+u", *"#home", "enter")  # ...overtaken by this one
+        await until(pilot, lambda: titles(pilot) == ["Groceries"])
+        await asyncio.sleep(2.0)  # the #work answer has come and gone meanwhile
+        assert titles(pilot) == ["Groceries"]
+
+    drive(slow, scenario)

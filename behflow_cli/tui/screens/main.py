@@ -71,6 +71,7 @@ class MainScreen(Screen[None]):
         self.highlights: dict[int, float] = {}
         self.stream: EventStream | None = None
         self.loads = 0
+        self.load_generation = 0
         # The task the cursor moves to on the next load (one the user added or brought back).
         self.focus_number: int | None = None
 
@@ -133,18 +134,23 @@ class MainScreen(Screen[None]):
     # --- loading ------------------------------------------------------------------------------
 
     @work(thread=True, group="load", exclusive=True, exit_on_error=False)
-    def load_tasks(self, params: dict[str, Any]) -> None:
+    def load_tasks(self, params: dict[str, Any], generation: int) -> None:
         with api.failing_as("Loading tasks"):
             tasks, total = api.load(self.behflow.client, params)
-        self.post_message(TasksLoaded(tasks, total))
+        self.post_message(TasksLoaded(tasks, total, generation))
 
     def action_refresh(self) -> None:
         params = self.filter.params()
         if self.filter.sort is None and self.sort_descending:
             params["sort"] = "-due"
-        self.load_tasks(params)
+        # `exclusive` cancels the previous load, but a thread already waiting on the server
+        # still answers: the generation tells its late answer from the one asked for last.
+        self.load_generation += 1
+        self.load_tasks(params, self.load_generation)
 
     def on_tasks_loaded(self, message: TasksLoaded) -> None:
+        if message.generation != self.load_generation:
+            return
         self.loads += 1
         self.table.show(message.tasks, self.active_highlights(), self.focus_number)
         self.focus_number = None
