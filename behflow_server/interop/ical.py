@@ -141,4 +141,4 @@ def feed(tasks: list[TaskPublic], zone: ZoneInfo, *, name: str, events: bool = F
         else:
             calendar.add_component(to_todo(task, zone))
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

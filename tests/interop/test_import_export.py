@@ -199,3 +199,16 @@ def test_limits_and_encoding(client: TestClient, auth: Headers) -> None:
     assert response.json()["error"]["details"]["line"] == 2
     assert import_file(client, auth, "yaml", "x").status_code == 422
     assert all_tasks(client, auth) == []
+
+
+def test_events_go_out_once_the_import_has_committed(client: TestClient, auth: Headers) -> None:
+    database = client.app.state.context.db  # type: ignore[attr-defined]
+    delivered: list[str] = []
+    database.event_sink = lambda events: delivered.extend(event.type for event in events)
+    body = "One\nTwo\n"
+    imported(client, auth, "todotxt", body, dry_run="true")
+    assert delivered == []  # a dry run made no task, so announced none
+    assert import_file(client, auth, "todotxt", "One\nBad due:never\n").status_code == 422
+    assert delivered == []
+    imported(client, auth, "todotxt", body)
+    assert delivered == ["task.created", "task.created"]
