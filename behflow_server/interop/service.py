@@ -32,6 +32,7 @@ from behflow_server.interop.records import (
     ImportRecord,
     bad_line,
     check_count,
+    check_record,
     check_text,
 )
 from behflow_server.tasks import recurrence, service
@@ -81,6 +82,7 @@ def read_file(fmt: str, text: str, zone: ZoneInfo) -> list[ImportRecord]:
     check_count(records, fmt)
     seen: dict[uuid.UUID, int] = {}
     for record in records:
+        check_record(record, fmt)
         if record.uuid is None:
             continue
         if record.uuid in seen:
@@ -103,7 +105,10 @@ def import_text(
 ) -> ImportResult:
     records = read_file(fmt, text, zone)
     if project is not None:
-        project = normalize_project(project)
+        try:
+            project = normalize_project(project)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), details={"field": "project"}) from None
         for record in records:
             record.project = record.project or project
     creates = [_create_data(record, fmt) for record in records]

@@ -25,6 +25,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from behflow_server.interop.records import (
+    FIRST_YEAR,
+    LAST_YEAR,
     TASK_FIELDS,
     ImportRecord,
     bad_line,
@@ -221,13 +223,15 @@ def _date(item: dict[str, Any], name: str, line: int) -> datetime | None:
     if not isinstance(value, str):
         raise bad_line(line, f"{name} must be a date string", fmt=FORMAT)
     try:
-        return datetime.strptime(value, _STAMP).replace(tzinfo=UTC)
+        parsed = datetime.strptime(value, _STAMP).replace(tzinfo=UTC)
     except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_line(line, f"{name}: {value!r} is not a Taskwarrior date", fmt=FORMAT) from None
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            message = f"{name}: {value!r} is not a Taskwarrior date"
+            raise bad_line(line, message, fmt=FORMAT) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise bad_line(line, f"{name}: {value!r} is outside the years Behflow keeps", fmt=FORMAT)
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 

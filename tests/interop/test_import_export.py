@@ -212,3 +212,54 @@ def test_events_go_out_once_the_import_has_committed(client: TestClient, auth: H
     assert delivered == []
     imported(client, auth, "todotxt", body)
     assert delivered == ["task.created", "task.created"]
+
+
+HOSTILE = {
+    "taskwarrior": [
+        ('[{"description": "Nul \\u0000 inside"}]', 1),
+        ('[\n{"description": "Lone \\ud800 surrogate"}]', 2),
+        ('[{"description": "Old", "due": "00010101T000000Z"}]', 1),
+        ('[{"description": "Far", "entry": "99991231T230000Z"}]', 1),
+        ("[" * 5000 + "]" * 5000, 1),
+        ('[{"description": "Deep", "x": ' + "[" * 40 + "]" * 40 + "}]", 1),
+        ('[{"description": 5}]', 1),
+        ('[{"description": "T", "tags": ["has space"]}]', 1),
+        ('[{"description": "T", "uuid": {"a": 1}}]', 1),
+        ('[{"description": "T", "recur": "sometimes"}]', 1),
+        ('[{"description": "T", "behflow_recurrence": "FREQ=NEVER"}]', 1),
+        ('{"description": "unclosed"', 1),
+        ("[1, 2]", 1),
+    ],
+    "csv": [
+        ("title,due_at\nA,0001-01-01\n", 2),
+        ("title,due_at\nA,9999-12-31T23:59:59+00:00\n", 2),
+        ("title,priority\nA,extreme\n", 2),
+        ('title\n"unclosed\n', 2),
+        ("title,colour\nA,red\n", 1),
+        ("title,description\nA," + "d" * 20_001 + "\n", 2),
+    ],
+    "todotxt": [("(A) x due:0001-01-01\n", 1), ("Fine\nrec:3q Bad\n", 2), ("due:2026-12-01\n", 1)],
+    "json": [('[{"title": "A", "tags": "notalist"}]', 1), ('[{"title": "A", "due_at": 5}]', 1)],
+    "todoist": [
+        ("TYPE,CONTENT\nnote,orphan\n", 2),
+        ("TYPE,CONTENT,DATE\ntask,A,every blue moon\n", 2),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "body", "line"),
+    [(fmt, body, line) for fmt, cases in HOSTILE.items() for body, line in cases],
+)
+def test_hostile_files_are_a_422_naming_the_line_never_a_500(
+    fmt: str, body: str, line: int, client: TestClient, auth: Headers
+) -> None:
+    response = import_file(client, auth, fmt, body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"]["line"] == line
+    assert all_tasks(client, auth) == []
+
+
+def test_a_blank_default_project_is_a_422(client: TestClient, auth: Headers) -> None:
+    response = import_file(client, auth, "todotxt", "A\n", project="+")
+    assert response.status_code == 422, response.text
