@@ -56,7 +56,10 @@ def _common(component: Todo | Event, task: TaskPublic, suffix: str = "") -> None
     if priority:
         component.add("priority", priority)
     if task.recurrence and task.due_at is not None:
-        component.add("rrule", vRecur.from_ical(task.recurrence))
+        try:
+            component.add("rrule", vRecur.from_ical(task.recurrence))
+        except ValueError:  # a rule dateutil reads and icalendar does not: keep it as text
+            component.add("x-behflow-recurrence", task.recurrence)
 
 
 def _alarm(task: TaskPublic, anchor: datetime | None, related_end: bool) -> Alarm | None:

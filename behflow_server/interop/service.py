@@ -230,7 +230,7 @@ def _apply(
         if record.archived:
             return _item(record, ImportAction.skipped, reason="deleted in the file")
         task = service.create_task(session, user, create, zone=zone)
-        _keep_dates(session, task, record, created=True)
+        _keep_dates(task, record, created=True)
         if record.uuid is not None:
             known[record.uuid] = task.number
         return _item(record, ImportAction.created, number=task.number)
@@ -247,24 +247,21 @@ def _apply(
         task = service.restore_task(session, user, number)
         changed.append("restored")
     if not was_completed:
-        _keep_dates(session, task, record, created=False)
+        _keep_dates(task, record, created=False)
     if not changed:
         return _item(record, ImportAction.skipped, number=number, reason="unchanged")
     return _item(record, ImportAction.updated, number=number, changed=changed)
 
 
-def _keep_dates(session: Session, task: Task, record: ImportRecord, *, created: bool) -> None:
-    """Keep when the task was made and finished in the other tool, not when it was imported."""
-    touched = False
+def _keep_dates(task: Task, record: ImportRecord, *, created: bool) -> None:
+    """Keep when the task was made and finished in the other tool, not when it was imported.
+
+    Only set here: the next change's commit (or the final flush) writes it, which spares a
+    savepoint per task."""
     if created and record.created_at is not None:
         task.created_at = record.created_at
-        touched = True
     if record.completed_at is not None and task.status == TaskStatus.completed.value:
         task.completed_at = record.completed_at
-        touched = True
-    if touched:
-        session.add(task)
-        session.commit()
 
 
 def _same_time(a: datetime | None, b: datetime | None) -> bool:

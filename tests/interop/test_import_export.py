@@ -263,3 +263,32 @@ def test_hostile_files_are_a_422_naming_the_line_never_a_500(
 def test_a_blank_default_project_is_a_422(client: TestClient, auth: Headers) -> None:
     response = import_file(client, auth, "todotxt", "A\n", project="+")
     assert response.status_code == 422, response.text
+
+
+def test_deleting_in_taskwarrior_archives_and_pending_again_restores(
+    client: TestClient, auth: Headers
+) -> None:
+    task = add(client, auth, title="Maybe")
+    item = {"uuid": task["id"], "description": "Maybe", "status": "deleted"}
+    item["end"] = "20261204T100000Z"
+    result = imported(client, auth, "taskwarrior", json.dumps([item]))
+    assert result["items"][0]["changed"] == ["deleted"]
+    assert all_tasks(client, auth)[0]["archived_at"] is not None
+    item["status"] = "pending"
+    result = imported(client, auth, "taskwarrior", json.dumps([item]))
+    assert result["items"][0]["changed"] == ["restored"]
+    assert all_tasks(client, auth)[0]["archived_at"] is None
+    new = {
+        "uuid": "6b1f1c1e-1111-4a4a-9a9a-00000000abcd",
+        "description": "Gone",
+        "status": "deleted",
+    }
+    result = imported(client, auth, "taskwarrior", json.dumps([new]))
+    assert result["items"][0] == {
+        "line": 1,
+        "action": "skipped",
+        "title": "Gone",
+        "number": None,
+        "reason": "deleted in the file",
+        "changed": [],
+    }
