@@ -114,7 +114,9 @@ def import_text(
     creates = [_create_data(record, fmt) for record in records]
     items: list[ImportItem] = []
     with _one_transaction(db, keep=not dry_run) as session:
-        user = session.get(User, user_id)
+        # The user's row locked first (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the
+        # write lock): a second import of the same file waits, then finds these tasks.
+        user = session.exec(select(User).where(col(User.id) == user_id).with_for_update()).first()
         if user is None:
             raise InvalidInput("The account no longer exists.", code="user_not_found")
         known = _known_uuids(session, user)

@@ -292,3 +292,19 @@ def test_deleting_in_taskwarrior_archives_and_pending_again_restores(
         "reason": "deleted in the file",
         "changed": [],
     }
+
+
+def test_the_same_file_imported_twice_at_once_makes_each_task_once(
+    client: TestClient, auth: Headers
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    tasks = [
+        {"uuid": f"6b1f1c1e-1111-4a4a-9a9a-{n:012d}", "description": f"Task {n}"} for n in range(40)
+    ]
+    body = json.dumps(tasks)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: import_file(client, auth, "taskwarrior", body), [1, 2]))
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert sorted(answer.json()["created"] for answer in answers) == [0, 40]
+    assert len(all_tasks(client, auth)) == 40
