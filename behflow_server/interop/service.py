@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,7 +69,30 @@ def matching_tasks(
 
 
 def export_text(session: Session, user: User, fmt: str, query: TaskQuery, zone: ZoneInfo) -> str:
-    return get_format(fmt).dump(matching_tasks(session, user, query, zone), zone)
+    tasks = _one_claim_each(session, user, matching_tasks(session, user, query, zone))
+    return get_format(fmt).dump(tasks, zone)
+
+
+def _one_claim_each(session: Session, user: User, tasks: list[TaskPublic]) -> list[TaskPublic]:
+    """A repeating task's next occurrence inherits its `extra`, the other tool's uuid with it;
+    that uuid stays with the latest of the series (the one matching finds, see _known_uuids),
+    and the earlier occurrences are exported under their own ids."""
+    owners = _known_uuids(session, user)
+    result = []
+    for task in tasks:
+        foreign = task.extra.get(EXTERNAL_UUID)
+        if isinstance(foreign, str) and owners.get(_as_uuid(foreign)) != task.number:
+            extra = {key: value for key, value in task.extra.items() if key != EXTERNAL_UUID}
+            task = task.model_copy(update={"extra": extra})
+        result.append(task)
+    return result
+
+
+def _as_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 # --- Import ----------------------------------------------------------------------------------
@@ -199,17 +222,21 @@ def _create_data(record: ImportRecord, fmt: str) -> TaskCreate | None:
 
 def _known_uuids(session: Session, user: User) -> dict[uuid.UUID, int]:
     """The user's tasks (archived ones too) by id and by the other tool's uuid: matching looks
-    only here, so a uuid of someone else's task can never reach that task."""
-    known: dict[uuid.UUID, int] = {}
+    only here, so a uuid of someone else's task can never reach that task. Occurrences of a
+    repeating task share the other tool's uuid: it names the latest (highest number)."""
     rows = session.exec(
-        select(Task.id, Task.number, Task.extra).where(col(Task.user_id) == user.id)
+        select(Task.id, Task.number, Task.extra)
+        .where(col(Task.user_id) == user.id)
+        .order_by(col(Task.number))
     ).all()
-    for task_id, number, extra in rows:
-        known[task_id] = number
+    known: dict[uuid.UUID, int] = {}
+    for _, number, extra in rows:
         foreign = (extra or {}).get(EXTERNAL_UUID)
-        if isinstance(foreign, str):
-            with suppress(ValueError):
-                known.setdefault(uuid.UUID(foreign), number)
+        claimed = _as_uuid(foreign) if isinstance(foreign, str) else None
+        if claimed is not None:
+            known[claimed] = number
+    for task_id, number, _ in rows:
+        known[task_id] = number
     return known
 
 

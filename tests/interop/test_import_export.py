@@ -308,3 +308,21 @@ def test_the_same_file_imported_twice_at_once_makes_each_task_once(
     assert [answer.status_code for answer in answers] == [200, 200]
     assert sorted(answer.json()["created"] for answer in answers) == [0, 40]
     assert len(all_tasks(client, auth)) == 40
+
+
+def test_a_repeating_tasks_occurrences_export_under_distinct_uuids(
+    client: TestClient, auth: Headers
+) -> None:
+    series = "6b1f1c1e-1111-4a4a-9a9a-0000000000aa"
+    item = {"uuid": series, "description": "Water plants", "status": "recurring"}
+    item |= {"due": "20261207T090000Z", "recur": "weekly"}
+    imported(client, auth, "taskwarrior", json.dumps([item]))
+    assert client.post("/api/v1/tasks/1/complete", headers=auth).status_code == 200
+    assert len(all_tasks(client, auth)) == 2  # the next occurrence
+    for fmt in ("taskwarrior", "todotxt", "csv"):
+        text = export(client, auth, fmt)
+        assert text.count(series) == 1, (fmt, text)
+        again = imported(client, auth, fmt, text)
+        assert again["created"] == 0, (fmt, again)
+    exported = {i["status"]: i["uuid"] for i in json.loads(export(client, auth, "taskwarrior"))}
+    assert exported["recurring"] == series  # the open occurrence keeps Taskwarrior's uuid
