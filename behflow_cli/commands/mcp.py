@@ -12,6 +12,7 @@ session code as every other command.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import typer
@@ -46,6 +47,24 @@ def mcp() -> None:
     anyio.run(_bridge, url, headers)
 
 
+def _current_login() -> tuple[str | None, str | None]:
+    """(token, None) when the login (BEHFLOW_TOKEN or the stored one) works now, else
+    (None, what to do). Run when /mcp refused a request: the token may have expired or been
+    revoked, and the user may have logged in again in a terminal since."""
+    from behflow_cli.client import ApiError
+    from behflow_cli.errors import CliError, from_api_error
+    from behflow_cli.session import client
+
+    try:
+        with client() as api:
+            api.me()
+            return api.token, None
+    except ApiError as exc:
+        return None, from_api_error(exc).message
+    except CliError as exc:
+        return None, exc.message
+
+
 async def _bridge(url: str, headers: dict[str, str]) -> None:
     import httpx2
     from mcp import Client
@@ -59,28 +78,50 @@ async def _bridge(url: str, headers: dict[str, str]) -> None:
         Client(streamable_http_client(url, http_client=http), cache=None) as remote,
         stdio_server() as (read_stream, write_stream),
     ):
-        server = _forwarding_server(remote)
+        server = _forwarding_server(remote, http)
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-def _forwarding_server(remote: Any) -> Any:
+def _forwarding_server(remote: Any, http: Any) -> Any:
     """A stdio Server that answers each request with the remote server's answer to it."""
+    import anyio.to_thread
     from mcp.server.lowlevel import Server
+    from mcp.shared.exceptions import MCPError
+    from mcp_types import INTERNAL_ERROR, INVALID_REQUEST
+
+    async def forward(send: Callable[[], Awaitable[Any]]) -> Any:
+        try:
+            return await send()
+        except MCPError as exc:
+            # The SDK's stand-in for an HTTP error status (401 included) says only "Server
+            # returned an error response": find out whether the login is the reason.
+            if exc.code != INTERNAL_ERROR:
+                raise
+            token, problem = await anyio.to_thread.run_sync(_current_login)
+            if token is None:
+                raise MCPError(INVALID_REQUEST, f"Behflow: {problem}") from None
+            if http.headers.get("Authorization") != f"Bearer {token}":
+                http.headers["Authorization"] = f"Bearer {token}"  # logged in again since
+                return await send()
+            raise
 
     async def list_tools(ctx: Any, params: Any) -> Any:
-        return await remote.list_tools(cursor=params.cursor if params else None)
+        cursor = params.cursor if params else None
+        return await forward(lambda: remote.list_tools(cursor=cursor))
 
     async def call_tool(ctx: Any, params: Any) -> Any:
-        return await remote.call_tool(params.name, params.arguments)
+        return await forward(lambda: remote.call_tool(params.name, params.arguments))
 
     async def list_resources(ctx: Any, params: Any) -> Any:
-        return await remote.list_resources(cursor=params.cursor if params else None)
+        cursor = params.cursor if params else None
+        return await forward(lambda: remote.list_resources(cursor=cursor))
 
     async def list_templates(ctx: Any, params: Any) -> Any:
-        return await remote.list_resource_templates(cursor=params.cursor if params else None)
+        cursor = params.cursor if params else None
+        return await forward(lambda: remote.list_resource_templates(cursor=cursor))
 
     async def read_resource(ctx: Any, params: Any) -> Any:
-        return await remote.read_resource(params.uri)
+        return await forward(lambda: remote.read_resource(params.uri))
 
     info = remote.server_info
     return Server(

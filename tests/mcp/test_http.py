@@ -289,3 +289,23 @@ def test_missing_bad_and_revoked_tokens_get_401(new_account: Callable[[], Accoun
 
     with pytest.raises(Exception):  # noqa: B017  (the SDK's error type is its business)
         run(connect)
+
+
+def test_odd_requests_get_4xx_never_500(new_account: Callable[[], Account]) -> None:
+    alice = new_account()
+    mcp = f"{alice.url}/mcp"
+    headers = {**alice.headers, "Accept": "application/json, text/event-stream"}
+    for method in ("GET", "DELETE", "PUT"):
+        # Stateless: no sessions to end and no server-initiated stream to hold open.
+        response = httpx.request(method, mcp, headers=headers, timeout=10)
+        assert response.status_code == 405, (method, response.text)
+        assert response.json()["error"]["code"] == "method_not_allowed"
+    for body in (b"{not json", b"[1, 2]", b'{"jsonrpc": "2.0", "id": 1}'):
+        response = httpx.post(
+            mcp, content=body, headers={**headers, "Content-Type": "application/json"}
+        )
+        assert 400 <= response.status_code < 500, (body, response.text)
+    unknown = httpx.post(
+        mcp, json={"jsonrpc": "2.0", "id": 1, "method": "nope"}, headers=headers, timeout=10
+    )
+    assert unknown.json()["error"]["code"] == -32601  # JSON-RPC "method not found"

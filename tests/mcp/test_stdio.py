@@ -124,3 +124,34 @@ def test_no_usable_login_exits_4_with_one_line(
     assert result.stdout == ""  # nothing on the protocol channel
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0]
+
+
+def test_a_revoked_login_is_explained_and_a_new_login_is_picked_up(
+    mcp_server: LiveServer,
+) -> None:
+    env = {**os.environ, "BEHFLOW_URL": mcp_server.url}
+    name = f"relogin{os.getpid()}"
+    registered = run_cli(
+        ["register", "--username", name, "--password-stdin"], env, stdin=PASSWORD + "\n"
+    )
+    assert registered.returncode == 0, registered.stderr
+
+    async def work() -> tuple[str, str, str]:
+        async with stdio_client({"BEHFLOW_URL": mcp_server.url}) as client:
+            first = text(await client.call_tool("add_task", {"title": "Before"}))
+            assert run_cli(["logout"], env).returncode == 0  # revokes the token in use
+            try:
+                await client.call_tool("list_tasks", {})
+                refused = "not refused"
+            except Exception as exc:
+                refused = str(exc)
+            login = ["login", "--username", name, "--password-stdin"]
+            assert run_cli(login, env, stdin=PASSWORD + "\n").returncode == 0
+            # The same MCP session carries on with the new login: no client restart.
+            after = text(await client.call_tool("list_tasks", {}))
+            return first, refused, after
+
+    first, refused, after = run(work)
+    assert first.startswith("Created #1 Before")
+    assert "behflow login" in refused and "Server returned an error" not in refused
+    assert "#1 Before" in after
