@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 import sqlalchemy as sa
@@ -54,19 +54,30 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+# In WAL mode NORMAL syncs at checkpoints only: a commit survives a crash of the process but
+# the last ones can be lost to a power cut or an OS crash; FULL syncs the WAL at every commit
+# (docs/deployment.md#sqlite-durability has the measured cost).
+SqliteSynchronous = Literal["normal", "full"]
+
+
+def _sqlite_pragmas(synchronous: SqliteSynchronous) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.close()
+
+    return on_connect
 
 
 CONNECT_TIMEOUT_SECONDS = 5
 
 
-def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
+def create_db_engine(
+    url: str, *, pool_size: int = 10, sqlite_synchronous: SqliteSynchronous = "normal"
+) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url,
@@ -74,7 +85,7 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
             pool_size=pool_size,
             max_overflow=pool_size * 2,
         )
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_pragmas(sqlite_synchronous))
         return engine
     # A database host that stops answering (rather than refusing) fails a new connection after
     # a few seconds instead of the operating system's TCP timeout.
@@ -92,9 +103,13 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
 class Database:
     """Owns the engine; hands out sessions. One per app."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, sqlite_synchronous: SqliteSynchronous = "normal"
+    ) -> None:
         self.url = url
-        self.engine = create_db_engine(url, pool_size=pool_size)
+        self.engine = create_db_engine(
+            url, pool_size=pool_size, sqlite_synchronous=sqlite_synchronous
+        )
         self.kind = "postgresql" if self.engine.dialect.name == "postgresql" else "sqlite"
         # Receives committed events (see behflow_server.events.service); set by the app.
         self.event_sink: Callable[[list[Any]], None] | None = None

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from behflow_server.auth.models import RevokedToken, User
 from behflow_server.auth.ratelimit import LoginAttempt
+from behflow_server.calendar.models import CalendarFeed
 from behflow_server.chat.models import ChatMessage, ChatSession
 from behflow_server.events.models import Event
 from behflow_server.processes.models import AutomatedProcess, AutomatedProcessExecution, DailyStat
@@ -15,6 +16,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "AutomatedProcess",
     "AutomatedProcessExecution",
+    "CalendarFeed",
     "ChatMessage",
     "ChatSession",
     "DailyStat",

@@ -31,6 +31,7 @@ from sqlalchemy.pool import NullPool
 from behflow_server.config import Settings
 from behflow_server.context import AppContext
 from behflow_server.db import Database, utcnow
+from behflow_server.errors import NotFound
 from behflow_server.processes import service
 from behflow_server.processes.service import Clock
 
@@ -198,6 +199,8 @@ class Scheduler:
     def _run(self, execution_id: uuid.UUID) -> None:
         try:
             service.run_execution(self.db, execution_id, settings=self.settings, clock=self.clock)
+        except NotFound:
+            log.info("scheduler: execution %s ended with its deleted process", execution_id)
         except Exception:
             log.exception("scheduler: execution %s could not be recorded", execution_id)
 

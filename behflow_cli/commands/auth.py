@@ -9,6 +9,7 @@ import typer
 
 from behflow_cli import accounts, config, credentials, output
 from behflow_cli.commands.common import FormatOption, JsonOption
+from behflow_cli.commands.common import json_fields as declares
 
 app = typer.Typer(help="Accounts.", no_args_is_help=True, add_completion=False)
 
@@ -115,6 +116,7 @@ def logout(
 
 
 @app.command()
+@declares(USER_FIELDS)
 def whoami(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) -> None:
     """Show the account you are logged in as.
 

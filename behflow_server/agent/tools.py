@@ -20,16 +20,15 @@ from sqlmodel import Session
 from behflow_server.agent import listing
 from behflow_server.auth.models import User
 from behflow_server.errors import BehflowError, InvalidInput
-from behflow_server.tasks import service
+from behflow_server.tasks import matching, service
 from behflow_server.tasks.models import (
-    OPEN_STATUSES,
     Task,
     TaskCreate,
     TaskPriority,
     TaskStatus,
     TaskUpdate,
 )
-from behflow_server.tasks.query import TaskQuery
+from behflow_server.tasks.query import TaskQuery, parse_statuses
 
 # Words that point at the task talked about last.
 PRONOUNS = {
@@ -46,55 +45,29 @@ PRONOUNS = {
     "the one",
     "them",
 }
-_NOISE = {
-    "the",
-    "a",
-    "an",
-    "my",
-    "one",
-    "task",
-    "todo",
-    "to-do",
-    "item",
-    "thing",
-    "about",
-    "for",
-    "with",
-    "to",
-    "of",
-    "on",
-    "called",
-    "named",
-    "titled",
-}
-
-
-def _best_matches(tasks: list[Task], wanted: list[str]) -> list[Task]:
-    """The tasks whose titles share the most (stemmed, prefix-matched) words with `wanted`."""
-    scored: list[tuple[int, Task]] = []
-    for task in tasks:
-        title_words = [_stem(w) for w in re.findall(r"[\w']+", task.title.lower())]
-        score = sum(
-            any(t.startswith(w) or w.startswith(t) for t in title_words if len(t) > 2 or t == w)
-            for w in wanted
-        )
-        if score:
-            scored.append((score, task))
-    if not scored:
-        return []
-    best = max(score for score, _ in scored)
-    return [task for score, task in scored if score == best]
-
-
-def _close_match(task: Task, wanted: list[str]) -> bool:
-    """Every word matched the title, or all but one (often the verb: "paid the electricity
-    bill" for "Pay electricity bill") when at least two did."""
-    title_words = [_stem(w) for w in re.findall(r"[\w']+", task.title.lower())]
-    matched = sum(
-        any(t.startswith(w) or w.startswith(t) for t in title_words if len(t) > 2 or t == w)
-        for w in wanted
-    )
-    return matched == len(wanted) or (matched >= 2 and matched >= len(wanted) - 1)
+_NOISE = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "my",
+        "one",
+        "task",
+        "todo",
+        "to-do",
+        "item",
+        "thing",
+        "about",
+        "for",
+        "with",
+        "to",
+        "of",
+        "on",
+        "called",
+        "named",
+        "titled",
+    }
+)
 
 
 def _update_verb(changes: dict[str, Any], shift: str | None) -> str:
@@ -135,14 +108,6 @@ def _update_verb(changes: dict[str, Any], shift: str | None) -> str:
     if changes.get("stop_repeating"):
         parts.append("stop repeating")
     return " and ".join(parts) or "change"
-
-
-def _stem(word: str) -> str:
-    """Enough stemming for title matching: "groceries" ~ "grocery", "bills" ~ "bill"."""
-    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ed", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + replacement
-    return word
 
 
 _SHIFT = re.compile(r"^\s*(?P<n>[+-]?\d{1,4})\s*(?P<unit>minute|hour|day|week|month|year)s?\s*$")
@@ -438,19 +403,19 @@ class ToolRunner:
     def _match(self, words: str) -> Task:
         """The task whose title holds the most of these words (open tasks first, then done
         ones); ambiguity is a question, not a guess."""
-        wanted = [_stem(w) for w in re.findall(r"[\w']+", words) if w not in _NOISE]
+        wanted = matching.wanted_stems(words, _NOISE)
         if not wanted:
             raise NeedsAnswer("Which task do you mean? Give its number or words from its title.")
-        for statuses in (list(OPEN_STATUSES), [TaskStatus.completed]):
+        for statuses in (parse_statuses(["open"]), [TaskStatus.completed]):
             tasks, _ = service.list_tasks(
                 self.session, self.user, TaskQuery(statuses=statuses, limit=1000), zone=self.zone
             )
-            top = _best_matches(tasks, wanted)
+            top = matching.best_matches(tasks, wanted)
             if len(top) > 1:
                 options = "; ".join(f"#{t.number} {t.title}" for t in top[:5])
                 raise NeedsAnswer(f"Which one do you mean: {options}?")
             if top:
-                if not _close_match(top[0], wanted):
+                if not matching.close_match(top[0].title, wanted):
                     self.fuzzy.add(top[0].number)
                 return top[0]
         raise NeedsAnswer(f"I found no task matching “{words}”.")

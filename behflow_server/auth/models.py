@@ -42,6 +42,13 @@ class ProfileFields(SQLModel):
 class RegisterRequest(Credentials, ProfileFields):
     # Needed only when the server runs with BEHFLOW_REGISTRATION=invite.
     invite_code: str | None = Field(default=None, max_length=200)
+    # The sign-up choice for overdue tasks: the account's `reschedule-overdue` process (move
+    # overdue open tasks to today every night) is created enabled only when this is true.
+    reschedule_overdue: bool = Field(
+        default=False,
+        description="Move overdue open tasks to today every night (the reschedule-overdue "
+        "process, created disabled unless true).",
+    )
 
 
 class PasswordChange(SQLModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
@@ -45,16 +47,22 @@ def register(session: Session, data: RegisterRequest) -> User:
             code="username_taken",
             details={"field": "username"},
         ) from None
-    _after_register(session, user)
+    for hook in _account_hooks.values():
+        hook(session, user, data)
     session.commit()
     return user
 
 
-def _after_register(session: Session, user: User) -> None:
-    """Give a new account its default automated processes."""
-    from behflow_server.processes import defaults
+# What other domains give a new account (processes: its default processes; see
+# processes/defaults.py), run inside the registration's transaction so an account never exists
+# without them. Domains add themselves here, so auth imports none of them.
+AccountHook = Callable[[Session, User, RegisterRequest], None]
+_account_hooks: dict[str, AccountHook] = {}
 
-    defaults.create_for_user(session, user)
+
+def on_account_created(name: str, hook: AccountHook) -> None:
+    """Run `hook` for every account registered from now on (`name` keeps it added once)."""
+    _account_hooks[name] = hook
 
 
 def user_for_token(session: Session, claims: TokenClaims) -> User:

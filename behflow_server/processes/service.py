@@ -25,6 +25,7 @@ from behflow_server.config import Settings
 from behflow_server.db import Database, utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.events.service import record_event
+from behflow_server.processes import defaults
 from behflow_server.processes.jobs import JobContext, get_kind
 from behflow_server.processes.models import (
     AutomatedProcess,
@@ -217,12 +218,12 @@ def run_now(
 ) -> Execution:
     """Run the process at once, in the caller's thread; a failure with attempts left is retried
     by the scheduler like any other run."""
-    process = get_process(session, user, name)
+    process_id = get_process(session, user, name).id
     now = clock()
     for nudge in range(100):
         # A manual run's slot is its start; a scheduled slot at the very same instant wins it.
         execution = Execution(
-            process_id=process.id,
+            process_id=process_id,
             scheduled_for=now + timedelta(microseconds=nudge),
             trigger="manual",
             started_at=now,
@@ -234,6 +235,8 @@ def run_now(
             break
         except sa.exc.IntegrityError:
             session.rollback()
+            if not _exists(session, process_id):  # deleted meanwhile: the slot's key is gone
+                raise _deleted(name) from None
     else:
         raise Conflict("The process is being started already; try again.", code="busy")
     return run_execution(db, execution.id, settings=settings, clock=clock)
@@ -400,11 +403,12 @@ def run_execution(
     """Run one claimed execution and record how it went (unless it timed out meanwhile)."""
     with db.session() as session:
         execution = session.get(Execution, execution_id)
-        if execution is None:
-            raise NotFound("That execution no longer exists.", code="execution_not_found")
-        process = session.get(AutomatedProcess, execution.process_id)
-        assert process is not None
-        attempt = execution.attempt
+        process = session.get(AutomatedProcess, execution.process_id) if execution else None
+        if execution is None or process is None:
+            # Deleting a process deletes its runs: one deleted before its run began.
+            raise _deleted(process.name if process else None)
+        attempt, ref = execution.attempt, (process.id, process.name)
+        kind_name = process.kind
         owner = session.get(User, process.user_id) if process.user_id else None
         now = clock()
         try:
@@ -415,25 +419,56 @@ def run_execution(
             session.rollback()
             log.warning(
                 "process %s (%s) attempt %d failed: %s",
-                process.name,
-                process.kind,
+                ref[1],
+                kind_name,
                 attempt,
                 exc,
                 exc_info=not isinstance(exc, InvalidInput),
             )
-            return _finish_failed(
-                session, execution_id, attempt, f"{type(exc).__name__}: {exc}", clock(), settings
-            )
-        return _finish_succeeded(session, execution_id, attempt, result, clock())
+            error = f"{type(exc).__name__}: {exc}"
+            return _finish_failed(session, ref, execution_id, attempt, error, clock(), settings)
+        return _finish_succeeded(session, ref, execution_id, attempt, result, clock())
+
+
+def _exists(session: Session, process_id: uuid.UUID) -> bool:
+    found = session.execute(
+        sa.select(AutomatedProcess.id).where(col(AutomatedProcess.id) == process_id)
+    ).first()
+    return found is not None
+
+
+def _deleted(name: str | None) -> NotFound:
+    what = f"The process {name!r}" if name else "The process"
+    return NotFound(
+        f"{what} was deleted before its run could finish.",
+        code="process_not_found",
+        details={"name": name} if name else {},
+    )
+
+
+ProcessRef = tuple[uuid.UUID, str]  # id and name, read before the run (they outlive a rollback)
+
+
+def _lock_process(session: Session, ref: ProcessRef) -> AutomatedProcess:
+    """Lock the process row before touching its execution, as DELETE does (the process, then
+    its executions by cascade): taking them in the other order deadlocked on PostgreSQL. A
+    process deleted while its run went on is gone by now: the run's record went with it."""
+    locked = session.get(AutomatedProcess, ref[0], with_for_update=True, populate_existing=True)
+    if locked is None:
+        session.rollback()
+        raise _deleted(ref[1])
+    return locked
 
 
 def _finish_succeeded(
     session: Session,
+    ref: ProcessRef,
     execution_id: uuid.UUID,
     attempt: int,
     result: dict[str, Any],
     now: datetime,
 ) -> Execution:
+    process = _lock_process(session, ref)
     done = session.execute(
         sa.update(Execution)
         .where(
@@ -444,8 +479,6 @@ def _finish_succeeded(
         .values(status=ExecutionStatus.succeeded.value, finished_at=now, result=result, error=None)
     )
     execution = _reload(session, execution_id)
-    process = session.get(AutomatedProcess, execution.process_id)
-    assert process is not None
     if done.rowcount == 1:  # type: ignore[attr-defined]
         process.last_run_at = now
         session.add(process)
@@ -458,15 +491,14 @@ def _finish_succeeded(
 
 def _finish_failed(
     session: Session,
+    ref: ProcessRef,
     execution_id: uuid.UUID,
     attempt: int,
     error: str,
     now: datetime,
     settings: Settings,
 ) -> Execution:
-    execution = _reload(session, execution_id)
-    process = session.get(AutomatedProcess, execution.process_id)
-    assert process is not None
+    process = _lock_process(session, ref)
     retry = attempt < process.max_attempts
     values: dict[str, Any] = {"error": error[:4000]}
     if retry:
@@ -497,18 +529,18 @@ def _finish_failed(
 
 def _reload(session: Session, execution_id: uuid.UUID) -> Execution:
     execution = session.get(Execution, execution_id, populate_existing=True)
-    assert execution is not None
+    if execution is None:  # cannot happen while the process row is locked; never a 500
+        session.rollback()
+        raise _deleted(None)
     return execution
 
 
 def ensure_system_processes(session: Session, now: datetime) -> None:
     """Create the server-wide processes missing from the store (run by the scheduler leader)."""
-    from behflow_server.processes.defaults import SYSTEM_PROCESSES
-
     existing = set(
         session.exec(select(AutomatedProcess.name).where(col(AutomatedProcess.user_id).is_(None)))
     )
-    for name, kind, schedule in SYSTEM_PROCESSES:
+    for name, kind, schedule in defaults.SYSTEM_PROCESSES:
         if name not in existing:
             session.add(new_process(None, name, kind, schedule, now=now))
     session.commit()

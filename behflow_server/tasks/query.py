@@ -226,7 +226,8 @@ def order_by(query: TaskQuery) -> list[sa.ColumnElement[object]]:
             return [undated, col(Task.due_at).desc(), *ties, number]
         return [undated, col(Task.due_at).asc(), *ties, number]
     if query.sort is TaskSort.priority:
-        rank = PRIORITY_ORDER.asc() if desc else PRIORITY_ORDER.desc()
+        # Descending (-priority) is the highest first, as `-` means everywhere else.
+        rank = PRIORITY_ORDER.desc() if desc else PRIORITY_ORDER.asc()
         return [rank, sa.nulls_last(col(Task.due_at).asc()), number]
     if query.sort is TaskSort.completed:
         # Never-completed last, whichever the direction.

@@ -1,9 +1,13 @@
 """Webhook deliveries: signed JSON POSTs, off the request path, retried with back-off, logged.
 
 The app's event sink hands each batch of committed events to a queue and returns at once; a
-worker thread turns them into `webhook_deliveries` rows and POSTs them. Failed attempts wait
-`webhook_retry_base_seconds * 2**(attempt-1)`; any replica's worker may pick a due retry, and
-claims it by its attempt count so it goes out once.
+dispatcher thread turns them into `webhook_deliveries` rows and hands due ones to a small pool
+of senders. Fairness (issue #10.6): at most `webhook_per_destination` deliveries are in flight
+to one receiver (scheme, host and port) and `webhook_per_user` for one account, and due work is
+taken round-robin over destinations, so one slow receiver holds a few senders and never the
+queue. Failed attempts wait `webhook_retry_base_seconds * 2**(attempt-1)` (claims.backoff); any
+replica may pick a due retry and claims it by its attempt count (claims.compare_and_set), so it
+goes out once.
 
 Signature: `X-Behflow-Signature: sha256=<hex>`, the HMAC-SHA256 with the webhook's secret of
 `<X-Behflow-Timestamp>.<raw body>`; receivers recompute it and reject stale timestamps.
@@ -19,6 +23,9 @@ import queue
 import threading
 import time
 import uuid
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,9 +33,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from behflow_server import __version__, outbound
+from behflow_server.claims import backoff, compare_and_set
 from behflow_server.config import Settings
 from behflow_server.context import AppContext
-from behflow_server.db import Database, utcnow
+from behflow_server.db import Database, is_database_unavailable, utcnow
 from behflow_server.events.models import Event
 from behflow_server.events.sinks import sinks_of
 from behflow_server.webhooks.models import Webhook, WebhookDelivery
@@ -37,6 +45,7 @@ log = logging.getLogger("behflow.webhooks")
 SIGNATURE_HEADER = "X-Behflow-Signature"
 TIMESTAMP_HEADER = "X-Behflow-Timestamp"
 POLL_SECONDS = 1.0
+DUE_BATCH = 500
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -111,12 +120,83 @@ def attempt_delivery(
         delivery.status = "failed"
         delivery.next_attempt_at = None
     else:
-        delay = settings.webhook_retry_base_seconds * 2 ** (delivery.attempts - 1)
         delivery.status = "pending"
-        delivery.next_attempt_at = now + timedelta(seconds=delay)
+        delivery.next_attempt_at = now + backoff(
+            settings.webhook_retry_base_seconds, delivery.attempts
+        )
     session.add(delivery)
     session.commit()
     return delivery
+
+
+def destination_of(url: str) -> str:
+    """The receiver a URL reaches, for fairness: scheme, host and port."""
+    try:
+        target = outbound.parse_url(url)
+    except outbound.BadURL:
+        return url
+    return f"{target.scheme}://{target.host.lower()}:{target.port}"
+
+
+@dataclass(frozen=True)
+class Due:
+    id: uuid.UUID
+    attempts: int
+    user_id: uuid.UUID
+    destination: str
+
+
+class Flights:
+    """Deliveries in flight in this process, per destination and per account."""
+
+    def __init__(self, total: int, per_destination: int, per_user: int) -> None:
+        self.total = total
+        self.per_destination = per_destination
+        self.per_user = per_user
+        self._lock = threading.Lock()
+        self._destinations: Counter[str] = Counter()
+        self._users: Counter[uuid.UUID] = Counter()
+        self.count = 0
+
+    def free(self) -> int:
+        with self._lock:
+            return self.total - self.count
+
+    def try_start(self, due: Due) -> bool:
+        with self._lock:
+            if (
+                self.count >= self.total
+                or self._destinations[due.destination] >= self.per_destination
+                or self._users[due.user_id] >= self.per_user
+            ):
+                return False
+            self.count += 1
+            self._destinations[due.destination] += 1
+            self._users[due.user_id] += 1
+            return True
+
+    def finish(self, due: Due) -> None:
+        with self._lock:
+            self.count -= 1
+            self._destinations[due.destination] -= 1
+            self._users[due.user_id] -= 1
+            self._destinations += Counter()  # drop the zeros
+            self._users += Counter()
+
+
+def round_robin(rows: list[Due]) -> list[Due]:
+    """`rows` (oldest first) reordered to take one per destination in turn."""
+    lanes: dict[str, deque[Due]] = {}
+    for row in rows:
+        lanes.setdefault(row.destination, deque()).append(row)
+    ordered: list[Due] = []
+    while lanes:
+        for destination in list(lanes):
+            lane = lanes[destination]
+            ordered.append(lane.popleft())
+            if not lane:
+                del lanes[destination]
+    return ordered
 
 
 class WebhookDispatcher:
@@ -124,8 +204,16 @@ class WebhookDispatcher:
         self.db = db
         self.settings = settings
         self._queue: queue.Queue[list[dict[str, Any]]] = queue.Queue()
+        self._backlog: list[dict[str, Any]] = []  # events not yet stored (the store was down)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="behflow-webhooks", daemon=True)
+        self.flights = Flights(
+            settings.webhook_workers, settings.webhook_per_destination, settings.webhook_per_user
+        )
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.webhook_workers, thread_name_prefix="behflow-webhook-send"
+        )
+        self._outage = False
 
     @classmethod
     def start_for(cls, context: AppContext) -> WebhookDispatcher:
@@ -143,6 +231,9 @@ class WebhookDispatcher:
         self._stop.set()
         self._queue.put([])
         self._thread.join(timeout=self.settings.webhook_timeout_seconds + 2)
+        # Deliveries in flight finish on their own (bounded by the timeout); waiting ones stay
+        # pending in the store for the next start or another replica.
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def sink(self, events: list[Event]) -> None:
         """Called after a commit, on the committing thread: only hand the events over."""
@@ -157,15 +248,31 @@ class WebhookDispatcher:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                batch = self._queue.get(timeout=POLL_SECONDS)
+                self._backlog += self._queue.get(timeout=POLL_SECONDS)
+                while not self._queue.empty():  # everything else already waiting
+                    self._backlog += self._queue.get_nowait()
             except queue.Empty:
-                batch = []
+                pass
             try:
-                if batch:
-                    self._enqueue(batch)
-                self.deliver_due()
-            except Exception:  # keep delivering after a bad round (e.g. the store was down)
-                log.exception("webhook delivery round failed")
+                if self._backlog:
+                    self._enqueue(self._backlog)
+                    self._backlog = []
+                self.dispatch_due()
+                if self._outage:
+                    log.warning("webhook deliveries resumed: the database is back")
+                    self._outage = False
+            except Exception as exc:  # keep delivering after a bad round
+                if not is_database_unavailable(exc):
+                    log.exception("webhook delivery round failed")
+                elif not self._outage:  # one line per outage, not a traceback per second
+                    log.warning(
+                        "webhook deliveries paused: the database is unavailable (%s); "
+                        "retrying every %.0f s",
+                        type(exc).__name__,
+                        POLL_SECONDS,
+                    )
+                    self._outage = True
+                self._stop.wait(POLL_SECONDS)
 
     def _enqueue(self, events: list[dict[str, Any]]) -> None:
         users = {e["user_id"] for e in events}
@@ -192,45 +299,92 @@ class WebhookDispatcher:
                         )
             session.commit()
 
-    def deliver_due(self) -> int:
-        """Send every pending delivery whose time has come; returns how many were tried."""
-        now = utcnow()
-        with self.db.session() as session:
-            due = session.exec(
-                select(WebhookDelivery.id, WebhookDelivery.attempts)
-                .where(
-                    col(WebhookDelivery.status) == "pending",
-                    col(WebhookDelivery.next_attempt_at) <= now,
-                )
-                .order_by(col(WebhookDelivery.created_at))
-                .limit(100)
-            ).all()
-            tried = 0
-            for delivery_id, attempts in due:
-                if self._stop.is_set():
-                    break
-                if self._claim(session, delivery_id, attempts):
-                    self._send(session, delivery_id)
-                    tried += 1
-            return tried
-
-    def _claim(self, session: Session, delivery_id: uuid.UUID, attempts: int) -> bool:
-        lease = utcnow() + timedelta(seconds=self.settings.webhook_timeout_seconds + 30)
-        taken = session.execute(
-            sa.update(WebhookDelivery)
-            .where(
-                col(WebhookDelivery.id) == delivery_id,
-                col(WebhookDelivery.status) == "pending",
-                col(WebhookDelivery.attempts) == attempts,
+    def _due(self, session: Session, now: datetime) -> list[Due]:
+        """Due deliveries, oldest first, at most a few per webhook: a webhook with a long
+        backlog cannot crowd every other webhook out of one round."""
+        rank = (
+            sa.func.row_number()
+            .over(
+                partition_by=WebhookDelivery.webhook_id,
+                order_by=(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.created_at)),
             )
-            .values(attempts=attempts + 1, next_attempt_at=lease)
+            .label("rank")
+        )
+        ranked = (
+            sa.select(
+                WebhookDelivery.id,
+                WebhookDelivery.attempts,
+                WebhookDelivery.next_attempt_at,
+                Webhook.user_id,
+                Webhook.url,
+                rank,
+            )
+            .join(Webhook, col(Webhook.id) == col(WebhookDelivery.webhook_id))
+            .where(
+                col(WebhookDelivery.status) == "pending",
+                col(WebhookDelivery.next_attempt_at) <= now,
+            )
+            .subquery()
+        )
+        rows = session.execute(
+            sa.select(ranked)
+            .where(ranked.c.rank <= self.settings.webhook_per_destination)
+            .order_by(ranked.c.next_attempt_at)
+            .limit(DUE_BATCH)
+        ).all()
+        return [Due(r.id, r.attempts, r.user_id, destination_of(r.url)) for r in rows]
+
+    def dispatch_due(self) -> int:
+        """Start every due delivery the fairness limits allow; returns how many started."""
+        if self.flights.free() <= 0:
+            return 0
+        started = 0
+        with self.db.session() as session:
+            for due in round_robin(self._due(session, utcnow())):
+                if self._stop.is_set() or self.flights.free() <= 0:
+                    break
+                if not self.flights.try_start(due):
+                    continue  # its destination or account is at its limit: later
+                if not self._claim(session, due):
+                    self.flights.finish(due)
+                    continue
+                self._pool.submit(self._send, due)
+                started += 1
+        return started
+
+    def deliver_due(self, timeout: float = 30.0) -> int:
+        """Start what is due and wait until nothing is in flight (tests and benchmarks)."""
+        started = self.dispatch_due()
+        deadline = time.monotonic() + timeout
+        while self.flights.free() < self.flights.total and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return started
+
+    def _claim(self, session: Session, due: Due) -> bool:
+        lease = utcnow() + timedelta(seconds=self.settings.webhook_timeout_seconds + 30)
+        taken = compare_and_set(
+            session,
+            WebhookDelivery,
+            due.id,
+            {"status": "pending", "attempts": due.attempts},
+            attempts=due.attempts + 1,
+            next_attempt_at=lease,
         )
         session.commit()
-        return taken.rowcount == 1  # type: ignore[attr-defined]
+        return taken
 
-    def _send(self, session: Session, delivery_id: uuid.UUID) -> None:
-        delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
-        webhook = session.get(Webhook, delivery.webhook_id) if delivery else None
-        if delivery is None or webhook is None:
-            return
-        attempt_delivery(session, webhook, delivery, settings=self.settings)
+    def _send(self, due: Due) -> None:
+        try:
+            with self.db.session() as session:
+                delivery = session.get(WebhookDelivery, due.id)
+                webhook = session.get(Webhook, delivery.webhook_id) if delivery else None
+                if delivery is not None and webhook is not None:
+                    attempt_delivery(session, webhook, delivery, settings=self.settings)
+        except Exception as exc:  # the claim's lease runs out and the delivery is tried again
+            if is_database_unavailable(exc):
+                log.warning("webhook delivery %s not recorded: database unavailable", due.id)
+            else:
+                log.exception("webhook delivery %s failed to run", due.id)
+        finally:
+            self.flights.finish(due)
+            self._queue.put([])  # wake the dispatcher: a slot is free

@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from behflow_server.api.deps import Context, CurrentUser, SessionDep
+from behflow_server.context import AppContext
 from behflow_server.webhooks import service
+from behflow_server.webhooks.gate import TestGate
 from behflow_server.webhooks.models import (
     WEBHOOK_EVENTS,
     DeliveryPublic,
@@ -18,6 +20,7 @@ from behflow_server.webhooks.models import (
 )
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+_TEST_GATE = "webhooks.test_gate"
 
 
 def _public(webhook: object) -> WebhookPublic:
@@ -54,12 +57,35 @@ def delete_webhook(webhook_id: uuid.UUID, session: SessionDep, user: CurrentUser
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{webhook_id}/test", response_model=DeliveryPublic)
-def test_webhook(
-    webhook_id: uuid.UUID, session: SessionDep, user: CurrentUser, context: Context
+def _test_gate(context: AppContext) -> TestGate:
+    gate = context.services.get(_TEST_GATE)
+    if gate is None:
+        settings = context.settings
+        gate = TestGate(
+            settings.webhook_tests_concurrency,
+            settings.webhook_tests_per_user,
+            settings.webhook_timeout_seconds,
+        )
+        context.services[_TEST_GATE] = gate
+    return gate  # type: ignore[no-any-return]
+
+
+@router.post(
+    "/{webhook_id}/test",
+    response_model=DeliveryPublic,
+    responses={429: {"description": "a test of yours is running"}, 503: {"description": "busy"}},
+)
+async def test_webhook(
+    webhook_id: uuid.UUID, user: CurrentUser, context: Context
 ) -> DeliveryPublic:
-    delivery = service.send_test(session, user, webhook_id, settings=context.settings)
-    return DeliveryPublic.model_validate(delivery, from_attributes=True)
+    """Send `webhook.test` now and wait for the receiver (bounded per account and server)."""
+
+    def send() -> DeliveryPublic:
+        with context.db.session() as session:
+            delivery = service.send_test(session, user, webhook_id, settings=context.settings)
+            return DeliveryPublic.model_validate(delivery, from_attributes=True)
+
+    return await _test_gate(context).run(user.id, send)
 
 
 @router.get("/{webhook_id}/deliveries", response_model=list[DeliveryPublic])

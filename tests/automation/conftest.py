@@ -45,14 +45,19 @@ def make_user(session: Session, clock: FakeClock) -> Callable[..., User]:
     """An account with its default processes, planned from the test clock's "now"."""
     counter = iter(range(1, 1000))
 
-    def make(timezone: str = "UTC") -> User:
+    def make(timezone: str = "UTC", *, reschedule_overdue: bool = False) -> User:
         user = auth_service.register(
             session,
             RegisterRequest(
-                username=f"user{next(counter)}", password="correct horse", timezone=timezone
+                username=f"user{next(counter)}",
+                password="correct horse",
+                timezone=timezone,
+                reschedule_overdue=reschedule_overdue,
             ),
         )
         for process in processes.list_processes(session, user):
+            if not process.enabled:
+                continue
             schedule = parse_schedule(process.schedule, get_zone(process.timezone))
             process.next_run_at = schedule.next_after(clock.now)
             session.add(process)

@@ -21,13 +21,22 @@ class Receiver:
         self.received: list[Received] = []
         self.statuses = list(statuses or [])
         self.delay = delay
+        # The most requests it was answering at one moment (bounded fan-out is tested on it).
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._count = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                with receiver._count:
+                    receiver.in_flight += 1
+                    receiver.max_in_flight = max(receiver.max_in_flight, receiver.in_flight)
                 time.sleep(receiver.delay)
+                with receiver._count:
+                    receiver.in_flight -= 1
                 receiver.received.append(Received(self.path, dict(self.headers), body))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)

@@ -68,7 +68,14 @@ def test_new_accounts_get_the_default_processes(
         ("reminders", "reminders"),
         ("reschedule-overdue", "reschedule_overdue"),
     }
-    assert all(p.enabled and p.next_run_at and p.timezone == "Europe/Berlin" for p in listed)
+    assert all(p.timezone == "Europe/Berlin" for p in listed)
+    enabled = {p.name: p.enabled and p.next_run_at is not None for p in listed}
+    # Moving due dates is a choice made at sign-up, off unless chosen (issue #11).
+    assert enabled == {"analytics": True, "reminders": True, "reschedule-overdue": False}
+    chosen = processes.get_process(
+        session, make_user(reschedule_overdue=True), "reschedule-overdue"
+    )
+    assert chosen.enabled and chosen.next_run_at is not None
 
 
 def test_the_leader_creates_the_system_cleanup_process_once(

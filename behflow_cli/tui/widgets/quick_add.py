@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
 
 class QuickAdd(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Add the task")]
+
     class Added(Message):
         def __init__(self, text: str) -> None:
             super().__init__()
