@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -309,3 +312,24 @@ def test_odd_requests_get_4xx_never_500(new_account: Callable[[], Account]) -> N
         mcp, json={"jsonrpc": "2.0", "id": 1, "method": "nope"}, headers=headers, timeout=10
     )
     assert unknown.json()["error"]["code"] == -32601  # JSON-RPC "method not found"
+
+
+def test_dates_are_read_in_the_clients_time_zone(new_account: Callable[[], Account]) -> None:
+    alice = new_account()  # the account's zone is UTC
+    zone = ZoneInfo("Pacific/Kiritimati")  # UTC+14: "today" there is often not today in UTC
+
+    async def work() -> Any:
+        async with http_client(alice.url, alice.token, X_Timezone=zone.key) as client:
+            return await client.call_tool("add_task", {"title": "Late call", "due": "today 23:00"})
+
+    run(work)
+    local_today = datetime.now(zone).date()
+    expected = datetime(*local_today.timetuple()[:3], 23, 0, tzinfo=zone).astimezone(UTC)
+    assert task(alice, 1)["due_at"] == expected.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_server_starts_without_loading_the_sdk() -> None:
+    # The SDK costs about a second to import: only a request to /mcp loads it.
+    probe = "import sys, behflow_server.main; print('mcp' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
