@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -221,8 +222,14 @@ TOOLS: dict[str, McpTool] = {
 }
 
 
-def definitions() -> list[Tool]:
-    return [tool.definition() for tool in TOOLS.values()]
+@cache
+def definitions() -> tuple[Tool, ...]:
+    """Every tool's definition; built once (generating the JSON schemas takes tens of ms)."""
+    return tuple(tool.definition() for tool in TOOLS.values())
+
+
+def input_schema(name: str) -> dict[str, Any] | None:
+    return next((tool.input_schema for tool in definitions() if tool.name == name), None)
 
 
 def _invalid(exc: ValidationError) -> str:
