@@ -11,6 +11,7 @@ so the agent's intent policy (agent/policy.py) does not apply.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -253,7 +254,9 @@ def _quick_add(session: Session, user: User, zone: ZoneInfo, args: QuickAddArgs)
     if data.dry_run:
         preview = quickadd.preview(data, user, zone)
         fields = preview.parsed.model_dump(mode="json", exclude_defaults=True)
-        return ToolOutcome(status="done", message=f"Would create: {fields}")
+        return ToolOutcome(
+            status="done", message=f"Would create (nothing saved): {json.dumps(fields)}"
+        )
     task = quickadd.quick_add(session, user, data, zone)
     return ToolOutcome(
         status="done",

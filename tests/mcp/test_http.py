@@ -77,13 +77,16 @@ def test_tools_are_the_shared_definitions(new_account: Callable[[], Account]) ->
 
 def test_add_list_and_quick_add(new_account: Callable[[], Account]) -> None:
     alice = new_account()
-    added, quick, listed, found = call(
+    preview, added, quick, listed, found = call(
         alice,
+        ("quick_add", {"text": "Pay rent friday !urgent", "dry_run": True}),
         ("add_task", {"title": "Buy milk", "due": "tomorrow", "tags": ["home"]}),
         ("quick_add", {"text": "Call mom tomorrow 5pm #family !high"}),
         ("list_tasks", {}),
         ("search_tasks", {"query": "mom"}),
     )
+    shown = json.loads(text(preview).split(": ", 1)[1])
+    assert (shown["title"], shown["priority"]) == ("Pay rent", "urgent")
     assert not added.is_error and added.structured_content["status"] == "done"
     assert added.structured_content["actions"] == [
         {"action": "created", "number": 1, "title": "Buy milk"}
