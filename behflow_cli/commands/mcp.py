@@ -34,8 +34,9 @@ def _group() -> None:
 def mcp() -> None:
     """Serve Behflow to an MCP client over stdio, as the logged-in user (or BEHFLOW_TOKEN).
 
-    Add it to the client's config as the command `behflow` with the argument `mcp`; see
-    docs/mcp.md. stdout carries the protocol; messages go to stderr.
+    In the client's config: the command `behflow` with the argument `mcp` (docs/mcp.md).
+
+    stdout carries the protocol; messages go to stderr.
     """
     import anyio
 
