@@ -117,6 +117,15 @@ class McpEndpoint:
         request = Request(scope, receive)
         try:
             caller = await self._authenticate(request)
+            if request.method != "POST":
+                # Stateless: no session to end (DELETE) and no stream of server-initiated
+                # messages (GET), which would otherwise stay open with nothing to send.
+                raise BehflowError(
+                    "/mcp takes POST: this server keeps no MCP sessions or event streams.",
+                    status=405,
+                    code="method_not_allowed",
+                    headers={"Allow": "POST"},
+                )
             manager = await self._session_manager()
         except BehflowError as exc:
             headers = dict(exc.headers or {})

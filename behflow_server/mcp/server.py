@@ -83,7 +83,7 @@ def build_server(context: AppContext) -> Server[Any]:
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
     ) -> ListToolsResult:
-        return ListToolsResult(tools=tools.definitions())
+        return ListToolsResult(tools=list(tools.definitions()))
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: CallToolRequestParams
@@ -128,6 +128,7 @@ def build_server(context: AppContext) -> Server[Any]:
         title="Behflow",
         description="Self-hosted task manager with an AI agent.",
         instructions=INSTRUCTIONS,
+        get_tool_input_schema=tools.input_schema,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         on_list_resources=list_resources,
