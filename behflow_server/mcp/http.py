@@ -30,14 +30,13 @@ from behflow_server.auth import service as auth_service
 from behflow_server.context import AppContext
 from behflow_server.db import is_database_unavailable
 from behflow_server.errors import BehflowError, ServiceUnavailable, Unauthorized
+from behflow_server.mcp.scope import USER_KEY, ZONE_KEY
 
 if TYPE_CHECKING:
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
 PATH = "/mcp"
 # Where the authenticated caller rides on the ASGI scope for the MCP handlers (server.py).
-USER_KEY = "behflow.user_id"
-ZONE_KEY = "behflow.zone"
 CHALLENGE = 'Bearer realm="behflow"'
 
 

@@ -41,7 +41,7 @@ from behflow_server.db import is_database_unavailable
 from behflow_server.errors import NotFound
 from behflow_server.mcp import resources, tools
 from behflow_server.mcp.confirmations import Confirmations
-from behflow_server.mcp.http import USER_KEY, ZONE_KEY
+from behflow_server.mcp.scope import USER_KEY, ZONE_KEY
 
 # The MCP spec's code for a resource that does not exist.
 RESOURCE_NOT_FOUND = -32002
