@@ -68,12 +68,10 @@ def on_account_created(name: str, hook: AccountHook) -> None:
 def user_for_token(session: Session, claims: TokenClaims) -> User:
     """The user a valid token belongs to; raises if the token was revoked."""
     revoked = sa.exists().where(col(RevokedToken.jti) == claims.jti)
-    row = session.exec(
-        select(User, revoked).where(col(User.id) == claims.user_id)  # type: ignore[call-overload]
-    ).first()
+    row = session.exec(select(User, revoked).where(col(User.id) == claims.user_id)).first()
     if row is None or row[1] or row[0].token_version != claims.version:
         raise Unauthorized("This token was revoked; log in again.", code="token_revoked")
-    return row[0]  # type: ignore[no-any-return]
+    return row[0]
 
 
 def revoke_token(session: Session, claims: TokenClaims) -> None:
@@ -116,6 +114,6 @@ def update_profile(session: Session, user: User, data: ProfileUpdate) -> User:
 
 def purge_expired_revocations(session: Session) -> int:
     """Drop revocation records of tokens that have expired anyway."""
-    result = session.execute(sa.delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    result = session.execute(sa.delete(RevokedToken).where(col(RevokedToken.expires_at) < utcnow()))
     session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -81,7 +81,10 @@ def _one_claim_each(session: Session, user: User, tasks: list[TaskPublic]) -> li
     result = []
     for task in tasks:
         foreign = task.extra.get(EXTERNAL_UUID)
-        if isinstance(foreign, str) and owners.get(_as_uuid(foreign)) != task.number:
+        foreign_id = _as_uuid(foreign) if isinstance(foreign, str) else None
+        if isinstance(foreign, str) and (
+            foreign_id is None or owners.get(foreign_id) != task.number
+        ):
             extra = {key: value for key, value in task.extra.items() if key != EXTERNAL_UUID}
             task = task.model_copy(update={"extra": extra})
         result.append(task)
