@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from behflow_server.events.live import LiveEvents
     from behflow_server.scheduler import Scheduler
     from behflow_server.webhooks.delivery import WebhookDispatcher
+    from behflow_server.webhooks.gate import TestGate
 
 Clock = Callable[[], datetime]
 
@@ -43,6 +44,7 @@ class AppContext:
     password_gate: PasswordGate | None = None
     registration_limiter: AddressRateLimiter | None = None
     attempt_limiter: AttemptLimiter | None = None
+    webhook_test_gate: TestGate | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:

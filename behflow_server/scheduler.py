@@ -4,7 +4,7 @@ APScheduler 3 runs every job in every process that shares a job store, so it doe
 store of its own here: it only drives a periodic `tick` in each server process. A tick does
 anything only in the leader (a PostgreSQL advisory lock held on a dedicated connection, or a
 file lock next to a SQLite database). The leader sweeps timed-out runs, claims retries and due
-slots through processes.service (whose unique slots keep runs exactly once even while two
+slots through processes.engine (whose unique slots keep runs exactly once even while two
 leaders overlap during a hand-over) and runs the claimed executions in a thread pool.
 
 When the leader dies its lock goes with its connection or file handle, and another process
@@ -20,7 +20,7 @@ import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -29,11 +29,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from behflow_server.config import Settings
-from behflow_server.context import AppContext
 from behflow_server.db import Database, utcnow
 from behflow_server.errors import NotFound
-from behflow_server.processes import service
-from behflow_server.processes.service import Clock
+from behflow_server.processes import defaults, engine
+from behflow_server.processes.engine import Clock
+
+if TYPE_CHECKING:  # the context names these parts; they only need its type
+    from behflow_server.context import AppContext
 
 log = logging.getLogger("behflow.scheduler")
 ADVISORY_LOCK_KEY = zlib.crc32(b"behflow-scheduler-leader")
@@ -142,7 +144,7 @@ class Scheduler:
         clock: Clock = utcnow,
         lock: LeaderLock | None = None,
         inline: bool = False,
-        worker: str = service.WORKER,
+        worker: str = engine.WORKER,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -169,7 +171,7 @@ class Scheduler:
         if leading and not self.is_leader:
             log.info("scheduler: %s is now the leader", self.worker)
             with self.db.session() as session:
-                service.ensure_system_processes(session, self.clock())
+                defaults.ensure_system_processes(session, self.clock())
         elif self.is_leader and not leading:
             log.warning("scheduler: %s lost the leadership", self.worker)
         self.is_leader = leading
@@ -182,9 +184,9 @@ class Scheduler:
                 return []
             now = self.clock()
             with self.db.session() as session:
-                service.fail_timed_out(session, now)
-                claimed = service.claim_retries(session, now, worker=self.worker)
-                claimed += service.claim_due(
+                engine.fail_timed_out(session, now)
+                claimed = engine.claim_retries(session, now, worker=self.worker)
+                claimed += engine.claim_due(
                     session, now, settings=self.settings, worker=self.worker
                 )
         if claimed:
@@ -198,7 +200,7 @@ class Scheduler:
 
     def _run(self, execution_id: uuid.UUID) -> None:
         try:
-            service.run_execution(self.db, execution_id, settings=self.settings, clock=self.clock)
+            engine.run_execution(self.db, execution_id, settings=self.settings, clock=self.clock)
         except NotFound:
             log.info("scheduler: execution %s ended with its deleted process", execution_id)
         except Exception:

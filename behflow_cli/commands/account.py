@@ -68,7 +68,7 @@ def timezone(
 
       behflow account timezone    (this computer's zone)
     """
-    from behflow_cli.session import local_timezone
+    from behflow_cli.zone import local_timezone
 
     out = output.Output(fmt, json_fields, PROFILE_FIELDS)
     chosen = zone or local_timezone()
@@ -136,8 +136,8 @@ def sessions(fmt: str | None = FormatOption, json_fields: str | None = JsonOptio
         table.add_row(
             row["id"][:8],
             row.get("client") or "",
-            output.day_and_time(row["created_at"]),
-            output.day_and_time(row.get("last_seen_at")),
+            output.local_time(row["created_at"]),
+            output.local_time(row.get("last_seen_at")),
             output.day_and_time(row["expires_at"], with_time=False),
             "[green]this one[/]" if row.get("current") else "",
         )

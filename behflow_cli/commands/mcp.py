@@ -12,6 +12,8 @@ session code as every other command.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import typer
@@ -32,8 +34,9 @@ def _group() -> None:
 def mcp() -> None:
     """Serve Behflow to an MCP client over stdio, as the logged-in user (or BEHFLOW_TOKEN).
 
-    Add it to the client's config as the command `behflow` with the argument `mcp`; see
-    docs/mcp.md. stdout carries the protocol; messages go to stderr.
+    In the client's config: the command `behflow` with the argument `mcp` (docs/mcp.md).
+
+    stdout carries the protocol; messages go to stderr.
     """
     import anyio
 
@@ -46,41 +49,131 @@ def mcp() -> None:
     anyio.run(_bridge, url, headers)
 
 
+def _current_login() -> tuple[str | None, str | None]:
+    """(token, None) when the login (BEHFLOW_TOKEN or the stored one) works now, else
+    (None, what to do). Run when /mcp refused a request: the token may have expired or been
+    revoked, and the user may have logged in again in a terminal since."""
+    from behflow_cli.client import ApiError
+    from behflow_cli.errors import CliError, from_api_error
+    from behflow_cli.session import client
+
+    try:
+        with client() as api:
+            api.me()
+            return api.token, None
+    except ApiError as exc:
+        return None, from_api_error(exc).message
+    except CliError as exc:
+        return None, exc.message
+
+
+class _Remote:
+    """The server's /mcp, one connection per request: the endpoint keeps no session, so a
+    server restart (or an autostart after it stopped) between two requests costs nothing. The
+    first connection negotiates the protocol; later ones adopt its result without a probe."""
+
+    def __init__(self, url: str, http: Any) -> None:
+        self.url = url
+        self.http = http
+        self.mode = "auto"
+        self.discover: Any = None
+        self.server_info: Any = None
+        self.instructions: str | None = None
+
+    @asynccontextmanager
+    async def _connected(self) -> AsyncIterator[Any]:
+        from mcp import Client
+        from mcp.client.streamable_http import streamable_http_client
+
+        transport = streamable_http_client(self.url, http_client=self.http)
+        # No response cache: every read shows the tasks as they are now.
+        async with Client(
+            transport, mode=self.mode, prior_discover=self.discover, cache=None
+        ) as client:
+            yield client
+
+    async def connect(self) -> None:
+        async with self._connected() as client:
+            self.server_info, self.instructions = client.server_info, client.instructions
+            self.discover = client.session.discover_result
+            self.mode = client.protocol_version if self.discover is not None else "legacy"
+
+    async def send(self, work: Callable[[Any], Awaitable[Any]]) -> Any:
+        async with self._connected() as client:
+            return await work(client)
+
+
 async def _bridge(url: str, headers: dict[str, str]) -> None:
     import httpx2
-    from mcp import Client
-    from mcp.client.streamable_http import streamable_http_client
     from mcp.server.stdio import stdio_server
 
     timeout = httpx2.Timeout(CONNECT_SECONDS, read=READ_SECONDS)
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=timeout) as http,
-        # No response cache: every read shows the tasks as they are now.
-        Client(streamable_http_client(url, http_client=http), cache=None) as remote,
-        stdio_server() as (read_stream, write_stream),
-    ):
+    async with httpx2.AsyncClient(headers=headers, timeout=timeout) as http:
+        remote = _Remote(url, http)
+        await remote.connect()
         server = _forwarding_server(remote)
-        await server.run(read_stream, write_stream, server.create_initialization_options())
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-def _forwarding_server(remote: Any) -> Any:
+def _forwarding_server(remote: _Remote) -> Any:
     """A stdio Server that answers each request with the remote server's answer to it."""
+    import anyio.to_thread
     from mcp.server.lowlevel import Server
+    from mcp.shared.exceptions import MCPError
+    from mcp_types import (
+        INTERNAL_ERROR,
+        INVALID_REQUEST,
+        CallToolRequest,
+        CallToolRequestParams,
+        CallToolResult,
+    )
+
+    async def forward(work: Callable[[Any], Awaitable[Any]]) -> Any:
+        try:
+            return await remote.send(work)
+        except MCPError as exc:
+            # The SDK's stand-in for an HTTP error status (401 included) says only "Server
+            # returned an error response": find out whether the login is the reason.
+            if exc.code != INTERNAL_ERROR:
+                raise
+            failure: BaseException = exc
+        except Exception as exc:  # the server did not answer (stopped, restarting)
+            failure = exc
+        # Checking the login also starts the default local server again if it stopped.
+        token, problem = await anyio.to_thread.run_sync(_current_login)
+        if token is None:
+            raise MCPError(INVALID_REQUEST, f"Behflow: {problem}") from None
+        if isinstance(failure, MCPError) and remote.http.headers.get("Authorization") == (
+            f"Bearer {token}"
+        ):
+            raise failure  # the login is fine: the error is the server's answer
+        remote.http.headers["Authorization"] = f"Bearer {token}"  # logged in again since
+        return await remote.send(work)
 
     async def list_tools(ctx: Any, params: Any) -> Any:
-        return await remote.list_tools(cursor=params.cursor if params else None)
+        cursor = params.cursor if params else None
+        return await forward(lambda client: client.list_tools(cursor=cursor))
 
     async def call_tool(ctx: Any, params: Any) -> Any:
-        return await remote.call_tool(params.name, params.arguments)
+        # The raw request rather than Client.call_tool, which on a fresh connection first
+        # lists the tools to check the result against its output schema: the client at the
+        # other end of stdio checks it anyway, and one request per call is half the time.
+        request = CallToolRequest(
+            params=CallToolRequestParams(name=params.name, arguments=params.arguments)
+        )
+        return await forward(lambda client: client.session.send_request(request, CallToolResult))
 
     async def list_resources(ctx: Any, params: Any) -> Any:
-        return await remote.list_resources(cursor=params.cursor if params else None)
+        cursor = params.cursor if params else None
+        return await forward(lambda client: client.list_resources(cursor=cursor))
 
     async def list_templates(ctx: Any, params: Any) -> Any:
-        return await remote.list_resource_templates(cursor=params.cursor if params else None)
+        cursor = params.cursor if params else None
+        return await forward(lambda client: client.list_resource_templates(cursor=cursor))
 
     async def read_resource(ctx: Any, params: Any) -> Any:
-        return await remote.read_resource(params.uri)
+        return await forward(lambda client: client.read_resource(params.uri))
 
     info = remote.server_info
     return Server(

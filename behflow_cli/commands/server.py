@@ -62,13 +62,15 @@ def start(
     settings = _settings_or_exit(**overrides)
     from behflow_server.serve import serve
 
-    output.info(f"Behflow server on http://{settings.host}:{settings.port}")
-    serve(settings)
+    output.info(f"Behflow server on http://{settings.host}:{settings.port} (Ctrl-C stops it)")
+    with autostart.foreground_pid():
+        serve(settings)
 
 
 @app.command()
 def stop() -> None:
-    """Stop the server started in the background (by `start --background` or autostart).
+    """Stop the local server: started by `start` (in the foreground or --background), by
+    autostart, or by `python3 dev.py run`.
 
     Example: behflow server stop
     """

@@ -15,6 +15,7 @@ from typer.core import TyperCommand
 from behflow_cli import dates, output
 from behflow_cli.commands.common import FormatOption, JsonOption
 from behflow_cli.commands.common import json_fields as declares
+from behflow_cli.commands.phrases import read_recurrence, read_time
 from behflow_cli.errors import FAILURE, CliError, task_not_found, usage
 
 app = typer.Typer(help="Create, list and change tasks.", no_args_is_help=True, add_completion=False)
@@ -93,9 +94,11 @@ def _created(tasks: list[dict[str, Any]], out: output.Output) -> None:
     if out.human:
         for task in tasks:
             due, _ = output.relative_due(task.get("due_at"))
-            output.write(
-                f"Created #{task['number']} {task['title']}" + (f" (due {due})" if due else "")
-            )
+            notes = [f"due {due}"] if due else []
+            if task.get("recurrence"):
+                notes.append(dates.recurrence_words(task["recurrence"]))
+            notes_text = f" ({', '.join(notes)})" if notes else ""
+            output.write(f"Created #{task['number']} {task['title']}{notes_text}")
     elif out.format == "plain" and not out.selected:
         for task in tasks:
             output.write(str(task["number"]))
@@ -163,7 +166,7 @@ def add(
     }
     with _client(timezone=True) as api:
         if every is not None:
-            overrides["recurrence"], first_due = _recurrence(api, every)
+            overrides["recurrence"], first_due = read_recurrence(api, every)
             overrides["due"] = overrides["due"] or first_due
         if explain:
             _explain([_preview(api, text, overrides) for text in texts], out)
@@ -198,7 +201,12 @@ def _explain(previews: list[dict[str, Any]], out: output.Output) -> None:
         parsed = preview["parsed"]
         if parsed.get("unsure"):
             output.write(f"  {_quoted(parsed['unsure'])} -> left out: the time was not clear")
-        output.key_value_table([(key, output._text(value)) for key, value in parsed.items()])
+        output.key_value_table(
+            [
+                (key, dates.recurrence_words(value) if key == "recurrence" else output._text(value))
+                for key, value in parsed.items()
+            ]
+        )
     else:
         if "spans" in fields and not out.selected:
             fields.remove("spans")
@@ -223,21 +231,11 @@ def _span_meaning(span: dict[str, Any], parsed: dict[str, Any]) -> str:
         return f"due {text}"
     if field == "tags":
         return f"tag {value}"
-    if field in ("project", "priority", "recurrence"):
+    if field == "recurrence":
+        return f"repeats {dates.recurrence_words(str(value))}"
+    if field in ("project", "priority"):
         return f"{field} {value}"
     return f"dropped ({field})"
-
-
-def _recurrence(api: Any, phrase: str) -> tuple[str, str | None]:
-    """The RRULE for a repetition phrase and its first occurrence (the due time, unless --due
-    says otherwise: "every friday at 5pm" keeps its time there), read by the server's
-    quick-add grammar."""
-    text = phrase.strip()
-    words = text if text.lower().startswith(("every", "on ")) else f"every {text}"
-    parsed = api.quick_preview(f"x {words}")
-    if not parsed.get("recurrence"):
-        raise usage(f'cannot read --every {phrase!r}; try "monday", "weekday" or "2 weeks"')
-    return str(parsed["recurrence"]), parsed.get("due_at")
 
 
 def _add_many(api: Any, texts: list[str], overrides: dict[str, Any], out: output.Output) -> None:
@@ -481,9 +479,9 @@ def update(
     missing: list[int] = []
     with _client(timezone=zone) as api:
         if ends is not None:
-            fields["ends_at"] = _read_time(api, ends, "--ends")
+            fields["ends_at"] = read_time(api, ends, "--ends")
         if every is not None:
-            fields["recurrence"], _ = _recurrence(api, every)
+            fields["recurrence"], _ = read_recurrence(api, every)
         for number in dict.fromkeys(numbers):
             try:
                 task_fields = dict(fields)
@@ -538,21 +536,6 @@ def edit(number: int = typer.Argument(..., min=1, help="The task's number.")) ->
 
     with _client(timezone=True) as api:
         edit_task(api, number)
-
-
-def _read_time(api: Any, phrase: str, option: str) -> str:
-    """A date phrase read by the server (in the user's zone), as an ISO time in UTC."""
-    from behflow_cli.client import ApiError
-
-    try:
-        parsed = api.preview("x", due=phrase)["parsed"]
-    except ApiError as exc:
-        if exc.status in (0, 401):
-            raise
-        raise usage(f"cannot read {option} {phrase!r} as a date or time") from None
-    if not parsed.get("due_at"):
-        raise usage(f"cannot read {option} {phrase!r} as a date or time")
-    return str(parsed["due_at"])
 
 
 def _set_status(number: int, status: str, verb: str, out: output.Output) -> None:

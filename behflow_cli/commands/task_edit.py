@@ -11,13 +11,12 @@ import typer
 
 from behflow_cli import editform, output
 from behflow_cli.accounts import interactive
+from behflow_cli.commands.phrases import read_recurrence, read_time
 from behflow_cli.errors import USAGE, CliError
 
 
 def _fields(api: Any, changed: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     """PATCH fields and the fields to clear, from the form's changed text."""
-    from behflow_cli.commands.task import _read_time, _recurrence
-
     fields: dict[str, Any] = {}
     clear: list[str] = []
     for name, value in changed.items():
@@ -42,7 +41,7 @@ def _fields(api: Any, changed: dict[str, str]) -> tuple[dict[str, Any], list[str
                 clear.append("due_at")
         elif name == "ends":
             if value:
-                fields["ends_at"] = _read_time(api, value, "ends:")
+                fields["ends_at"] = read_time(api, value, "ends:")
             else:
                 clear.append("ends_at")
         elif name == "remind":
@@ -52,7 +51,7 @@ def _fields(api: Any, changed: dict[str, str]) -> tuple[dict[str, Any], list[str
                 clear.append("remind_at")
         elif name == "repeat":
             if value:
-                fields["recurrence"], _ = _recurrence(api, value)
+                fields["recurrence"], _ = read_recurrence(api, value)
             else:
                 clear.append("recurrence")
     return fields, clear

@@ -51,4 +51,15 @@ def key_label(key: str) -> str:
 
 
 def bindings() -> list[Binding]:
-    return [Binding(a.key, a.name, a.label, show=a.footer, tooltip=a.description) for a in ACTIONS]
+    """Priority bindings: the app decides for each key, in the order they were typed, whether
+    it is a command (the list has the focus) or text (the screen's check_action says no while a
+    box has it, and the key goes on to the box). Without priority a key typed right after `a`
+    is already on its way to the list when the focus moves: it is lost, or run as a command."""
+    return [
+        # The key bar shows each action's first key ("e Edit", not "⏎ Edit").
+        Binding(
+            key, a.name, a.label, show=a.footer and n == 0, tooltip=a.description, priority=True
+        )
+        for a in ACTIONS
+        for n, key in enumerate(a.key.split(","))
+    ]

@@ -31,7 +31,10 @@ def load(client: BehflowClient, params: dict[str, Any]) -> tuple[list[Task], int
 
 
 def add(client: BehflowClient, text: str) -> Applied:
-    created = client.quick_add(text)
+    try:
+        created = client.quick_add(text)
+    except ApiError as exc:  # the text goes back to the box, to fix rather than retype
+        raise Failed("Add", exc.message, exc.status, typed=text) from exc
     number = created["number"]
     return Applied(dict(created), "Added", lambda: client.delete_task(number))
 
@@ -97,11 +100,12 @@ def edit(client: BehflowClient, number: int, changes: dict[str, Any]) -> Applied
 class Failed(Exception):
     """A worker's request did not succeed: what was being done and the server's reason."""
 
-    def __init__(self, label: str, message: str, status: int) -> None:
+    def __init__(self, label: str, message: str, status: int, typed: str | None = None) -> None:
         super().__init__(f"{label}: {message}")
         self.label = label
         self.message = message
         self.status = status
+        self.typed = typed  # what the user had typed for it, when there is a box to put it back
 
 
 @contextmanager

@@ -10,10 +10,11 @@ Task = dict[str, Any]
 
 
 class TasksLoaded(Message):
-    def __init__(self, tasks: list[Task], total: int) -> None:
+    def __init__(self, tasks: list[Task], total: int, generation: int) -> None:
         super().__init__()
         self.tasks = tasks
         self.total = total
+        self.generation = generation  # which request: an older answer arriving late is dropped
 
 
 class TaskChanged(Message):

@@ -12,6 +12,7 @@ Windows are half-open, [from, to), and come from `behflow_server.tasks.query.rea
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -466,7 +467,7 @@ def _filters_text(args: ListTasksArgs) -> str:
 def answer(
     args: ListTasksArgs,
     found: ListPlan,
-    tasks: list[Task] | list[TaskPublic],
+    tasks: Sequence[Task | TaskPublic],
     total: int,
     lines: list[str],
     zone: ZoneInfo,

@@ -8,6 +8,7 @@ and changing more than one task at once, only happens after the user confirms.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -25,10 +26,14 @@ from behflow_server.tasks.models import (
     Task,
     TaskCreate,
     TaskPriority,
+    TaskPublic,
     TaskStatus,
     TaskUpdate,
 )
 from behflow_server.tasks.query import TaskQuery, parse_statuses
+
+# A stored task, or its public record as the list queries return it.
+AnyTask = Task | TaskPublic
 
 # Words that point at the task talked about last.
 PRONOUNS = {
@@ -119,7 +124,8 @@ def shift_delta(shift: str) -> relativedelta:
     match = _SHIFT.match(shift)
     if match is None:
         raise InvalidInput(f"Cannot read {shift!r} as an amount of time, e.g. 2 days.")
-    return relativedelta(**{match["unit"] + "s": int(match["n"])})
+    amount: dict[str, Any] = {match["unit"] + "s": int(match["n"])}
+    return relativedelta(**amount)
 
 
 class ListTasksArgs(BaseModel):
@@ -316,13 +322,17 @@ class NeedsAnswer(Exception):
     """The request is ambiguous or incomplete: the message is a question for the user."""
 
 
-def describe(task: Task, zone: ZoneInfo) -> str:
+def describe(task: AnyTask, zone: ZoneInfo) -> str:
     parts = [f"#{task.number} {task.title}"]
     if task.due_at is not None:
         local = task.due_at.astimezone(zone)
         when = local.strftime("%a %d %b %Y")
         if (local.hour, local.minute) != (23, 59):
             when += local.strftime(" %H:%M")
+        if task.original_due_at is not None:
+            # Automation moved it: say from where, as every client does.
+            original = task.original_due_at.astimezone(zone)
+            when += f" (moved from {original:%a} {original.day} {original:%b})"
         parts.append(f"due {when}")
     if task.priority != TaskPriority.none.value:
         parts.append(f"{task.priority} priority")
@@ -362,7 +372,8 @@ class ToolRunner:
         self.proposing = propose and not confirmed
         try:
             parsed = model.model_validate(args)
-            return getattr(self, f"_{name}")(parsed, confirmed)
+            tool: Callable[[Any, bool], str] = getattr(self, f"_{name}")
+            return tool(parsed, confirmed)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "arguments"
@@ -381,12 +392,12 @@ class ToolRunner:
             self.recent.append(number)
         del self.recent[:-10]
 
-    def resolve(self, ref: TaskRef) -> list[Task]:
+    def resolve(self, ref: TaskRef) -> list[AnyTask]:
         if ref.match is not None:
             tasks, _ = self._query(ref.match, limit=1000)
             if not tasks:
                 raise NeedsAnswer("No tasks match that.")
-            return tasks
+            return list[AnyTask](tasks)
         if ref.numbers:
             return [
                 service.get_task(self.session, self.user, n) for n in dict.fromkeys(ref.numbers)
@@ -400,7 +411,7 @@ class ToolRunner:
             return [service.get_task(self.session, self.user, self.recent[-1])]
         return [self._match(words)]
 
-    def _match(self, words: str) -> Task:
+    def _match(self, words: str) -> AnyTask:
         """The task whose title holds the most of these words (open tasks first, then done
         ones); ambiguity is a question, not a guess."""
         wanted = matching.wanted_stems(words, _NOISE)
@@ -420,13 +431,13 @@ class ToolRunner:
                 return top[0]
         raise NeedsAnswer(f"I found no task matching “{words}”.")
 
-    def _must_ask(self, tasks: list[Task], confirmed: bool) -> bool:
+    def _must_ask(self, tasks: list[AnyTask], confirmed: bool) -> bool:
         """Proposed, or about a task found by a loose match: ask before changing it."""
         if confirmed:
             return False
         return self.proposing or any(t.number in self.fuzzy for t in tasks)
 
-    def _confirm(self, tool: str, tasks: list[Task], args: dict[str, Any], verb: str) -> str:
+    def _confirm(self, tool: str, tasks: list[AnyTask], args: dict[str, Any], verb: str) -> str:
         listed = "; ".join(f"#{t.number} {t.title}" for t in tasks[:10])
         if len(tasks) > 10:
             listed += f" and {len(tasks) - 10} more"
@@ -445,7 +456,7 @@ class ToolRunner:
             f"Needs confirmation: I will {summary}. Reply “yes” to go ahead; anything else cancels."
         )
 
-    def _act(self, kind: str, task: Task) -> None:
+    def _act(self, kind: str, task: AnyTask) -> None:
         self.actions.append({"action": kind, "number": task.number, "title": task.title})
         self.remember([task.number])
 
@@ -461,7 +472,9 @@ class ToolRunner:
         self._act("created", task)
         return f"Created {describe(task, self.zone)}."
 
-    def _query(self, args: ListTasksArgs, *, limit: int | None = None) -> tuple[list[Task], int]:
+    def _query(
+        self, args: ListTasksArgs, *, limit: int | None = None
+    ) -> tuple[list[TaskPublic], int]:
         found = listing.plan(args, self.zone, self.now, limit=limit or args.limit)
         return service.list_tasks(
             self.session, self.user, found.query, zone=self.zone, now=self.now
@@ -517,7 +530,7 @@ class ToolRunner:
             done.append(describe(updated, self.zone) + noted)
         return "Updated " + "; ".join(done) + "."
 
-    def _edited(self, task: Task, changes: dict[str, Any], args: UpdateTaskArgs) -> TaskUpdate:
+    def _edited(self, task: AnyTask, changes: dict[str, Any], args: UpdateTaskArgs) -> TaskUpdate:
         """The update for one task: the edits that depend on its current values applied."""
         values = dict(changes)
         if args.shift is not None:

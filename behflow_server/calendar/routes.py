@@ -49,7 +49,7 @@ def revoke_feed(session: SessionDep, user: CurrentUser) -> Response:
     responses={200: {"content": {"text/calendar": {}}}},
 )
 def calendar_feed(
-    secret: Annotated[str, Path(min_length=20, max_length=100)],
+    secret: Annotated[str, Path(max_length=100)],
     session: SessionDep,
     events: bool = False,
 ) -> Response:

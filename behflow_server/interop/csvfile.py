@@ -81,7 +81,8 @@ def dump(tasks: list[TaskPublic], zone: ZoneInfo) -> str:
 
 def rows(text: str, fmt: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header and each row as {column: cell} with the line it starts on."""
-    reader = csv.reader(io.StringIO(text))
+    # strict: an unclosed quote is an error, not the rest of the file read as one cell.
+    reader = csv.reader(io.StringIO(text), strict=True)
     try:
         header = next(reader, None)
         if header is None:

@@ -56,7 +56,10 @@ def _common(component: Todo | Event, task: TaskPublic, suffix: str = "") -> None
     if priority:
         component.add("priority", priority)
     if task.recurrence and task.due_at is not None:
-        component.add("rrule", vRecur.from_ical(task.recurrence))
+        try:
+            component.add("rrule", vRecur.from_ical(task.recurrence))
+        except ValueError:  # a rule dateutil reads and icalendar does not: keep it as text
+            component.add("x-behflow-recurrence", task.recurrence)
 
 
 def _alarm(task: TaskPublic, anchor: datetime | None, related_end: bool) -> Alarm | None:
@@ -141,4 +144,4 @@ def feed(tasks: list[TaskPublic], zone: ZoneInfo, *, name: str, events: bool = F
         else:
             calendar.add_component(to_todo(task, zone))
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

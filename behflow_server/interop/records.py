@@ -91,6 +91,54 @@ def check_count(records: list[ImportRecord], fmt: str) -> None:
         )
 
 
+# Dates outside these years are refused: far enough for any real task, and far from the edges
+# where converting between time zones overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+_DATE_FIELDS = ("due_at", "ends_at", "remind_at", "created_at", "completed_at")
+
+
+def _bad_string(value: Any) -> bool:
+    """A string either store refuses (PostgreSQL: NUL, unpaired UTF-16 surrogates), anywhere
+    inside `value`. JSON escapes (\\u0000, \\ud800) bring them in past the raw-text check."""
+    if isinstance(value, str):
+        return "\x00" in value or any(0xD800 <= ord(char) <= 0xDFFF for char in value)
+    if isinstance(value, dict):
+        return any(_bad_string(key) or _bad_string(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_bad_string(item) for item in value)
+    return False
+
+
+MAX_EXTRA_DEPTH = 16
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value` (without recursion: it may be deep)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level <= MAX_EXTRA_DEPTH:
+            children = item.values() if isinstance(item, dict) else item
+            if isinstance(item, dict | list):
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def check_record(record: ImportRecord, fmt: str) -> None:
+    """What every format's records must satisfy before anything is written."""
+    for name in _DATE_FIELDS:
+        value = getattr(record, name)
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            message = f"{name}: the year {value.year} is outside {FIRST_YEAR}-{LAST_YEAR}"
+            raise bad_line(record.line, message, fmt=fmt)
+    if _depth(record.extra) > MAX_EXTRA_DEPTH:
+        raise bad_line(record.line, "an attribute nests too deeply", fmt=fmt)
+    texts = [record.title, record.description, record.project, record.recurrence, record.due]
+    if _bad_string([*texts, *record.tags, record.extra]):
+        raise bad_line(record.line, "contains a NUL character or an unpaired surrogate", fmt=fmt)
+
+
 def line_at(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
@@ -117,6 +165,8 @@ def json_objects(text: str, fmt: str) -> Iterator[tuple[int, Any]]:
             value, end = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
             raise bad_line(exc.lineno, f"not valid JSON: {exc.msg}", fmt=fmt) from None
+        except RecursionError:
+            raise bad_line(line_at(text, position), "JSON nested too deeply", fmt=fmt) from None
         yield line_at(text, position), value
         position = _SEPARATOR.match(text, end).end()  # type: ignore[union-attr]
     if closing:
@@ -160,8 +210,13 @@ def parse_datetime(value: Any, line: int, fmt: str, zone: ZoneInfo, name: str) -
     text = str(value).strip()
     try:
         if len(text) == 10:
-            return local_day_end(date.fromisoformat(text), zone)
+            day = date.fromisoformat(text)
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise ValueError(text)
+            return local_day_end(day, zone)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            raise ValueError(text)
     except ValueError:
         raise bad_line(line, f"{name}: {text!r} is not an ISO 8601 date", fmt=fmt) from None
     if parsed.tzinfo is None:

@@ -59,7 +59,16 @@ def export_tasks(
     )
 
 
-@router.post("/import", response_model=ImportResult)
+# The body is the file itself, read raw: declared here so the OpenAPI document shows it.
+_FILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.post("/import", response_model=ImportResult, openapi_extra=_FILE_BODY)
 async def import_tasks(
     request: Request,
     context: Context,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from behflow_server.interop.records import (
     ImportRecord,
     bad_line,
     check_count,
+    check_record,
     check_text,
 )
 from behflow_server.tasks import recurrence, service
@@ -68,7 +69,30 @@ def matching_tasks(
 
 
 def export_text(session: Session, user: User, fmt: str, query: TaskQuery, zone: ZoneInfo) -> str:
-    return get_format(fmt).dump(matching_tasks(session, user, query, zone), zone)
+    tasks = _one_claim_each(session, user, matching_tasks(session, user, query, zone))
+    return get_format(fmt).dump(tasks, zone)
+
+
+def _one_claim_each(session: Session, user: User, tasks: list[TaskPublic]) -> list[TaskPublic]:
+    """A repeating task's next occurrence inherits its `extra`, the other tool's uuid with it;
+    that uuid stays with the latest of the series (the one matching finds, see _known_uuids),
+    and the earlier occurrences are exported under their own ids."""
+    owners = _known_uuids(session, user)
+    result = []
+    for task in tasks:
+        foreign = task.extra.get(EXTERNAL_UUID)
+        if isinstance(foreign, str) and owners.get(_as_uuid(foreign)) != task.number:
+            extra = {key: value for key, value in task.extra.items() if key != EXTERNAL_UUID}
+            task = task.model_copy(update={"extra": extra})
+        result.append(task)
+    return result
+
+
+def _as_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 # --- Import ----------------------------------------------------------------------------------
@@ -81,6 +105,7 @@ def read_file(fmt: str, text: str, zone: ZoneInfo) -> list[ImportRecord]:
     check_count(records, fmt)
     seen: dict[uuid.UUID, int] = {}
     for record in records:
+        check_record(record, fmt)
         if record.uuid is None:
             continue
         if record.uuid in seen:
@@ -103,13 +128,18 @@ def import_text(
 ) -> ImportResult:
     records = read_file(fmt, text, zone)
     if project is not None:
-        project = normalize_project(project)
+        try:
+            project = normalize_project(project)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), details={"field": "project"}) from None
         for record in records:
             record.project = record.project or project
     creates = [_create_data(record, fmt) for record in records]
     items: list[ImportItem] = []
     with _one_transaction(db, keep=not dry_run) as session:
-        user = session.get(User, user_id)
+        # The user's row locked first (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the
+        # write lock): a second import of the same file waits, then finds these tasks.
+        user = session.exec(select(User).where(col(User.id) == user_id).with_for_update()).first()
         if user is None:
             raise InvalidInput("The account no longer exists.", code="user_not_found")
         known = _known_uuids(session, user)
@@ -192,17 +222,21 @@ def _create_data(record: ImportRecord, fmt: str) -> TaskCreate | None:
 
 def _known_uuids(session: Session, user: User) -> dict[uuid.UUID, int]:
     """The user's tasks (archived ones too) by id and by the other tool's uuid: matching looks
-    only here, so a uuid of someone else's task can never reach that task."""
-    known: dict[uuid.UUID, int] = {}
+    only here, so a uuid of someone else's task can never reach that task. Occurrences of a
+    repeating task share the other tool's uuid: it names the latest (highest number)."""
     rows = session.exec(
-        select(Task.id, Task.number, Task.extra).where(col(Task.user_id) == user.id)
+        select(Task.id, Task.number, Task.extra)
+        .where(col(Task.user_id) == user.id)
+        .order_by(col(Task.number))
     ).all()
-    for task_id, number, extra in rows:
-        known[task_id] = number
+    known: dict[uuid.UUID, int] = {}
+    for _, number, extra in rows:
         foreign = (extra or {}).get(EXTERNAL_UUID)
-        if isinstance(foreign, str):
-            with suppress(ValueError):
-                known.setdefault(uuid.UUID(foreign), number)
+        claimed = _as_uuid(foreign) if isinstance(foreign, str) else None
+        if claimed is not None:
+            known[claimed] = number
+    for task_id, number, _ in rows:
+        known[task_id] = number
     return known
 
 
@@ -225,7 +259,7 @@ def _apply(
         if record.archived:
             return _item(record, ImportAction.skipped, reason="deleted in the file")
         task = service.create_task(session, user, create, zone=zone)
-        _keep_dates(session, task, record, created=True)
+        _keep_dates(task, record, created=True)
         if record.uuid is not None:
             known[record.uuid] = task.number
         return _item(record, ImportAction.created, number=task.number)
@@ -242,24 +276,21 @@ def _apply(
         task = service.restore_task(session, user, number)
         changed.append("restored")
     if not was_completed:
-        _keep_dates(session, task, record, created=False)
+        _keep_dates(task, record, created=False)
     if not changed:
         return _item(record, ImportAction.skipped, number=number, reason="unchanged")
     return _item(record, ImportAction.updated, number=number, changed=changed)
 
 
-def _keep_dates(session: Session, task: Task, record: ImportRecord, *, created: bool) -> None:
-    """Keep when the task was made and finished in the other tool, not when it was imported."""
-    touched = False
+def _keep_dates(task: Task, record: ImportRecord, *, created: bool) -> None:
+    """Keep when the task was made and finished in the other tool, not when it was imported.
+
+    Only set here: the next change's commit (or the final flush) writes it, which spares a
+    savepoint per task."""
     if created and record.created_at is not None:
         task.created_at = record.created_at
-        touched = True
     if record.completed_at is not None and task.status == TaskStatus.completed.value:
         task.completed_at = record.completed_at
-        touched = True
-    if touched:
-        session.add(task)
-        session.commit()
 
 
 def _same_time(a: datetime | None, b: datetime | None) -> bool:

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from behflow_server.interop.records import (
+    FIRST_YEAR,
+    LAST_YEAR,
     TASK_FIELDS,
     ImportRecord,
     bad_line,
@@ -220,13 +223,15 @@ def _date(item: dict[str, Any], name: str, line: int) -> datetime | None:
     if not isinstance(value, str):
         raise bad_line(line, f"{name} must be a date string", fmt=FORMAT)
     try:
-        return datetime.strptime(value, _STAMP).replace(tzinfo=UTC)
+        parsed = datetime.strptime(value, _STAMP).replace(tzinfo=UTC)
     except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_line(line, f"{name}: {value!r} is not a Taskwarrior date", fmt=FORMAT) from None
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            message = f"{name}: {value!r} is not a Taskwarrior date"
+            raise bad_line(line, message, fmt=FORMAT) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise bad_line(line, f"{name}: {value!r} is outside the years Behflow keeps", fmt=FORMAT)
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
@@ -326,16 +331,17 @@ def parse(text: str, zone: ZoneInfo) -> list[ImportRecord]:
     items = list(json_objects(text, FORMAT))
     records = [_record(item, line) for line, item in items]
     by_uuid = {record.uuid: record for record in records if record.uuid is not None}
-    earliest: dict[Any, datetime] = {}
+    earliest: dict[uuid.UUID, datetime] = {}
     for (line, item), record in zip(items, records, strict=True):
-        template = by_uuid.get(parse_uuid(item.get("parent"), line, FORMAT))
-        if template is None or template is record:
+        parent = parse_uuid(item.get("parent"), line, FORMAT)
+        template = by_uuid.get(parent) if parent is not None else None
+        if parent is None or template is None or template is record:
             continue
         record.skip = f"an occurrence of the repeating task on line {template.line}"
         is_open = record.status is not TaskStatus.completed and not record.archived
         if is_open and record.due_at is not None:
-            known = earliest.get(template.uuid)
-            earliest[template.uuid] = min(known, record.due_at) if known else record.due_at
+            known = earliest.get(parent)
+            earliest[parent] = min(known, record.due_at) if known else record.due_at
     for key, due_at in earliest.items():
         # The series is due when its earliest open occurrence is; its end and reminder move
         # with it.

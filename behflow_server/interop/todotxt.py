@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from behflow_server.interop.records import (
+    FIRST_YEAR,
+    LAST_YEAR,
     ImportRecord,
     bad_line,
     external_uuid,
@@ -46,7 +48,10 @@ _KEYS = {"due", "rec", "rrule", "uuid", "pri", "status"}
 
 def _day(text: str, line: int, what: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(text)
+        return day
     except ValueError:
         raise bad_line(line, f"{what} {text!r} is not a date (YYYY-MM-DD)", fmt=FORMAT) from None
 
@@ -71,6 +76,8 @@ def _due(value: str, line: int, zone: ZoneInfo) -> datetime:
         return local_day_end(_day(value, line, "due:"), zone)
     try:
         parsed = datetime.fromisoformat(value)
+        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            raise ValueError(value)
     except ValueError:
         raise bad_line(
             line, f"due:{value} is not a date (YYYY-MM-DD[THH:MM])", fmt=FORMAT

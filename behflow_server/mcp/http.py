@@ -30,14 +30,13 @@ from behflow_server.auth import service as auth_service
 from behflow_server.context import AppContext
 from behflow_server.db import is_database_unavailable
 from behflow_server.errors import BehflowError, ServiceUnavailable, Unauthorized
+from behflow_server.mcp.scope import USER_KEY, ZONE_KEY
 
 if TYPE_CHECKING:
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
 PATH = "/mcp"
 # Where the authenticated caller rides on the ASGI scope for the MCP handlers (server.py).
-USER_KEY = "behflow.user_id"
-ZONE_KEY = "behflow.zone"
 CHALLENGE = 'Bearer realm="behflow"'
 
 
@@ -117,6 +116,15 @@ class McpEndpoint:
         request = Request(scope, receive)
         try:
             caller = await self._authenticate(request)
+            if request.method != "POST":
+                # Stateless: no session to end (DELETE) and no stream of server-initiated
+                # messages (GET), which would otherwise stay open with nothing to send.
+                raise BehflowError(
+                    "/mcp takes POST: this server keeps no MCP sessions or event streams.",
+                    status=405,
+                    code="method_not_allowed",
+                    headers={"Allow": "POST"},
+                )
             manager = await self._session_manager()
         except BehflowError as exc:
             headers = dict(exc.headers or {})

@@ -41,7 +41,7 @@ from behflow_server.db import is_database_unavailable
 from behflow_server.errors import NotFound
 from behflow_server.mcp import resources, tools
 from behflow_server.mcp.confirmations import Confirmations
-from behflow_server.mcp.http import USER_KEY, ZONE_KEY
+from behflow_server.mcp.scope import USER_KEY, ZONE_KEY
 
 # The MCP spec's code for a resource that does not exist.
 RESOURCE_NOT_FOUND = -32002
@@ -83,7 +83,7 @@ def build_server(context: AppContext) -> Server[Any]:
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
     ) -> ListToolsResult:
-        return ListToolsResult(tools=tools.definitions())
+        return ListToolsResult(tools=list(tools.definitions()))
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: CallToolRequestParams
@@ -128,6 +128,7 @@ def build_server(context: AppContext) -> Server[Any]:
         title="Behflow",
         description="Self-hosted task manager with an AI agent.",
         instructions=INSTRUCTIONS,
+        get_tool_input_schema=tools.input_schema,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         on_list_resources=list_resources,

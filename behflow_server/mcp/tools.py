@@ -11,8 +11,10 @@ so the agent's intent policy (agent/policy.py) does not apply.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -221,8 +223,14 @@ TOOLS: dict[str, McpTool] = {
 }
 
 
-def definitions() -> list[Tool]:
-    return [tool.definition() for tool in TOOLS.values()]
+@cache
+def definitions() -> tuple[Tool, ...]:
+    """Every tool's definition; built once (generating the JSON schemas takes tens of ms)."""
+    return tuple(tool.definition() for tool in TOOLS.values())
+
+
+def input_schema(name: str) -> dict[str, Any] | None:
+    return next((tool.input_schema for tool in definitions() if tool.name == name), None)
 
 
 def _invalid(exc: ValidationError) -> str:
@@ -246,7 +254,9 @@ def _quick_add(session: Session, user: User, zone: ZoneInfo, args: QuickAddArgs)
     if data.dry_run:
         preview = quickadd.preview(data, user, zone)
         fields = preview.parsed.model_dump(mode="json", exclude_defaults=True)
-        return ToolOutcome(status="done", message=f"Would create: {fields}")
+        return ToolOutcome(
+            status="done", message=f"Would create (nothing saved): {json.dumps(fields)}"
+        )
     task = quickadd.quick_add(session, user, data, zone)
     return ToolOutcome(
         status="done",

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from behflow_server.api.deps import Context, CurrentUser, SessionDep, UserZone
 from behflow_server.context import AppContext
 from behflow_server.processes import analytics, service
+from behflow_server.processes.engine import Clock
 from behflow_server.processes.jobs import KINDS
 from behflow_server.processes.models import (
     PROCESS_NAME_PATTERN,
@@ -18,7 +19,6 @@ from behflow_server.processes.models import (
     ProcessUpdate,
     StatsPublic,
 )
-from behflow_server.processes.service import Clock
 
 router = APIRouter(prefix="/processes", tags=["processes"])
 stats_router = APIRouter(prefix="/stats", tags=["processes"])

@@ -17,15 +17,18 @@ leaves that number unused: numbers can have gaps, never duplicates. The version 
 must come after the task is visible, follows the create's commit the same way.
 
 Where the request's transaction has already written (the next occurrence of a recurring task,
-made while completing its predecessor), or on SQLite (one writer at a time anyway), the number
-is taken inside that transaction as before.
+made while completing its predecessor), where the session is joined to a caller's transaction
+(an import, all or nothing), or on SQLite (one writer at a time anyway), the number is taken
+inside that transaction as before.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -38,7 +41,7 @@ log = logging.getLogger(__name__)
 def _bump(
     session: Session, user: User, *, counter: bool, version: bool, alone: bool = False
 ) -> int:
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     if counter:
         values["task_counter"] = User.task_counter + 1
     if version:
@@ -47,7 +50,7 @@ def _bump(
         sa.update(User)
         .where(col(User.id) == user.id)
         .values(**values)
-        .returning(User.task_counter, User.tasks_version)
+        .returning(col(User.task_counter), col(User.tasks_version))
     )
     if alone:
         # One statement, one round trip, its own transaction on a connection of its own: the
@@ -56,7 +59,8 @@ def _bump(
         statement = statement.where(
             sa.func.set_config("synchronous_commit", "off", True).is_not(None)
         )
-        engine = session.get_bind()
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             number, tasks_version = connection.execute(statement).one()
     else:
@@ -77,6 +81,17 @@ def touch(session: Session, user: User) -> None:
     _bump(session, user, counter=False, version=True)
 
 
+def _owns_its_transaction(session: Session) -> bool:
+    """A PostgreSQL session whose commit is a real commit: not one joined to a caller's
+    connection (an import's single transaction, rolled back in a dry run: its numbers must
+    roll back with it) nor inside a savepoint."""
+    return (
+        dialect_of(session) == "postgresql"
+        and isinstance(session.get_bind(), Engine)
+        and not session.in_nested_transaction()
+    )
+
+
 def _nothing_written(session: Session) -> bool:
     """The session's transaction holds no row locks and has nothing to flush, so another
     connection can update the user's row without waiting for it (no transaction id: no
@@ -90,7 +105,7 @@ def _nothing_written(session: Session) -> bool:
 def take(session: Session, user: User) -> tuple[int, bool]:
     """The user's next number for a new task, and whether it was taken in a transaction of its
     own; if so, call `after_commit` once the task's transaction has committed."""
-    if dialect_of(session) != "postgresql" or not _nothing_written(session):
+    if not _owns_its_transaction(session) or not _nothing_written(session):
         return next_in_transaction(session, user), False
     # Ending the read-only transaction hands its connection back to the pool, so this thread
     # holds one connection at a time: many creates at once cannot exhaust the pool waiting

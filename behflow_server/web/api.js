@@ -109,7 +109,7 @@ export async function request(path, { method = "GET", body, query, signal, extra
  * A JSON call to the API; resolves to the parsed body (null for 204).
  * @template T
  * @param {string} path
- * @param {{method?: string, body?: unknown, query?: Record<string, any>}} [options]
+ * @param {{method?: string, body?: unknown, query?: Record<string, any>, extraHeaders?: Record<string, string>}} [options]
  * @returns {Promise<T>}
  */
 export async function api(path, options = {}) {

@@ -64,12 +64,16 @@ async function onAuthSubmit(event) {
 }
 
 async function onLogout() {
-  try {
-    await api("/logout", { method: "POST" });
-  } catch {
-    // Signing out locally still happens; the token expires on its own.
-  }
+  // Signed out here first, so nothing else (the live stream, a pending reload) still uses the
+  // token the server is about to revoke.
+  const token = session.token;
   signOut();
+  if (!token) return;
+  try {
+    await api("/logout", { method: "POST", extraHeaders: { Authorization: `Bearer ${token}` } });
+  } catch {
+    // Signed out locally all the same; the token expires on its own.
+  }
 }
 
 export function initAuth() {

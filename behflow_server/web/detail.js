@@ -3,6 +3,7 @@
 import { ApiError } from "./api.js";
 import { byId, field } from "./dom.js";
 import { isAllDay, shortDate } from "./due.js";
+import { report } from "./notices.js";
 import { describeRule } from "./recurrence.js";
 import * as tasks from "./taskapi.js";
 import { OPEN_TASK, removeTask, scheduleReload } from "./tasks.js";
@@ -147,7 +148,8 @@ export async function openDetail(number) {
   try {
     fill(await tasks.getTask(number));
   } catch (error) {
-    byId("detail-error").textContent = error instanceof Error ? error.message : String(error);
+    if (dialog().open) byId("detail-error").textContent = error instanceof Error ? error.message : String(error);
+    else report(error);
     return;
   }
   if (!dialog().open) dialog().showModal();
@@ -195,11 +197,15 @@ async function onSave(event) {
   try {
     const body = changes(task);
     const status = select("detail-status").value;
-    if (task.status === "completed" && status !== "completed") await tasks.reopenTask(task.number);
-    if (status !== task.status && status !== "completed" && status !== "not_started") body.status = status;
-    if (status !== task.status && status === "not_started" && task.status !== "completed") body.status = status;
+    // Completing and reopening are the server's own commands (a recurring task's next
+    // occurrence, completed_at); other status changes are plain fields.
+    const completing = status === "completed" && task.status !== "completed";
+    const reopening = task.status === "completed" && status !== "completed";
+    if (reopening) await tasks.reopenTask(task.number);
+    const reopenedAs = reopening ? "not_started" : task.status;
+    if (!completing && status !== reopenedAs) body.status = status;
     if (Object.keys(body).length) await tasks.updateTask(task.number, body);
-    if (status === "completed" && task.status !== "completed") await tasks.completeTask(task.number);
+    if (completing) await tasks.completeTask(task.number);
     dialog().close();
     scheduleReload([task.number]);
   } catch (error) {

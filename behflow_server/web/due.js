@@ -72,15 +72,16 @@ export function relativeDue(dueIso, now = Date.now(), zone = undefined) {
   return `overdue ${span(-days)}`;
 }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
 /**
- * A short date, "20 Nov" (with the year when it is not this year's).
+ * A day as people write it, "20 Nov" (with the year when it is not this year's), in the
+ * browser's zone; spelled as the CLI's short_day does (not Intl's "Sept").
  * @param {string} iso
  * @param {number} [now]
  */
 export function shortDate(iso, now = Date.now()) {
   const date = new Date(iso);
-  /** @type {Intl.DateTimeFormatOptions} */
-  const options = { day: "numeric", month: "short" };
-  if (date.getFullYear() !== new Date(now).getFullYear()) options.year = "numeric";
-  return new Intl.DateTimeFormat("en-GB", options).format(date);
+  const text = `${date.getDate()} ${MONTHS[date.getMonth()]}`;
+  return date.getFullYear() === new Date(now).getFullYear() ? text : `${text} ${date.getFullYear()}`;
 }

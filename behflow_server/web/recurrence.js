@@ -70,7 +70,8 @@ export function describeRule(rule) {
   }
   const unit = UNITS[parts.FREQ];
   if (!unit) return rule;
-  const known = new Set(["FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "COUNT", "UNTIL", "WKST"]);
+  const known = new Set(["FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYHOUR", "BYMINUTE",
+    "COUNT", "UNTIL", "WKST"]);
   if (Object.keys(parts).some((key) => !known.has(key))) return rule;
   const interval = Number(parts.INTERVAL || "1");
   if (!Number.isInteger(interval) || interval < 1) return rule;
@@ -88,20 +89,22 @@ export function describeRule(rule) {
   if (parts.FREQ === "WEEKLY" || (parts.FREQ === "DAILY" && dayList.length)) {
     if (dayList.length === 5 && weekdays.every((d) => dayList.includes(d))) {
       words = interval === 1 ? "every weekday" : `${every} on weekdays`;
-    } else if (dayList.length === 2 && dayList.includes("Saturday") && dayList.includes("Sunday")) {
-      words = interval === 1 ? "every weekend" : `${every} at the weekend`;
     } else if (dayList.length) {
       words = interval === 1 ? `every ${joined(dayList)}` : `${every} on ${joined(dayList)}`;
     }
   } else if (parts.FREQ === "YEARLY" && months.length === 1 && monthDays.length === 1
     && monthDays[0] > 0 && !dayList.length) {
-    words = `${every} on ${monthDays[0]} ${months[0]}`;
+    words = `${every} on ${monthDays[0]} ${months[0].slice(0, 3)}`;
   } else {
     const on = [];
     if (dayList.length) on.push(`the ${joined(dayList)}`);
     if (monthDays.length) on.push(`the ${joined(monthDays.map((d) => (d < 0 ? `${ordinal(d)} day` : ordinal(d))))}`);
     if (on.length) words += ` on ${on.join(" and ")}`;
     if (months.length) words += ` in ${joined(months)}`;
+  }
+  if (/^\d+$/.test(parts.BYHOUR || "")) {
+    const minute = /^\d+$/.test(parts.BYMINUTE || "") ? Number(parts.BYMINUTE) : 0;
+    words += ` at ${String(Number(parts.BYHOUR)).padStart(2, "0")}:${String(minute).padStart(2, "0")}`;
   }
   if (parts.COUNT) {
     const count = Number(parts.COUNT);

@@ -55,6 +55,9 @@ function onKey(event) {
   }
   // Letters typed into a box are text, never commands; an open dialog keeps its own keys.
   if (typingIn(event.target) || document.querySelector("dialog[open]")) return;
+  // Enter and Space on a focused button press that button, as everywhere else.
+  const onButton = /** @type {HTMLElement} */ (event.target).closest?.("button, a, summary");
+  if (onButton && (event.key === "Enter" || event.key === " ")) return;
   const shortcut = SHORTCUTS.find((s) => s.keys.includes(event.key));
   if (!shortcut || event.key === "Escape") return;
   event.preventDefault();

@@ -478,4 +478,8 @@ export function initTasks() {
   byId("task-list").addEventListener("dblclick", onTaskDoubleClick);
   document.querySelector(".sidebar")?.addEventListener("click", (e) => onNavClick(/** @type {MouseEvent} */ (e)));
   setView("open");
+  // "in 20 min" must not stay "in 20 min": redraw the labels every minute (no request).
+  setInterval(() => {
+    if (session.token && !list.editing && list.items.length) render();
+  }, 60_000);
 }

@@ -27,7 +27,7 @@ from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -35,11 +35,13 @@ from sqlmodel import Session, col, select
 from behflow_server import __version__, outbound
 from behflow_server.claims import backoff, compare_and_set
 from behflow_server.config import Settings
-from behflow_server.context import AppContext
 from behflow_server.db import Database, is_database_unavailable, utcnow
 from behflow_server.events.models import Event
 from behflow_server.events.sinks import sinks_of
 from behflow_server.webhooks.models import Webhook, WebhookDelivery
+
+if TYPE_CHECKING:  # the context names these parts; they only need its type
+    from behflow_server.context import AppContext
 
 log = logging.getLogger("behflow.webhooks")
 SIGNATURE_HEADER = "X-Behflow-Signature"

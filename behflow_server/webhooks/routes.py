@@ -20,7 +20,6 @@ from behflow_server.webhooks.models import (
 )
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-_TEST_GATE = "webhooks.test_gate"
 
 
 def _public(webhook: object) -> WebhookPublic:
@@ -58,7 +57,7 @@ def delete_webhook(webhook_id: uuid.UUID, session: SessionDep, user: CurrentUser
 
 
 def _test_gate(context: AppContext) -> TestGate:
-    gate = context.services.get(_TEST_GATE)
+    gate = context.webhook_test_gate
     if gate is None:
         settings = context.settings
         gate = TestGate(
@@ -66,8 +65,8 @@ def _test_gate(context: AppContext) -> TestGate:
             settings.webhook_tests_per_user,
             settings.webhook_timeout_seconds,
         )
-        context.services[_TEST_GATE] = gate
-    return gate  # type: ignore[no-any-return]
+        context.webhook_test_gate = gate
+    return gate
 
 
 @router.post(

@@ -17,7 +17,7 @@ from behflow_server.chat.models import ChatSession
 from behflow_server.config import Settings
 from behflow_server.db import Database
 from behflow_server.events.models import Event
-from behflow_server.processes import jobs
+from behflow_server.processes import engine, jobs
 from behflow_server.processes import service as processes
 from behflow_server.processes.models import (
     AutomatedProcess,
@@ -420,7 +420,7 @@ def test_only_the_leader_runs_and_a_slot_runs_once(
         assert two.tick() and two.is_leader
         # Even a second claimer for the same slot (two leaders during a hand-over) gets nothing.
         with database.session() as other:
-            assert processes.claim_due(other, clock.now, settings=settings) == []
+            assert engine.claim_due(other, clock.now, settings=settings) == []
     finally:
         one.stop()
         two.stop()

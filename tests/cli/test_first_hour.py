@@ -202,3 +202,16 @@ def test_account_timezone_password_and_show(account: Account) -> None:
     cli("logout")
     back = cli("login", "-u", account.username, "--password-stdin", stdin=new + "\n")
     assert back.returncode == 0, back.stderr
+
+
+def test_account_sessions_and_revoke(account: Account) -> None:
+    cli = account.cli
+    other = cli("login", "-u", account.username, "--password-stdin", stdin=PASSWORD + "\n")
+    assert other.returncode == 0
+    rows = _json(cli("account", "sessions", "--json"))
+    assert len(rows) == 2 and rows[0]["client"] == "behflow-cli"
+    revoked = cli("account", "revoke", rows[1]["id"][:8])
+    assert revoked.returncode == 0, revoked.stderr
+    assert len(_json(cli("account", "sessions", "--json", "id"))) == 1
+    unknown = cli("account", "revoke", "zzzz")
+    assert unknown.returncode == 1 and "no session" in unknown.stderr

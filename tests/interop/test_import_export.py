@@ -199,3 +199,130 @@ def test_limits_and_encoding(client: TestClient, auth: Headers) -> None:
     assert response.json()["error"]["details"]["line"] == 2
     assert import_file(client, auth, "yaml", "x").status_code == 422
     assert all_tasks(client, auth) == []
+
+
+def test_events_go_out_once_the_import_has_committed(client: TestClient, auth: Headers) -> None:
+    database = client.app.state.context.db  # type: ignore[attr-defined]
+    delivered: list[str] = []
+    database.event_sink = lambda events: delivered.extend(event.type for event in events)
+    body = "One\nTwo\n"
+    imported(client, auth, "todotxt", body, dry_run="true")
+    assert delivered == []  # a dry run made no task, so announced none
+    assert import_file(client, auth, "todotxt", "One\nBad due:never\n").status_code == 422
+    assert delivered == []
+    imported(client, auth, "todotxt", body)
+    assert delivered == ["task.created", "task.created"]
+
+
+HOSTILE = {
+    "taskwarrior": [
+        ('[{"description": "Nul \\u0000 inside"}]', 1),
+        ('[\n{"description": "Lone \\ud800 surrogate"}]', 2),
+        ('[{"description": "Old", "due": "00010101T000000Z"}]', 1),
+        ('[{"description": "Far", "entry": "99991231T230000Z"}]', 1),
+        ("[" * 5000 + "]" * 5000, 1),
+        ('[{"description": "Deep", "x": ' + "[" * 40 + "]" * 40 + "}]", 1),
+        ('[{"description": 5}]', 1),
+        ('[{"description": "T", "tags": ["has space"]}]', 1),
+        ('[{"description": "T", "uuid": {"a": 1}}]', 1),
+        ('[{"description": "T", "recur": "sometimes"}]', 1),
+        ('[{"description": "T", "behflow_recurrence": "FREQ=NEVER"}]', 1),
+        ('{"description": "unclosed"', 1),
+        ("[1, 2]", 1),
+    ],
+    "csv": [
+        ("title,due_at\nA,0001-01-01\n", 2),
+        ("title,due_at\nA,9999-12-31T23:59:59+00:00\n", 2),
+        ("title,priority\nA,extreme\n", 2),
+        ('title\n"unclosed\n', 2),
+        ("title,colour\nA,red\n", 1),
+        ("title,description\nA," + "d" * 20_001 + "\n", 2),
+    ],
+    "todotxt": [("(A) x due:0001-01-01\n", 1), ("Fine\nrec:3q Bad\n", 2), ("due:2026-12-01\n", 1)],
+    "json": [('[{"title": "A", "tags": "notalist"}]', 1), ('[{"title": "A", "due_at": 5}]', 1)],
+    "todoist": [
+        ("TYPE,CONTENT\nnote,orphan\n", 2),
+        ("TYPE,CONTENT,DATE\ntask,A,every blue moon\n", 2),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "body", "line"),
+    [(fmt, body, line) for fmt, cases in HOSTILE.items() for body, line in cases],
+)
+def test_hostile_files_are_a_422_naming_the_line_never_a_500(
+    fmt: str, body: str, line: int, client: TestClient, auth: Headers
+) -> None:
+    response = import_file(client, auth, fmt, body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"]["line"] == line
+    assert all_tasks(client, auth) == []
+
+
+def test_a_blank_default_project_is_a_422(client: TestClient, auth: Headers) -> None:
+    response = import_file(client, auth, "todotxt", "A\n", project="+")
+    assert response.status_code == 422, response.text
+
+
+def test_deleting_in_taskwarrior_archives_and_pending_again_restores(
+    client: TestClient, auth: Headers
+) -> None:
+    task = add(client, auth, title="Maybe")
+    item = {"uuid": task["id"], "description": "Maybe", "status": "deleted"}
+    item["end"] = "20261204T100000Z"
+    result = imported(client, auth, "taskwarrior", json.dumps([item]))
+    assert result["items"][0]["changed"] == ["deleted"]
+    assert all_tasks(client, auth)[0]["archived_at"] is not None
+    item["status"] = "pending"
+    result = imported(client, auth, "taskwarrior", json.dumps([item]))
+    assert result["items"][0]["changed"] == ["restored"]
+    assert all_tasks(client, auth)[0]["archived_at"] is None
+    new = {
+        "uuid": "6b1f1c1e-1111-4a4a-9a9a-00000000abcd",
+        "description": "Gone",
+        "status": "deleted",
+    }
+    result = imported(client, auth, "taskwarrior", json.dumps([new]))
+    assert result["items"][0] == {
+        "line": 1,
+        "action": "skipped",
+        "title": "Gone",
+        "number": None,
+        "reason": "deleted in the file",
+        "changed": [],
+    }
+
+
+def test_the_same_file_imported_twice_at_once_makes_each_task_once(
+    client: TestClient, auth: Headers
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    tasks = [
+        {"uuid": f"6b1f1c1e-1111-4a4a-9a9a-{n:012d}", "description": f"Task {n}"} for n in range(40)
+    ]
+    body = json.dumps(tasks)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: import_file(client, auth, "taskwarrior", body), [1, 2]))
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert sorted(answer.json()["created"] for answer in answers) == [0, 40]
+    assert len(all_tasks(client, auth)) == 40
+
+
+def test_a_repeating_tasks_occurrences_export_under_distinct_uuids(
+    client: TestClient, auth: Headers
+) -> None:
+    series = "6b1f1c1e-1111-4a4a-9a9a-0000000000aa"
+    item = {"uuid": series, "description": "Water plants", "status": "recurring"}
+    item |= {"due": "20261207T090000Z", "recur": "weekly"}
+    imported(client, auth, "taskwarrior", json.dumps([item]))
+    assert client.post("/api/v1/tasks/1/complete", headers=auth).status_code == 200
+    assert len(all_tasks(client, auth)) == 2  # the next occurrence
+    for fmt in ("taskwarrior", "todotxt", "csv"):
+        text = export(client, auth, fmt)
+        assert text.count(series) == 1, (fmt, text)
+        again = imported(client, auth, fmt, text)
+        assert again["created"] == 0, (fmt, again)
+    exported = {i["status"]: i["uuid"] for i in json.loads(export(client, auth, "taskwarrior"))}
+    assert exported["recurring"] == series  # the open occurrence keeps Taskwarrior's uuid

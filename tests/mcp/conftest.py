@@ -71,13 +71,14 @@ def run(work: Callable[[], Awaitable[T]]) -> T:
 
 
 @asynccontextmanager
-async def http_client(url: str, token: str | None) -> Any:
+async def http_client(url: str, token: str | None, **extra_headers: str) -> Any:
     """The SDK's client over streamable HTTP to `url`/mcp with this bearer token."""
     import httpx2
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
 
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers.update({name.replace("_", "-"): value for name, value in extra_headers.items()})
     async with (
         httpx2.AsyncClient(headers=headers, timeout=30) as http,
         Client(streamable_http_client(f"{url}/mcp", http_client=http), cache=None) as client,

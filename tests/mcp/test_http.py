@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -74,13 +77,16 @@ def test_tools_are_the_shared_definitions(new_account: Callable[[], Account]) ->
 
 def test_add_list_and_quick_add(new_account: Callable[[], Account]) -> None:
     alice = new_account()
-    added, quick, listed, found = call(
+    preview, added, quick, listed, found = call(
         alice,
+        ("quick_add", {"text": "Pay rent friday !urgent", "dry_run": True}),
         ("add_task", {"title": "Buy milk", "due": "tomorrow", "tags": ["home"]}),
         ("quick_add", {"text": "Call mom tomorrow 5pm #family !high"}),
         ("list_tasks", {}),
         ("search_tasks", {"query": "mom"}),
     )
+    shown = json.loads(text(preview).split(": ", 1)[1])
+    assert (shown["title"], shown["priority"]) == ("Pay rent", "urgent")
     assert not added.is_error and added.structured_content["status"] == "done"
     assert added.structured_content["actions"] == [
         {"action": "created", "number": 1, "title": "Buy milk"}
@@ -289,3 +295,44 @@ def test_missing_bad_and_revoked_tokens_get_401(new_account: Callable[[], Accoun
 
     with pytest.raises(Exception):  # noqa: B017  (the SDK's error type is its business)
         run(connect)
+
+
+def test_odd_requests_get_4xx_never_500(new_account: Callable[[], Account]) -> None:
+    alice = new_account()
+    mcp = f"{alice.url}/mcp"
+    headers = {**alice.headers, "Accept": "application/json, text/event-stream"}
+    for method in ("GET", "DELETE", "PUT"):
+        # Stateless: no sessions to end and no server-initiated stream to hold open.
+        response = httpx.request(method, mcp, headers=headers, timeout=10)
+        assert response.status_code == 405, (method, response.text)
+        assert response.json()["error"]["code"] == "method_not_allowed"
+    for body in (b"{not json", b"[1, 2]", b'{"jsonrpc": "2.0", "id": 1}'):
+        response = httpx.post(
+            mcp, content=body, headers={**headers, "Content-Type": "application/json"}
+        )
+        assert 400 <= response.status_code < 500, (body, response.text)
+    unknown = httpx.post(
+        mcp, json={"jsonrpc": "2.0", "id": 1, "method": "nope"}, headers=headers, timeout=10
+    )
+    assert unknown.json()["error"]["code"] == -32601  # JSON-RPC "method not found"
+
+
+def test_dates_are_read_in_the_clients_time_zone(new_account: Callable[[], Account]) -> None:
+    alice = new_account()  # the account's zone is UTC
+    zone = ZoneInfo("Pacific/Kiritimati")  # UTC+14: "today" there is often not today in UTC
+
+    async def work() -> Any:
+        async with http_client(alice.url, alice.token, X_Timezone=zone.key) as client:
+            return await client.call_tool("add_task", {"title": "Late call", "due": "today 23:00"})
+
+    run(work)
+    local_today = datetime.now(zone).date()
+    expected = datetime(*local_today.timetuple()[:3], 23, 0, tzinfo=zone).astimezone(UTC)
+    assert task(alice, 1)["due_at"] == expected.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_server_starts_without_loading_the_sdk() -> None:
+    # The SDK costs about a second to import: only a request to /mcp loads it.
+    probe = "import sys, behflow_server.main; print('mcp' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr

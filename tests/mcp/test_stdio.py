@@ -7,13 +7,16 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.cli.support import run as run_cli
+from tests.conftest import TEST_SECRET
 from tests.mcp.conftest import PASSWORD, Account, run, stdio_client, text
-from tests.support.live import LiveServer
+from tests.support.live import LiveServer, server_on
 
 pytestmark = pytest.mark.e2e
 
@@ -124,3 +127,59 @@ def test_no_usable_login_exits_4_with_one_line(
     assert result.stdout == ""  # nothing on the protocol channel
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0]
+
+
+def test_a_revoked_login_is_explained_and_a_new_login_is_picked_up(
+    mcp_server: LiveServer,
+) -> None:
+    env = {**os.environ, "BEHFLOW_URL": mcp_server.url}
+    name = f"relogin{os.getpid()}"
+    registered = run_cli(
+        ["register", "--username", name, "--password-stdin"], env, stdin=PASSWORD + "\n"
+    )
+    assert registered.returncode == 0, registered.stderr
+
+    async def work() -> tuple[str, str, str]:
+        async with stdio_client({"BEHFLOW_URL": mcp_server.url}) as client:
+            first = text(await client.call_tool("add_task", {"title": "Before"}))
+            assert run_cli(["logout"], env).returncode == 0  # revokes the token in use
+            try:
+                await client.call_tool("list_tasks", {})
+                refused = "not refused"
+            except Exception as exc:
+                refused = str(exc)
+            login = ["login", "--username", name, "--password-stdin"]
+            assert run_cli(login, env, stdin=PASSWORD + "\n").returncode == 0
+            # The same MCP session carries on with the new login: no client restart.
+            after = text(await client.call_tool("list_tasks", {}))
+            return first, refused, after
+
+    first, refused, after = run(work)
+    assert first.startswith("Created #1 Before")
+    assert "behflow login" in refused and "Server returned an error" not in refused
+    assert "#1 Before" in after
+
+
+def test_the_bridge_outlives_a_server_restart(tmp_path: Path) -> None:
+    with server_on("sqlite", tmp_path, TEST_SECRET) as server:
+        token = httpx.post(
+            f"{server.url}/register", json={"username": "restart", "password": PASSWORD}
+        ).json()["access_token"]
+
+        async def work() -> tuple[str, str, str]:
+            async with stdio_client({"BEHFLOW_URL": server.url, "BEHFLOW_TOKEN": token}) as client:
+                before = text(await client.call_tool("add_task", {"title": "Survives"}))
+                server.stop()
+                try:
+                    await client.call_tool("list_tasks", {})
+                    down = "answered"
+                except Exception as exc:
+                    down = str(exc)
+                server.start()
+                after = text(await client.call_tool("list_tasks", {}))
+                return before, down, after
+
+        before, down, after = run(work)
+    assert before.startswith("Created #1 Survives")
+    assert "cannot reach the Behflow server" in down
+    assert "#1 Survives" in after

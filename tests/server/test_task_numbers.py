@@ -7,8 +7,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -17,9 +21,11 @@ from behflow_server.auth import service as auth_service
 from behflow_server.auth.models import RegisterRequest, User
 from behflow_server.db import Database
 from behflow_server.errors import InvalidInput
+from behflow_server.interop import service as interop
 from behflow_server.tasks import service
 from behflow_server.tasks.models import Task, TaskCreate
 from behflow_server.tasks.query import TaskQuery
+from tests.support.live import LiveServer
 
 
 def _user(database: Database, name: str = "sam") -> User:
@@ -162,3 +168,53 @@ def test_numbers_are_never_reused_after_deletes(session: Session) -> None:
         service.create_task(session, user, TaskCreate(title=title))
     service.delete_task(session, user, 3, hard=True)
     assert service.create_task(session, user, TaskCreate(title="d")).number == 4
+
+
+def test_two_servers_creating_for_one_user_never_share_a_number(
+    live_server_env: dict[str, str], tmp_path: Path
+) -> None:
+    """As in production: two real servers on one database, one account, creates at once on
+    both. Every create answers 201 and the numbers are 1..N, each once."""
+    servers = [LiveServer(live_server_env, tmp_path / f"server{i}.log").start() for i in range(2)]
+    try:
+        registered = httpx.post(
+            f"{servers[0].url}/register",
+            json={"username": "pat", "password": "long enough", "timezone": "UTC"},
+            timeout=30,
+        )
+        assert registered.status_code == 201, registered.text
+        headers = {"Authorization": f"Bearer {registered.json()['access_token']}"}
+
+        def create(index: int) -> int:
+            url = servers[index % 2].url
+            response = httpx.post(
+                f"{url}/api/v1/tasks", headers=headers, json={"title": f"t{index}"}, timeout=60
+            )
+            assert response.status_code == 201, response.text
+            return int(response.json()["number"])
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            numbers = list(pool.map(create, range(40)))
+        assert sorted(numbers) == list(range(1, 41))
+        listed = httpx.get(
+            f"{servers[1].url}/api/v1/tasks", headers=headers, params={"limit": 10}, timeout=30
+        ).json()
+        assert listed["total"] == 40
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_a_dry_run_import_uses_up_no_numbers(database: Database) -> None:
+    """An import runs in one transaction joined by the task service's session and rolls back in
+    a dry run: its numbers must roll back with it, so the real import gets the numbers the dry
+    run showed. (Taking the first number in a transaction of its own broke that.)"""
+    user = _user(database)
+    text = "Pay rent\nCall mom\n"
+    zone = ZoneInfo("UTC")
+    dry = interop.import_text(database, user.id, "todotxt", text, zone=zone, dry_run=True)
+    shown = [item.number for item in dry.items]
+    assert shown == [1, 2]
+    real = interop.import_text(database, user.id, "todotxt", text, zone=zone)
+    assert [item.number for item in real.items] == shown
+    assert _create(database, user.id, "after") == 3

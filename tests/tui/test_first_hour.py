@@ -4,10 +4,13 @@ against a real server: keys typed in boxes, undo timing, navigation, the list's 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+from textual import events
 from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -22,6 +25,7 @@ from behflow_cli.tui.widgets.chat_pane import ChatPane
 from behflow_cli.tui.widgets.filter_bar import FilterBar
 from behflow_cli.tui.widgets.quick_add import QuickAdd
 from behflow_cli.tui.widgets.task_table import TaskTable
+from tests.support.live import LiveServer
 from tests.tui.helpers import notified, ready, titles, until
 
 
@@ -69,10 +73,13 @@ def test_typing_in_a_box_never_runs_list_commands(
         await pilot.press("escape")  # Escape leaves the box for the list
         assert isinstance(pilot.app.focused, TaskTable)
 
-        await pilot.press("a", *"Buy bread", "enter")
+        await pilot.press("a", *"#home !high", "enter")  # nothing left for a title: refused
+        await until(pilot, lambda: notified(pilot, "Add failed"))
+        add = screen.query_one(QuickAdd)
+        assert add.value == "#home !high"  # given back to fix, not lost
+        await pilot.press("ctrl+u", *"Buy bread", "enter")
         await until(pilot, lambda: notified(pilot, "Added"))
         await pilot.press(*"dtx")  # still in the add box: text again
-        add = screen.query_one(QuickAdd)
         assert pilot.app.focused is add and add.value == "dtx"
         await pilot.press("escape")
         assert isinstance(pilot.app.focused, TaskTable)
@@ -247,3 +254,72 @@ def test_a_moved_due_date_is_shown_and_m_puts_it_back(
         await until(pilot, lambda: other.get_task(number)["due_at"] == moved["due_at"])
 
     drive(client, scenario)
+
+
+def test_keys_typed_at_once_after_a_land_in_the_box(
+    client: BehflowClient, other: BehflowClient
+) -> None:
+    """A fast typist or a paste: "a" and the text arrive together. Each key is judged in the
+    order typed, so the text is not lost, nor run as list commands (d completed, t themed)."""
+    number = other.create_task("Stay open")["number"]
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        screen = await ready(pilot)
+        theme = pilot.app.theme
+        for char in "aBuy dtx":  # queued before the app has handled the first one
+            pilot.app.post_message(events.Key("space" if char == " " else char, char))
+        box = screen.query_one(QuickAdd)
+        await until(pilot, lambda: box.value == "Buy dtx")
+        assert pilot.app.focused is box and pilot.app.theme == theme
+        for key, char in (("escape", None), ("slash", "/"), ("d", "d"), ("q", "q")):
+            pilot.app.post_message(events.Key(key, char))
+        bar = screen.query_one(FilterBar)
+        await until(pilot, lambda: bar.value == "dq")
+        assert pilot.app.is_running and pilot.app.focused is bar
+
+    drive(client, scenario)
+    assert other.get_task(number)["status"] == "not_started"
+
+
+def test_chat_pane_shows_the_last_conversation(client: BehflowClient, other: BehflowClient) -> None:
+    """The server keeps chat sessions: opening the pane shows the last one, labelled."""
+    first = other.chat("add water the plants tomorrow")
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        screen = await ready(pilot)
+        await pilot.press("c")
+        pane = screen.query_one(ChatPane)
+        await until(pilot, lambda: len(pane.query(".msg")) >= 2)
+        said = [str(m.render()) for m in pane.query(".msg")]
+        assert said[0] == "you  add water the plants tomorrow"
+        assert said[1].startswith("agent  ") and first["reply"] in said[1]
+        assert screen.chat_session == str(first["session_id"])  # the next message continues it
+
+    drive(client, scenario)
+
+
+class SlowForWork(httpx.HTTPTransport):
+    """The real server, but listing #work tasks takes a second and a half."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.params.get("tag") == "work":
+            time.sleep(1.5)
+        return super().handle_request(request)
+
+
+def test_a_late_answer_never_replaces_the_list_asked_for_last(
+    tui_server: LiveServer, token: str, other: BehflowClient
+) -> None:
+    other.create_task("Slides", tags=["work"])
+    other.create_task("Groceries", tags=["home"])
+    slow = BehflowClient(tui_server.url, token, timezone="UTC", transport=SlowForWork())
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("slash", *"#work", "enter")  # slow to answer...
+        await pilot.press("ctrl+u", *"#home", "enter")  # ...overtaken by this one
+        await until(pilot, lambda: titles(pilot) == ["Groceries"])
+        await asyncio.sleep(2.0)  # the #work answer has come and gone meanwhile
+        assert titles(pilot) == ["Groceries"]
+
+    drive(slow, scenario)

@@ -82,8 +82,7 @@ def test_a_person_at_a_real_terminal(pane: Pane, tui_server: LiveServer, token: 
     pane.wait(lambda s: "Water the plants" in s and "● live" in s)
 
     # Add a task; the box keeps the focus, so the next letters are text, not commands.
-    pane.keys("a")
-    pane.keys("Buy bread tomorrow #home", literal=True)
+    pane.keys("aBuy bread tomorrow #home", literal=True)  # at once, as a fast typist or a paste
     pane.keys("Enter")
     screen = pane.wait(lambda s: "Buy bread" in s and "tomorrow" in s)
     assert "Add the task" in screen and "Back to the list" in screen  # the key bar stays

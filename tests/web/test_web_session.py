@@ -61,9 +61,17 @@ def test_sign_in_page_has_no_offline_pill_and_sign_up_offers_the_overdue_choice(
         ).json()
         assert process["enabled"] is True
 
-    # Logging out and in again: the form is the same; unchecked sends false.
+    # Logging out revokes the token on the server, and nothing the page still had running
+    # (the live stream, a pending reload) is answered 401 on the way out.
+    token = browser.execute_script("return localStorage.getItem('behflow.token')")
     browser.find_element(By.ID, "logout").click()
     wait(browser, lambda d: d.find_element(By.ID, "auth-view").is_displayed())
+    wait(
+        browser,
+        lambda d: api.get("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401,
+        message="the token still works after Log out",
+    )
+    # Logging in again: the form is the same; unchecked sends false.
     assert not browser.find_element(By.ID, "live").is_displayed()
     browser.execute_script(RECORD_BODIES)
     browser.find_element(By.ID, "auth-username").send_keys("declined")
@@ -72,6 +80,12 @@ def test_sign_in_page_has_no_offline_pill_and_sign_up_offers_the_overdue_choice(
     wait(browser, lambda d: d.find_element(By.ID, "live").text == "live")
     body = browser.execute_script("return window.__sent")[0][1]
     assert body["reschedule_overdue"] is False
+    if "reschedule_overdue" in schema["properties"]:
+        token = browser.execute_script("return localStorage.getItem('behflow.token')")
+        process = api.get(
+            "/api/v1/processes/reschedule-overdue", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        assert process["enabled"] is False  # off unless chosen
     assert console_errors(browser, api) == []
 
 

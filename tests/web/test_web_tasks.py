@@ -24,6 +24,7 @@ from tests.web.browser import (
     titles,
     wait,
 )
+from tests.web.test_web_layout import shoot
 
 CASES = json.loads((Path(__file__).parents[1] / "support" / "relative_due_cases.json").read_text())[
     "cases"
@@ -75,6 +76,15 @@ def test_relative_due_labels_follow_the_one_rule_in_every_zone(
         if got != case["expect"]:
             failures.append((case, got))
     assert failures == []
+    # "moved from 20 Nov": the day is written as the CLI writes it, every month of the year.
+    from behflow_cli.dates import short_day
+
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Europe/Berlin"})
+    this_year = datetime.now(UTC).year
+    days = [f"{this_year}-{month:02d}-20T12:00:00Z" for month in range(1, 13)]
+    days.append(f"{this_year - 1}-09-20T12:00:00Z")
+    web = [module_call(browser, "due.js", "shortDate", day) for day in days]
+    assert web == [short_day(day, "Europe/Berlin") for day in days]
     assert console_errors(browser, api) == []
 
 
@@ -87,7 +97,14 @@ RULES_IN_WORDS = [
     ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "every 2 weeks on Friday"),
     ("FREQ=MONTHLY;BYMONTHDAY=15", "every month on the 15th"),
     ("FREQ=MONTHLY;BYDAY=-1FR", "every month on the last Friday"),
-    ("FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=4", "every year on 4 July"),
+    ("FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=4", "every year on 4 Jul"),
+    ("FREQ=WEEKLY;BYDAY=SA,SU", "every Saturday and Sunday"),
+    ("FREQ=MONTHLY;BYMONTHDAY=-1", "every month on the last day"),
+    ("FREQ=MONTHLY;BYMONTHDAY=1,15", "every month on the 1st and 15th"),
+    ("FREQ=MONTHLY;BYDAY=1MO", "every month on the first Monday"),
+    ("FREQ=DAILY;BYHOUR=9;BYMINUTE=30", "every day at 09:30"),
+    ("FREQ=WEEKLY;BYDAY=MO;COUNT=1", "every Monday, once"),
+    ("FREQ=HOURLY", "every hour"),
     ("RRULE:FREQ=WEEKLY;COUNT=5", "every week, 5 times"),
     ("FREQ=DAILY;UNTIL=20261120T230000Z", "every day, until 20 Nov 2026"),
     ("FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO", "FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO"),
@@ -101,6 +118,12 @@ def test_recurrence_is_said_in_words(browser: WebDriver, live_server: LiveServer
         for rule, _ in RULES_IN_WORDS
     }
     assert said == dict(RULES_IN_WORDS)  # a rule it cannot say is shown as written
+    # The CLI and the TUI say every rule the same way (behflow_cli.dates, one Python version).
+    from behflow_cli.dates import recurrence_words
+
+    untranslatable = "FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO"
+    cli = {rule: recurrence_words(rule) for rule, _ in RULES_IN_WORDS if rule != untranslatable}
+    assert cli == {rule: words for rule, words in said.items() if rule != untranslatable}
 
 
 def open_detail(driver: WebDriver, title: str) -> None:
@@ -188,6 +211,20 @@ def test_detail_view_edits_every_field(
     browser.find_element(By.ID, "detail-title").send_keys(Keys.ESCAPE)
     wait(browser, lambda d: not d.find_element(By.ID, "detail").is_displayed())
     assert get(api, token, task["number"])["recurrence"] is None
+    # Status: completing and reopening from the dialog use the server's own commands.
+    other = add(api, token, title="Finish me")
+    open_detail(browser, "Finish me")
+    Select(browser.find_element(By.ID, "detail-status")).select_by_value("completed")
+    browser.find_element(By.ID, "detail-save").click()
+    wait(browser, lambda d: get(api, token, other["number"])["status"] == "completed")
+    assert get(api, token, other["number"])["completed_at"] is not None
+    browser.find_element(By.CSS_SELECTOR, ".sidebar button.nav[data-view='completed']").click()
+    open_detail(browser, "Finish me")
+    Select(browser.find_element(By.ID, "detail-status")).select_by_value("blocked")
+    browser.find_element(By.ID, "detail-save").click()
+    wait(browser, lambda d: get(api, token, other["number"])["status"] == "blocked")
+    assert get(api, token, other["number"])["completed_at"] is None
+
     # The refused rule is the only console entry (a 422 the page showed as text).
     errors = console_errors(browser, api)
     assert all("422" in entry for entry in errors), errors
@@ -200,7 +237,7 @@ def press(driver: WebDriver, *keys: str) -> None:
 
 
 def test_inline_rename_and_keyboard_shortcuts(
-    browser: WebDriver, live_server: LiveServer, api: httpx.Client
+    browser: WebDriver, live_server: LiveServer, api: httpx.Client, tmp_path: Path
 ) -> None:
     token = sign_up(browser, live_server.url, "keys")
     first = add(api, token, title="First thing")
@@ -246,6 +283,13 @@ def test_inline_rename_and_keyboard_shortcuts(
     browser.find_element(By.ID, "detail-title").send_keys(Keys.ESCAPE)
     wait(browser, lambda d: not d.find_element(By.ID, "detail").is_displayed())
 
+    # Enter on a focused button presses that button; it does not open the selected task.
+    theme = "return document.documentElement.dataset.theme"
+    before = browser.execute_script(theme)
+    browser.find_element(By.ID, "theme-toggle").send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.execute_script(theme) != before, message="Enter did not press it")
+    assert not browser.find_element(By.ID, "detail").is_displayed()
+
     # ? lists the shortcuts.
     press(browser, "?")
     overlay = wait(browser, lambda d: d.find_element(By.ID, "shortcuts"))
@@ -253,6 +297,7 @@ def test_inline_rename_and_keyboard_shortcuts(
     text = overlay.text
     for label in ("Next task", "Complete / reopen", "Rename", "Today", "Trash", "Search"):
         assert label in text, label
+    shoot(browser, "desktop-shortcuts", tmp_path)
     overlay.send_keys(Keys.ESCAPE)
     wait(browser, lambda d: not overlay.is_displayed())
 

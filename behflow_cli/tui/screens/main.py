@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -36,7 +37,7 @@ from behflow_cli.tui.screens.confirm import ConfirmScreen
 from behflow_cli.tui.screens.edit import EditScreen
 from behflow_cli.tui.screens.help import HelpScreen
 from behflow_cli.tui.undo import Change, ChangeLog
-from behflow_cli.tui.widgets.chat_pane import ChatPane
+from behflow_cli.tui.widgets.chat_pane import ChatInput, ChatPane
 from behflow_cli.tui.widgets.filter_bar import FilterBar
 from behflow_cli.tui.widgets.live_status import LiveStatus
 from behflow_cli.tui.widgets.quick_add import QuickAdd
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
 Task = dict[str, Any]
 SORT_CYCLE = ("due", "priority", "number", "title", "created", "updated")
 HIGHLIGHT_SECONDS = 4.0
-# Actions that stay available while a text box has focus (the others are the list's keys).
-WHILE_TYPING = {"focus_table", "quit_app"}
 
 
 class MainScreen(Screen[None]):
@@ -58,7 +57,7 @@ class MainScreen(Screen[None]):
         *actions.bindings(),
         Binding("y", "answer('yes')", "Yes", show=False),
         Binding("n", "answer('no')", "No", show=False),
-        Binding("escape", "focus_table", "Back to the list"),
+        Binding("escape", "focus_table", "Back to the list", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -72,6 +71,7 @@ class MainScreen(Screen[None]):
         self.highlights: dict[int, float] = {}
         self.stream: EventStream | None = None
         self.loads = 0
+        self.load_generation = 0
         # The task the cursor moves to on the next load (one the user added or brought back).
         self.focus_number: int | None = None
 
@@ -108,6 +108,11 @@ class MainScreen(Screen[None]):
     def table(self) -> TaskTable:
         return self.query_one(TaskTable)
 
+    def focus_now(self, widget: Widget) -> None:
+        """Move the focus before the next key is handled. Widget.focus() only schedules it,
+        so keys typed right after `a` (fast typing, a paste) would reach the list as commands."""
+        self.set_focus(widget)
+
     # --- the one handler for workers that failed ---------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -121,24 +126,31 @@ class MainScreen(Screen[None]):
             return
         if failed is not None and failed.status == 401:
             message = f"{message} Run `behflow login`, then restart the TUI."
+        if failed is not None and failed.typed:
+            self.query_one(QuickAdd).give_back(failed.typed)
         label = failed.label if failed else (event.worker.name or "Request")
         self.notify(message, title=f"{label} failed", severity="error", timeout=6)
 
     # --- loading ------------------------------------------------------------------------------
 
     @work(thread=True, group="load", exclusive=True, exit_on_error=False)
-    def load_tasks(self, params: dict[str, Any]) -> None:
+    def load_tasks(self, params: dict[str, Any], generation: int) -> None:
         with api.failing_as("Loading tasks"):
             tasks, total = api.load(self.behflow.client, params)
-        self.post_message(TasksLoaded(tasks, total))
+        self.post_message(TasksLoaded(tasks, total, generation))
 
     def action_refresh(self) -> None:
         params = self.filter.params()
         if self.filter.sort is None and self.sort_descending:
             params["sort"] = "-due"
-        self.load_tasks(params)
+        # `exclusive` cancels the previous load, but a thread already waiting on the server
+        # still answers: the generation tells its late answer from the one asked for last.
+        self.load_generation += 1
+        self.load_tasks(params, self.load_generation)
 
     def on_tasks_loaded(self, message: TasksLoaded) -> None:
+        if message.generation != self.load_generation:
+            return
         self.loads += 1
         self.table.show(message.tasks, self.active_highlights(), self.focus_number)
         self.focus_number = None
@@ -250,7 +262,7 @@ class MainScreen(Screen[None]):
         return task
 
     def action_add(self) -> None:
-        self.query_one(QuickAdd).focus()
+        self.focus_now(self.query_one(QuickAdd))
 
     @on(QuickAdd.Added)
     def add_task(self, message: QuickAdd.Added) -> None:
@@ -328,10 +340,10 @@ class MainScreen(Screen[None]):
     # --- filter and sort ----------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        self.query_one(FilterBar).focus()
+        self.focus_now(self.query_one(FilterBar))
 
     def action_focus_table(self) -> None:
-        self.table.focus()
+        self.focus_now(self.table)
 
     @on(FilterBar.Applied)
     def filter_changed(self, message: FilterBar.Applied) -> None:
@@ -372,12 +384,12 @@ class MainScreen(Screen[None]):
         pane = self.query_one(ChatPane)
         pane.display = not pane.display
         if pane.display:
-            pane.focus_input()
+            self.focus_now(pane.query_one(ChatInput))
             if not self.chat_history_loaded:
                 self.chat_history_loaded = True
                 self.load_chat_history()
         else:
-            self.table.focus()
+            self.focus_now(self.table)
 
     @work(thread=True, group="chat-history", exit_on_error=False)
     def load_chat_history(self) -> None:
@@ -422,14 +434,15 @@ class MainScreen(Screen[None]):
     # --- app-wide -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        typing = isinstance(self.focused, Input)  # this screen's focus, not a dialog's
+        # This screen's focus, not a dialog's. The list's keys act only on the list: in a text
+        # box they are typed, on a button Enter presses it.
+        on_list = self.focused is None or isinstance(self.focused, TaskTable)
         if action == "focus_table":
-            return typing  # shown as "Esc Back to the list" while in a box
+            return not on_list  # shown as "Esc Back to the list" while in a box
         if action == "answer":  # y/n answer the agent's question, unless typing somewhere
             pane = self.query_one(ChatPane)
-            return pane.display and pane.pending is not None and not typing
-        # The list's keys never act while a text box has focus (they are typed instead).
-        return not typing or action in WHILE_TYPING
+            return pane.display and pane.pending is not None and not isinstance(self.focused, Input)
+        return on_list
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()

@@ -25,6 +25,12 @@ class QuickAdd(Input):
             **kwargs,
         )
 
+    def give_back(self, text: str) -> None:
+        """Put back text the server refused, unless something new was typed meanwhile."""
+        if not self.value:
+            self.value = text
+            self.cursor_position = len(text)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
