@@ -7,6 +7,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from behflow_server.errors import InvalidInput
 
+# What ZoneInfo raises for a name that is no zone: a directory of the zone database ("US",
+# "America") is an IsADirectoryError, another unreadable path an OSError.
+_NOT_A_ZONE = (ZoneInfoNotFoundError, ValueError, OSError)
+
 
 @lru_cache(maxsize=256)
 def _zone(name: str) -> ZoneInfo:
@@ -19,14 +23,14 @@ def get_zone(name: str | None) -> ZoneInfo:
         return _zone("UTC")
     try:
         return _zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except _NOT_A_ZONE:
         return _zone("UTC")
 
 
 def is_known_timezone(name: str) -> bool:
     try:
         _zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except _NOT_A_ZONE:
         return False
     return True
 
@@ -34,7 +38,7 @@ def is_known_timezone(name: str) -> bool:
 def check_timezone(name: str) -> str:
     try:
         _zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except _NOT_A_ZONE:
         raise InvalidInput(
             f"Unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin'.",
             code="invalid_timezone",

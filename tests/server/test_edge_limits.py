@@ -70,3 +70,16 @@ def test_values_one_store_would_keep_and_the_other_refuse_are_refused_on_both(
     assert [t["title"] for t in client.get(TASKS, headers=auth).json()["items"]] == [
         "ok \U0001f600"
     ]
+
+
+def test_a_zone_database_directory_is_not_a_time_zone(
+    client: TestClient, auth: AuthHeaders
+) -> None:
+    """'US' names a directory of the zone database: ZoneInfo raises IsADirectoryError, which
+    was a 500 on PATCH /me and on any request with X-Timezone: US (found by the fuzz)."""
+    for name in ("US", "America", "Etc"):
+        response = client.patch("/me", headers=auth, json={"timezone": name})
+        assert response.status_code == 422, response.text
+        assert "time zone" in response.json()["error"]["message"]
+        listed = client.get(TASKS, headers={**auth, "X-Timezone": name})
+        assert listed.status_code == 200, listed.text  # an unknown header zone is ignored
