@@ -157,8 +157,10 @@ def test_filter_sort_help_and_palette(client: BehflowClient, other: BehflowClien
         await pilot.press("slash", "ctrl+u", *"status:bogus", "enter")
         await until(pilot, lambda: any("status" in n.message for n in pilot.app._notifications))
         await pilot.press("slash", "ctrl+u", "enter", "escape", "S")  # next sort: priority
-        await until(pilot, lambda: titles(pilot)[0] == "Bravo groceries")
-        assert screen.filter.sort == "priority"
+        await until(
+            pilot, lambda: titles(pilot) == ["Bravo groceries", "Charlie slides", "Alpha report"]
+        )
+        assert screen.filter.sort == "-priority"  # the most urgent first
 
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 
 Task = dict[str, Any]
 SORT_CYCLE = ("due", "priority", "number", "title", "created", "updated")
+# Where a sort starts: the most urgent and the newest first (`-` is descending on the server).
+STARTS_DESCENDING = {"priority", "created", "updated"}
 HIGHLIGHT_SECONDS = 4.0
 
 
@@ -365,7 +367,9 @@ class MainScreen(Screen[None]):
         current = (self.filter.sort or "due").lstrip("-")
         if message.column in SERVER_SORTS:
             key = SERVER_SORTS[message.column]
-            self.sort_by(key, not self.sort_descending if key == current else False)
+            self.sort_by(
+                key, not self.sort_descending if key == current else key in STARTS_DESCENDING
+            )
         else:
             self.sort_descending = not self.sort_descending
             self.table.sort_locally(message.column, self.sort_descending)
@@ -373,7 +377,7 @@ class MainScreen(Screen[None]):
     def action_next_sort(self) -> None:
         current = (self.filter.sort or "due").lstrip("-")
         following = SORT_CYCLE[(SORT_CYCLE.index(current) + 1) % len(SORT_CYCLE)]
-        self.sort_by(following, False)
+        self.sort_by(following, following in STARTS_DESCENDING)
 
     def action_reverse_sort(self) -> None:
         self.sort_by((self.filter.sort or "due").lstrip("-"), not self.sort_descending)
