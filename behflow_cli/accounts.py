@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 
 import typer
 
 from behflow_cli import config, credentials, output
-from behflow_cli.client import ApiError
+from behflow_cli.client import ApiError, BehflowClient
 from behflow_cli.errors import LOGIN_NEEDED, CliError, usage
 
 # The server's rules (auth/models.py), checked here too so a person hears of a mistake at once.
@@ -22,6 +23,10 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,38}$")
 MIN_PASSWORD = 8
 LOGIN_TRIES = 3
 OVERDUE_QUESTION = "Move overdue tasks to today every night?"
+
+# Builds an unauthenticated client for a server URL: session.anonymous_client (autostart
+# included), passed in by the caller so this module does not import the session module.
+Connect = Callable[[str], BehflowClient]
 
 
 def interactive() -> bool:
@@ -76,12 +81,13 @@ def register(
     username: str | None,
     password: str | None,
     *,
+    connect: Connect,
     reschedule_overdue: bool | None = None,
 ) -> tuple[str, str]:
     """Create the account and log in; on a terminal, asks for what is missing or wrong.
 
     Returns (username, token)."""
-    from behflow_cli.session import anonymous_client, local_timezone
+    from behflow_cli.zone import local_timezone
 
     asking = password is None
     if asking:
@@ -92,7 +98,7 @@ def register(
         reschedule_overdue = ask_overdue_policy()
     while True:
         try:
-            with anonymous_client(url) as api:
+            with connect(url) as api:
                 token = api.register(
                     name,
                     secret,
@@ -113,16 +119,16 @@ def register(
                 raise
 
 
-def login(url: str, username: str | None, password: str | None) -> tuple[str, str]:
+def login(
+    url: str, username: str | None, password: str | None, *, connect: Connect
+) -> tuple[str, str]:
     """Log in; on a terminal a wrong password is asked again (up to three tries)."""
-    from behflow_cli.session import anonymous_client
-
     name = ask_username(username)
     asking = password is None
     for attempt in range(1, LOGIN_TRIES + 1):
         secret = password if password is not None else ask_password(new=False)
         try:
-            with anonymous_client(url) as api:
+            with connect(url) as api:
                 token = api.login(name, secret)["access_token"]
             return name, signed_in(url, name, token, "Logged in")
         except ApiError as exc:
@@ -132,20 +138,20 @@ def login(url: str, username: str | None, password: str | None) -> tuple[str, st
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def first_use(url: str) -> tuple[str, str]:
+def first_use(url: str, *, connect: Connect) -> tuple[str, str]:
     """Walk a person on a terminal through creating an account (or logging in).
 
     Returns (username, token)."""
     output.info(f"You are not logged in to the Behflow server at {url}.")
     if typer.confirm("Create a new account now? (answer no to log in to an existing one)", True):
-        return register(url, None, None)
-    return login(url, None, None)
+        return register(url, None, None, connect=connect)
+    return login(url, None, None, connect=connect)
 
 
-def log_in_again(url: str, username: str, reason: str) -> str:
+def log_in_again(url: str, username: str, reason: str, *, connect: Connect) -> str:
     """On a terminal, when the stored session has ended: ask for the password; the new token."""
     output.info(f"{reason} Log in again as {username} on {url}.")
-    return login(url, username, None)[1]
+    return login(url, username, None, connect=connect)[1]
 
 
 def not_logged_in(url: str) -> CliError:

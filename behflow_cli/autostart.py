@@ -177,3 +177,25 @@ def _reap(pid: int) -> None:
     """Collect the exit status when the server is our own child (`start --background`)."""
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+@contextmanager
+def foreground_pid() -> Iterator[None]:
+    """While a server runs in the foreground (`behflow server start`, `python3 dev.py run`),
+    the pid file names it, so `behflow server stop` and `status` know it."""
+    pid = running_pid()
+    if pid is not None:
+        raise CliError(
+            f"a Behflow server is already running (pid {pid}); see `behflow server status`"
+        )
+    path = pid_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{os.getpid()}\n")
+    try:
+        yield
+    finally:
+        try:
+            if path.read_text().strip() == str(os.getpid()):
+                path.unlink()
+        except OSError:
+            pass

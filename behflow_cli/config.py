@@ -107,7 +107,8 @@ def account_for(url: str, config: dict[str, Any] | None = None) -> str | None:
 
 def remember_account(url: str, username: str | None) -> None:
     data = load()
-    accounts = data.get("accounts") if isinstance(data.get("accounts"), dict) else {}
+    stored = data.get("accounts")
+    accounts: dict[str, Any] = stored if isinstance(stored, dict) else {}
     if username is None:
         accounts.pop(normalize_url(url), None)
     else:

@@ -27,6 +27,15 @@ def usage(message: str) -> CliError:
     return CliError(message, USAGE)
 
 
+def task_not_found(numbers: list[int]) -> CliError:
+    """The one wording for task numbers that are not there (or are someone else's)."""
+    listed = ", ".join(f"#{n}" for n in numbers)
+    noun = "task" if len(numbers) == 1 else "tasks"
+    return CliError(
+        f"no {noun} {listed}. See `behflow task list --all` for your task numbers.", FAILURE
+    )
+
+
 def from_api_error(exc: ApiError) -> CliError:
     """Turn a server answer into a message that says what to do next."""
     if exc.code == "unreachable":
@@ -38,7 +47,10 @@ def from_api_error(exc: ApiError) -> CliError:
         return CliError(f"{exc.message.rstrip('.')}: {hint}.", LOGIN_NEEDED)
     if exc.status == 422 or exc.code in ("invalid_input", "invalid_json"):
         return CliError(exc.message, USAGE)
-    if exc.code == "task_not_found" or exc.status == 404:
+    if exc.code == "task_not_found":
+        number = exc.details.get("number") if isinstance(exc.details, dict) else None
+        if isinstance(number, int):
+            return task_not_found([number])
         return CliError(
             f"{exc.message} See `behflow task list --all` for your task numbers.", FAILURE
         )

@@ -7,6 +7,7 @@ stays cheap however many groups there are. To add a command group, add one line 
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -16,20 +17,28 @@ from typer.core import TyperGroup
 
 from behflow_cli.errors import FAILURE, USAGE, CliError, from_api_error
 
-# name -> "package.module" (the module's Typer `app` is the group) or "package.module:command"
-# (one command of that module's `app`, shown at the top level).
+# name -> "package.module" (the module's Typer `app` is the group), "package.module#attr" (that
+# Typer app of the module) or "package.module:command" (one command of that module's `app`,
+# shown at the top level).
 COMMANDS: dict[str, str] = {
     "register": "behflow_cli.commands.auth:register",
     "login": "behflow_cli.commands.auth:login",
     "logout": "behflow_cli.commands.auth:logout",
     "whoami": "behflow_cli.commands.auth:whoami",
     "task": "behflow_cli.commands.task",
+    "project": "behflow_cli.commands.labels#project_app",
+    "tag": "behflow_cli.commands.labels#tag_app",
+    "account": "behflow_cli.commands.account",
     "chat": "behflow_cli.commands.chat",
     "server": "behflow_cli.commands.server",
     "process": "behflow_cli.commands.process",
     "webhook": "behflow_cli.commands.webhook",
     "stats": "behflow_cli.commands.stats:stats",
     "tui": "behflow_cli.commands.tui",
+    "export": "behflow_cli.commands.export:export",
+    "import": "behflow_cli.commands.export:import",
+    "calendar": "behflow_cli.commands.calendar",
+    "mcp": "behflow_cli.commands.mcp:mcp",
 }
 
 
@@ -44,10 +53,9 @@ def _suggest(group: TyperGroup, ctx: Any, args: list[str]) -> Any:
         return TyperGroup.resolve_command(group, ctx, args)
     except click.UsageError as exc:
         if args and "Did you mean" not in exc.message:
-            matches = difflib.get_close_matches(args[0], group.list_commands(ctx), n=3)
+            matches = difflib.get_close_matches(args[0], group.list_commands(ctx), n=1)
             if matches:
-                names = " or ".join(f"`{name}`" for name in matches)
-                exc.message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean `{matches[0]}`?"
         raise
 
 
@@ -65,7 +73,9 @@ class LazyGroup(TyperGroup):
         if spec is None:
             return super().get_command(ctx, cmd_name)
         module_name, _, command_name = spec.partition(":")
-        group = _group(importlib.import_module(module_name).app, cmd_name)
+        module_name, _, attribute = module_name.partition("#")
+        typer_app = getattr(importlib.import_module(module_name), attribute or "app")
+        group = _group(typer_app, cmd_name)
         command = group.get_command(ctx, command_name) if command_name else group
         command.name = cmd_name
         return command
@@ -158,21 +168,63 @@ def root(
     """
 
 
-def _json_flag_values(args: Sequence[str]) -> list[str]:
-    """Let `--json` stand alone (all fields) or take a field list, like the GitHub CLI."""
-    from behflow_cli.output import looks_like_field_list
+_FIELD_LIST = re.compile(r"^[a-z_]+(,[a-z_]+)*$")
 
+
+def declared_fields(root: Any, args: Sequence[str]) -> tuple[tuple[str, ...], bool]:
+    """The --json fields the command named by `args` declares (commands/common.json_fields),
+    and whether it takes free words (a task title, a chat message) as arguments."""
+    from typer._click.core import Context
+
+    command = root
+    context = Context(root, info_name="behflow")
+    for word in args:
+        if word == "--" or not hasattr(command, "get_command"):
+            break
+        if word.startswith("-"):
+            continue
+        sub = command.get_command(context, word)
+        if sub is None:
+            break
+        command = sub
+    callback = getattr(command, "callback", None)
+    fields = tuple(getattr(callback, "json_fields", ()))
+    free_words = any(
+        param.param_type_name == "argument" and param.nargs == -1 and param.type.name == "str"
+        for param in getattr(command, "params", ())
+    )
+    return fields, free_words
+
+
+def _json_flag_values(
+    args: Sequence[str], fields: Sequence[str] = (), free_words: bool = True
+) -> list[str]:
+    """Let `--json` stand alone (all fields) or take a field list, like the GitHub CLI:
+    `--json title,due_at` and `--json=title,due_at` are the same. The word after a bare
+    `--json` is its field list when it names the command's fields (or, for a command that
+    takes no free words, whenever it looks like one, so a mistyped field is reported)."""
     result: list[str] = []
     for index, arg in enumerate(args):
         if arg == "--":
             result.extend(args[index:])
             break
         following = args[index + 1] if index + 1 < len(args) else None
-        if arg == "--json" and (following is None or not looks_like_field_list(following)):
+        if arg == "--json" and not _takes(following, fields, free_words):
             result.append("--json=")
         else:
             result.append(arg)
     return result
+
+
+def _takes(word: str | None, fields: Sequence[str], free_words: bool) -> bool:
+    if word is None or not _FIELD_LIST.match(word):
+        return False
+    names = word.split(",")
+    if all(name in fields for name in names):
+        return True
+    if free_words:  # `task add --json buy milk`: "buy" is the title
+        return "," in word
+    return True
 
 
 def _usage_message(exc: Exception) -> str:
@@ -205,9 +257,9 @@ def run(argv: Sequence[str] | None = None) -> None:
     # loops; a CLI process never runs one. Applies to https:// servers (httpx's own transport).
     sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
     args = list(sys.argv[1:] if argv is None else argv)
-    if "--json" in args:
-        args = _json_flag_values(args)
     command = typer.main.get_command(app)
+    if "--json" in args:
+        args = _json_flag_values(args, *declared_fields(command, args))
     try:
         result = command.main(args=args, prog_name="behflow", standalone_mode=False)
     except CliError as exc:

@@ -18,94 +18,14 @@ from behflow_cli.errors import usage
 
 FORMATS = ("table", "plain", "tsv", "json", "ndjson")
 
-TASK_FIELDS = (
-    "number",
-    "title",
-    "status",
-    "priority",
-    "due_at",
-    "ends_at",
-    "tags",
-    "project",
-    "description",
-    "recurrence",
-    "remind_at",
-    "created_at",
-    "updated_at",
-    "completed_at",
-    "archived_at",
-    "id",
-    "extra",
-)
-TASK_COLUMNS = ("number", "status", "priority", "due_at", "title", "tags", "project")
-USER_FIELDS = ("username", "timezone", "id", "created_at", "url")
-BULK_FIELDS = ("changed", "not_found")
-SERVER_FIELDS = ("status", "url", "pid", "version", "database", "log")
-# Fields of the automation commands (process, webhook, stats), here so that `--json name,kind`
-# is recognised before those modules are imported.
-PROCESS_FIELDS = (
-    "name",
-    "kind",
-    "schedule",
-    "timezone",
-    "enabled",
-    "next_run_at",
-    "last_run_at",
-    "config",
-    "max_attempts",
-    "timeout_seconds",
-    "id",
-    "created_at",
-    "updated_at",
-)
-EXECUTION_FIELDS = (
-    "started_at",
-    "status",
-    "attempt",
-    "trigger",
-    "scheduled_for",
-    "finished_at",
-    "next_attempt_at",
-    "result",
-    "error",
-    "worker",
-    "id",
-    "process_id",
-)
-WEBHOOK_FIELDS = ("id", "url", "events", "enabled", "created_at", "secret")
-DELIVERY_FIELDS = (
-    "status",
-    "response_status",
-    "error",
-    "attempts",
-    "event_type",
-    "id",
-    "webhook_id",
-    "created_at",
-    "delivered_at",
-    "next_attempt_at",
-)
-DAY_FIELDS = ("day", "created", "completed", "overdue", "mean_hours_to_complete")
-ALL_FIELDS = frozenset(
-    TASK_FIELDS
-    + USER_FIELDS
-    + BULK_FIELDS
-    + SERVER_FIELDS
-    + PROCESS_FIELDS
-    + EXECUTION_FIELDS
-    + WEBHOOK_FIELDS
-    + DELIVERY_FIELDS
-    + DAY_FIELDS
-) | {"parsed", "spans"}
-
-_FIELD_LIST = re.compile(r"^[a-z_]+(,[a-z_]+)*$")
-
 STATUS_MARKS = {
     "not_started": ("○", "white"),
     "in_progress": ("◐", "cyan"),
     "blocked": ("⊘", "red"),
     "completed": ("✓", "green"),
+    "deleted": ("✗", "dim"),
 }
+REPEATS_MARK = "↻"
 PRIORITY_MARKS = {
     "urgent": ("!!!", "bold red"),
     "high": ("!!", "red"),
@@ -113,11 +33,6 @@ PRIORITY_MARKS = {
     "low": ("·", "blue"),
     "none": ("", ""),
 }
-
-
-def looks_like_field_list(value: str) -> bool:
-    """Whether the word after `--json` names fields (else `--json` stands alone)."""
-    return bool(_FIELD_LIST.match(value)) and all(f in ALL_FIELDS for f in value.split(","))
 
 
 class Output:
@@ -132,8 +47,12 @@ class Output:
             names = [name.strip() for name in json_fields.split(",") if name.strip()]
             unknown = [name for name in names if name not in self.available]
             if unknown:
+                import difflib
+
+                close = difflib.get_close_matches(unknown[0], self.available, n=1)
+                hint = f" Did you mean {close[0]}?" if close else ""
                 raise usage(
-                    f"unknown field {unknown[0]!r} for --json; available: "
+                    f"unknown field {unknown[0]!r} for --json.{hint} Available: "
                     + ",".join(self.available)
                 )
             self.selected = tuple(names) or None
@@ -249,13 +168,38 @@ def console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, no_color="NO_COLOR" in os.environ or None)
 
 
-def task_table(tasks: Iterable[Mapping[str, Any]], *, total: int | None = None) -> None:
+def status_word(task: Mapping[str, Any]) -> str:
+    """The status as people read it; a deleted (archived) task is "deleted", not "open"."""
+    if task.get("archived_at"):
+        return "deleted"
+    return str(task["status"]).replace("_", " ")
+
+
+def shown_status(task: Mapping[str, Any]) -> dict[str, Any]:
+    """The task with `status` as shown in plain and tsv listings ("deleted" when archived)."""
+    return {**task, "status": "deleted"} if task.get("archived_at") else dict(task)
+
+
+def due_cell(task: Mapping[str, Any]) -> tuple[str, str]:
+    """The Due column: relative while open, the day once done or deleted; "moved from 20 Nov"
+    when automation moved it."""
+    if task["status"] == "completed" or task.get("archived_at"):
+        text, style = dates.short_day(task.get("due_at")), "dim"
+    else:
+        text, style = relative_due(task.get("due_at"))
+    moved = dates.moved_from(dict(task))
+    return (f"{text} ({moved})" if moved else text), style
+
+
+def task_table(
+    tasks: Iterable[Mapping[str, Any]], *, total: int | None = None, empty: str | None = None
+) -> None:
     from rich.table import Table
 
     rows = list(tasks)
     out = console()
     if not rows:
-        out.print("No tasks.")
+        out.print(empty or "No tasks.")
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("#", justify="right", style="bold")
@@ -266,20 +210,19 @@ def task_table(tasks: Iterable[Mapping[str, Any]], *, total: int | None = None) 
     table.add_column("Tags", style="magenta")
     table.add_column("Project", style="cyan")
     for task in rows:
-        mark, mark_style = STATUS_MARKS.get(task["status"], ("?", ""))
+        deleted = bool(task.get("archived_at"))
+        mark, mark_style = STATUS_MARKS.get("deleted" if deleted else task["status"], ("?", ""))
         pri, pri_style = PRIORITY_MARKS.get(task["priority"], ("", ""))
-        if task["status"] == "completed" or task.get("archived_at"):
-            due_text, due_style = local_time(task.get("due_at"))[:10], "dim"
-        else:
-            due_text, due_style = relative_due(task.get("due_at"))
-        title_style = "dim strike" if task["status"] == "completed" else ""
+        due_text, due_style = due_cell(task)
+        title_style = "dim strike" if task["status"] == "completed" or deleted else ""
+        title = _escape(task["title"])
+        if task.get("recurrence"):
+            title += f" [dim]{REPEATS_MARK}[/]"
         table.add_row(
             str(task["number"]),
             f"[{mark_style}]{mark}[/]" if mark_style else mark,
             f"[{pri_style}]{pri}[/]" if pri_style else pri,
-            f"[{title_style}]{_escape(task['title'])}[/]"
-            if title_style
-            else _escape(task["title"]),
+            f"[{title_style}]{title}[/]" if title_style else title,
             f"[{due_style}]{due_text}[/]" if due_style else due_text,
             " ".join("#" + t for t in task.get("tags") or []),
             task.get("project") or "",
@@ -301,22 +244,29 @@ def key_value_table(pairs: Sequence[tuple[str, str]], title: str | None = None) 
 
 
 def task_details(task: Mapping[str, Any]) -> None:
-    mark, _ = STATUS_MARKS.get(task["status"], ("?", ""))
-    due_text, _ = relative_due(task.get("due_at"))
-    due = local_time(task.get("due_at"))
+    deleted = bool(task.get("archived_at"))
+    mark, _ = STATUS_MARKS.get("deleted" if deleted else task["status"], ("?", ""))
+    due_text = dates.relative_due(task.get("due_at"))
+    due = day_and_time(task.get("due_at"), with_time=not dates.is_all_day(task.get("due_at")))
+    moved = dates.moved_from(dict(task))
+    if moved and task.get("due_moved_by"):
+        moved += f" by {task['due_moved_by']}; `behflow task restore-due {task['number']}`"
+    due_line = f"{due} ({due_text})" if due else ""
+    if due_line and moved:
+        due_line += f", {moved}"
     pairs = [
-        ("Status", f"{mark} {task['status'].replace('_', ' ')}"),
+        ("Status", f"{mark} {status_word(task)}"),
         ("Priority", task["priority"]),
-        ("Due", f"{due} ({due_text})" if due else ""),
+        ("Due", due_line),
         ("Ends", local_time(task.get("ends_at"))),
+        ("Repeats", dates.recurrence_words(task.get("recurrence"))),
         ("Tags", " ".join("#" + t for t in task.get("tags") or [])),
         ("Project", task.get("project") or ""),
-        ("Recurrence", task.get("recurrence") or ""),
         ("Remind", local_time(task.get("remind_at"))),
         ("Created", local_time(task.get("created_at"))),
         ("Updated", local_time(task.get("updated_at"))),
         ("Completed", local_time(task.get("completed_at"))),
-        ("Archived", local_time(task.get("archived_at"))),
+        ("Deleted", local_time(task.get("archived_at"))),
         ("Description", task.get("description") or ""),
     ]
     key_value_table(

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 from behflow_cli import config, credentials
 from behflow_cli.client import ApiError, BehflowClient, ChatEvent
-
-TIMEZONE_CACHE = "timezone.json"
-
+from behflow_cli.zone import local_timezone
 
 SESSION_ENDED = ("token_expired", "token_revoked", "invalid_token")
 
@@ -38,7 +34,9 @@ class CliClient(BehflowClient):
         elif exc.code in SESSION_ENDED and self.username and interactive():
             from behflow_cli.accounts import log_in_again
 
-            self.token = log_in_again(self.base_url, self.username, exc.message)
+            self.token = log_in_again(
+                self.base_url, self.username, exc.message, connect=anonymous_client
+            )
         else:
             raise exc
 
@@ -59,42 +57,6 @@ class CliClient(BehflowClient):
             first = next(events)
         yield first
         yield from events
-
-
-def _zone_key() -> str:
-    parts = [os.environ.get("TZ", "")]
-    for path in ("/etc/localtime", "/etc/timezone"):
-        try:
-            stat = os.lstat(path)
-            target = os.readlink(path) if os.path.islink(path) else ""
-            parts.append(f"{path}:{stat.st_mtime_ns}:{target}")
-        except OSError:
-            parts.append(f"{path}:-")
-    return "|".join(parts)
-
-
-def local_timezone() -> str | None:
-    """The local IANA zone name (tzlocal), cached: tzlocal's import costs ~25 ms a call."""
-    key = _zone_key()
-    cache = config.state_dir() / TIMEZONE_CACHE
-    try:
-        cached = json.loads(cache.read_text())
-        if cached.get("key") == key:
-            return cached.get("zone") or None
-    except (OSError, ValueError, AttributeError):
-        pass
-    try:
-        from tzlocal import get_localzone_name
-
-        zone = get_localzone_name()
-    except Exception:  # no zone configured at all: the server uses the account's zone
-        zone = None
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps({"key": key, "zone": zone}))
-    except OSError:
-        pass
-    return zone
 
 
 def anonymous_client(url: str | None = None) -> CliClient:
@@ -122,5 +84,5 @@ def client(*, timezone: bool = False) -> CliClient:
         if not interactive():
             raise not_logged_in(url)
 
-        username, token = first_use(url)
+        username, token = first_use(url, connect=anonymous_client)
     return CliClient(url, token, timezone=zone, username=username)

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     port: int = Field(default=8765, ge=1, le=65535)
     log_level: str = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # PostgreSQL only: a statement running longer is cancelled (503 database_timeout); 0 = off.
+    db_statement_timeout_seconds: float = Field(default=10.0, ge=0, le=3600)
+    # SQLite only: "full" syncs every commit to disk (docs/deployment.md#sqlite-durability).
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
+    # Slow or stalled clients (docs/deployment.md#timeouts): a connection whose request headers
+    # are not complete this long after it opened (or after its previous response) is closed;
+    # a request body not complete this long after its headers is answered 408.
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     # Failed password attempts (docs/deployment.md#login-limits-and-proxies): per username +
     # address (and per account for password changes), and per address; then a doubling wait.
@@ -57,6 +66,12 @@ class Settings(BaseSettings):
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
     # ...and a request waits at most this long for a turn before it is answered 503 busy.
     password_hash_wait_seconds: float = Field(default=2.0, ge=0, le=60)
+
+    # Big lists, bulk changes, chat, webhook tests and process runs (behflow_server/api/
+    # concurrency.py): at most this many at once per user and server process; a further one
+    # waits this long for a turn, then gets 429 too_many_concurrent_requests.
+    expensive_requests_per_user: int = Field(default=2, ge=1, le=1000)
+    expensive_request_wait_seconds: float = Field(default=2.0, ge=0, le=60)
 
     scheduler_enabled: bool = True
     chat_session_ttl_hours: int = Field(default=24 * 7, ge=1)
@@ -134,6 +149,11 @@ class Settings(BaseSettings):
         if self.registration is not None:
             return self.registration
         return "open" if binds_to_loopback(self.host) else "closed"
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

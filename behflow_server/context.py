@@ -50,7 +50,12 @@ class AppContext:
     def from_settings(cls, settings: Settings) -> AppContext:
         return cls(
             settings=settings,
-            db=Database(settings.resolved_database_url, pool_size=settings.db_pool_size),
+            db=Database(
+                settings.resolved_database_url,
+                pool_size=settings.db_pool_size,
+                sqlite_synchronous=settings.sqlite_synchronous,
+                statement_timeout=settings.db_statement_timeout_seconds,
+            ),
             tokens=TokenIssuer(
                 secret_key=settings.resolve_secret_key(),
                 ttl=timedelta(minutes=settings.token_ttl_minutes),

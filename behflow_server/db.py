@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 import sqlalchemy as sa
@@ -54,19 +54,34 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+# In WAL mode NORMAL syncs at checkpoints only: a commit survives a crash of the process but
+# the last ones can be lost to a power cut or an OS crash; FULL syncs the WAL at every commit
+# (docs/deployment.md#sqlite-durability has the measured cost).
+SqliteSynchronous = Literal["normal", "full"]
+
+
+def _sqlite_pragmas(synchronous: SqliteSynchronous) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.close()
+
+    return on_connect
 
 
 CONNECT_TIMEOUT_SECONDS = 5
 
 
-def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
+def create_db_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    sqlite_synchronous: SqliteSynchronous = "normal",
+    statement_timeout: float = 0,
+) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url,
@@ -74,11 +89,20 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
             pool_size=pool_size,
             max_overflow=pool_size * 2,
         )
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_pragmas(sqlite_synchronous))
         return engine
     # A database host that stops answering (rather than refusing) fails a new connection after
     # a few seconds instead of the operating system's TCP timeout.
-    connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    if statement_timeout and "options=" not in url:
+        # A query running (or waiting for a lock) longer than this is cancelled by PostgreSQL
+        # itself. Some queries run on the event loop (docs/benchmarks.md), so this bounds how
+        # long one slow query can hold every other request and event stream of the process.
+        # As a start-up option rather than a SET: a SET in a transaction the pool rolls back
+        # would be undone.
+        connect_args["options"] = f"-c statement_timeout={round(statement_timeout * 1000)}"
     return sa.create_engine(
         url,
         connect_args=connect_args,
@@ -92,9 +116,22 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
 class Database:
     """Owns the engine; hands out sessions. One per app."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        sqlite_synchronous: SqliteSynchronous = "normal",
+        statement_timeout: float = 0,
+    ) -> None:
         self.url = url
-        self.engine = create_db_engine(url, pool_size=pool_size)
+        self.statement_timeout = statement_timeout
+        self.engine = create_db_engine(
+            url,
+            pool_size=pool_size,
+            sqlite_synchronous=sqlite_synchronous,
+            statement_timeout=statement_timeout,
+        )
         self.kind = "postgresql" if self.engine.dialect.name == "postgresql" else "sqlite"
         # Receives committed events (see behflow_server.events.service); set by the app.
         self.event_sink: Callable[[list[Any]], None] | None = None
@@ -154,6 +191,19 @@ def _unavailable(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
         return any(marker in text for marker in _SQLITE_UNAVAILABLE)
+    return False
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """`exc` (or what caused it) is PostgreSQL cancelling a statement that ran longer than the
+    statement timeout (SQLSTATE 57014)."""
+    current: BaseException | None = exc
+    for _ in range(8):
+        if current is None:
+            return False
+        if isinstance(current, psycopg.errors.QueryCanceled):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,19 +12,34 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from behflow_server import __version__, migrate
+from behflow_server.api import docs as api_docs
 from behflow_server.api import handlers
+from behflow_server.api.concurrency import ExpensiveRequestLimitMiddleware
 from behflow_server.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from behflow_server.api.router import build_router
 from behflow_server.config import Settings, load_settings
 from behflow_server.context import AppContext
 from behflow_server.dates import set_default_country
-from behflow_server.errors import ServiceUnavailable
+from behflow_server.errors import ServiceUnavailable, Unauthorized
 from behflow_server.events.live import LiveEvents
+from behflow_server.mcp import http as mcp_http
 from behflow_server.scheduler import Scheduler
 from behflow_server.webhooks.delivery import WebhookDispatcher
 
 log = logging.getLogger("behflow")
 MAX_BODY_BYTES = 1_048_576
+
+
+def _token_user(context: AppContext) -> Callable[[str], uuid.UUID | None]:
+    """The user a bearer token names when its signature and expiry hold (no database call)."""
+
+    def user_of(token: str) -> uuid.UUID | None:
+        try:
+            return context.tokens.decode(token).user_id
+        except Unauthorized:
+            return None
+
+    return user_of
 
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
@@ -40,7 +56,8 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         webhooks = WebhookDispatcher.start_for(context)
         scheduler = Scheduler.start_for(context) if settings.scheduler_enabled else None
         try:
-            yield
+            async with mcp_endpoint.running():
+                yield
         finally:
             if scheduler is not None:
                 scheduler.stop()
@@ -53,10 +70,16 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         version=__version__,
         description="Self-hosted task manager with an AI agent.",
         lifespan=lifespan,
+        # /docs is served by api/docs.py from this origin; no CDN, no inline script.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.context = context
     handlers.install(app)
+    api_docs.install(app)
     app.include_router(build_router())
+    mcp_endpoint = mcp_http.mount(app, context)  # MCP over streamable HTTP at /mcp
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, Any]:
@@ -69,6 +92,14 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
             ) from exc
         return {"status": "ok", "version": __version__, "database": context.db.kind}
 
+    # Innermost of the middleware, so its 429 carries the CORS headers and the body limit has
+    # already read the body before a slot is taken.
+    app.add_middleware(
+        ExpensiveRequestLimitMiddleware,
+        limit=settings.expensive_requests_per_user,
+        wait_seconds=settings.expensive_request_wait_seconds,
+        user_of=_token_user(context),
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -83,6 +114,10 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
             ],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=MAX_BODY_BYTES,
+        body_timeout=settings.body_timeout_seconds,
+    )
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -41,6 +41,9 @@ def upgrade(engine: Engine) -> list[str]:
     config = alembic_config()
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            # A migration (and waiting for another replica's) may take longer than the
+            # statement timeout that bounds requests (BEHFLOW_DB_STATEMENT_TIMEOUT_SECONDS).
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             # Two replicas starting together must not both migrate.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727001)")
         config.attributes["connection"] = connection

@@ -4,6 +4,8 @@ from sqlmodel import SQLModel
 
 from behflow_server.auth.models import RevokedToken, User
 from behflow_server.auth.ratelimit import LoginAttempt
+from behflow_server.auth.sessions import AccountSession
+from behflow_server.calendar.models import CalendarFeed
 from behflow_server.chat.models import ChatMessage, ChatSession
 from behflow_server.events.models import Event
 from behflow_server.processes.models import AutomatedProcess, AutomatedProcessExecution, DailyStat
@@ -13,8 +15,10 @@ from behflow_server.webhooks.models import Webhook, WebhookDelivery
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccountSession",
     "AutomatedProcess",
     "AutomatedProcessExecution",
+    "CalendarFeed",
     "ChatMessage",
     "ChatSession",
     "DailyStat",

@@ -28,6 +28,7 @@ def serve(settings: Settings) -> None:
 
     from behflow_server import migrate
     from behflow_server.main import create_app
+    from behflow_server.protocol import with_header_timeout
 
     configure_logging(settings.log_level)
     # Request handlers run in a thread pool and release the GIL inside every database call;
@@ -49,6 +50,7 @@ def serve(settings: Settings) -> None:
         log_level=settings.log_level,
         access_log=False,  # behflow.access logs each request with its id
         server_header=False,
+        http=with_header_timeout(settings.header_timeout_seconds),
         # X-Forwarded-For decides the client address (and so the login limits): believe it
         # only from the configured proxies, never by default (uvicorn trusts loopback).
         proxy_headers=bool(settings.forwarded_allow_ips),

@@ -9,6 +9,7 @@ import typer
 
 from behflow_cli import accounts, config, credentials, output
 from behflow_cli.commands.common import FormatOption, JsonOption
+from behflow_cli.commands.common import json_fields as declares
 
 app = typer.Typer(help="Accounts.", no_args_is_help=True, add_completion=False)
 
@@ -59,7 +60,15 @@ def register(
     password = accounts.password_from_stdin() if password_stdin else None
     if password is None and not accounts.interactive():
         accounts.ask_password(new=True)  # explains --password-stdin
-    accounts.register(server, username, password, reschedule_overdue=reschedule_overdue)
+    from behflow_cli.session import anonymous_client
+
+    accounts.register(
+        server,
+        username,
+        password,
+        connect=anonymous_client,
+        reschedule_overdue=reschedule_overdue,
+    )
 
 
 @app.command()
@@ -81,7 +90,9 @@ def login(
     password = accounts.password_from_stdin() if password_stdin else None
     if password is None and not accounts.interactive():
         accounts.ask_password(new=False)  # explains --password-stdin
-    accounts.login(server, name, password)
+    from behflow_cli.session import anonymous_client
+
+    accounts.login(server, name, password, connect=anonymous_client)
 
 
 @app.command()
@@ -115,6 +126,7 @@ def logout(
 
 
 @app.command()
+@declares(USER_FIELDS)
 def whoami(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) -> None:
     """Show the account you are logged in as.
 
@@ -124,8 +136,9 @@ def whoami(fmt: str | None = FormatOption, json_fields: str | None = JsonOption)
 
     out = output.Output(fmt, json_fields, USER_FIELDS)
     with client() as api:
-        user = dict(api.me())
-        user["url"] = api.base_url
+        me = api.me()
+        user = {"username": me["username"], "timezone": me["timezone"], "id": me["id"]}
+        user |= {"created_at": me["created_at"], "url": api.base_url}
     if out.human:
         output.key_value_table(
             [("User", user["username"]), ("Server", user["url"]), ("Time zone", user["timezone"])]

@@ -9,6 +9,7 @@ import typer
 
 from behflow_cli import config, output
 from behflow_cli.commands.common import JsonOption
+from behflow_cli.commands.common import json_fields as declares
 from behflow_cli.errors import usage
 
 app = typer.Typer(help="Talk to the agent.", add_completion=False)
@@ -98,6 +99,7 @@ def _say(api: Any, message: str, session_id: str | None, out: output.Output | No
 
 
 @app.command()
+@declares(CHAT_FIELDS)
 def chat(
     message: list[str] = typer.Argument(None, help="The message; omit it for a conversation."),
     session: str = typer.Option(None, "--session", "-s", help="Continue this session id."),

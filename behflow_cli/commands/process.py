@@ -9,14 +9,46 @@ import typer
 
 from behflow_cli import output
 from behflow_cli.commands.common import FormatOption, JsonOption
+from behflow_cli.commands.common import json_fields as declares
 from behflow_cli.errors import FAILURE, CliError, usage
-from behflow_cli.output import EXECUTION_FIELDS, PROCESS_FIELDS
 
 app = typer.Typer(
     help="See and control automated processes (reminders, rescheduling, analytics...).",
     no_args_is_help=True,
     add_completion=False,
 )
+
+PROCESS_FIELDS = (
+    "name",
+    "kind",
+    "schedule",
+    "timezone",
+    "enabled",
+    "next_run_at",
+    "last_run_at",
+    "config",
+    "max_attempts",
+    "timeout_seconds",
+    "id",
+    "created_at",
+    "updated_at",
+)
+
+EXECUTION_FIELDS = (
+    "started_at",
+    "status",
+    "attempt",
+    "trigger",
+    "scheduled_for",
+    "finished_at",
+    "next_attempt_at",
+    "result",
+    "error",
+    "worker",
+    "id",
+    "process_id",
+)
+
 
 PROCESS_COLUMNS = ("name", "kind", "schedule", "enabled", "next_run_at", "last_run_at")
 EXECUTION_COLUMNS = ("started_at", "status", "attempt", "trigger", "error")
@@ -98,6 +130,7 @@ def _rows_table(rows: list[dict[str, Any]], columns: tuple[str, ...], empty: str
 
 
 @app.command("list")
+@declares(PROCESS_FIELDS)
 def list_(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) -> None:
     """List your processes."""
     out = output.Output(fmt, json_fields, PROCESS_FIELDS)
@@ -110,6 +143,7 @@ def list_(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) 
 
 
 @app.command()
+@declares(PROCESS_FIELDS)
 def show(
     name: str = typer.Argument(..., help="The process name."),
     fmt: str | None = FormatOption,
@@ -122,6 +156,7 @@ def show(
 
 
 @app.command()
+@declares(PROCESS_FIELDS)
 def create(
     name: str = typer.Argument(..., help="A name: letters, digits, '-', '_', '.'."),
     kind: str = typer.Option(
@@ -164,6 +199,7 @@ def create(
 
 
 @app.command()
+@declares(PROCESS_FIELDS)
 def update(
     name: str = typer.Argument(..., help="The process name."),
     schedule: str | None = typer.Option(None, "--schedule", "-s", help="A new schedule."),
@@ -210,6 +246,7 @@ def disable(name: str = typer.Argument(..., help="The process name.")) -> None:
 
 
 @app.command()
+@declares(EXECUTION_FIELDS)
 def run(
     name: str = typer.Argument(..., help="The process name."),
     fmt: str | None = FormatOption,
@@ -234,6 +271,7 @@ def run(
 
 
 @app.command()
+@declares(EXECUTION_FIELDS)
 def history(
     name: str = typer.Argument(..., help="The process name."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, max=500, help="How many runs."),

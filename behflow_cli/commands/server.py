@@ -9,9 +9,12 @@ import typer
 
 from behflow_cli import output
 from behflow_cli.commands.common import FormatOption, JsonOption
+from behflow_cli.commands.common import json_fields as declares
 from behflow_cli.errors import FAILURE, UNREACHABLE, CliError
 
 app = typer.Typer(help="Run the Behflow server.", no_args_is_help=True, add_completion=False)
+
+SERVER_FIELDS = ("status", "url", "pid", "version", "database", "log")
 
 
 def _settings_or_exit(**overrides: object):  # type: ignore[no-untyped-def]
@@ -59,13 +62,15 @@ def start(
     settings = _settings_or_exit(**overrides)
     from behflow_server.serve import serve
 
-    output.info(f"Behflow server on http://{settings.host}:{settings.port}")
-    serve(settings)
+    output.info(f"Behflow server on http://{settings.host}:{settings.port} (Ctrl-C stops it)")
+    with autostart.foreground_pid():
+        serve(settings)
 
 
 @app.command()
 def stop() -> None:
-    """Stop the server started in the background (by `start --background` or autostart).
+    """Stop the local server: started by `start` (in the foreground or --background), by
+    autostart, or by `python3 dev.py run`.
 
     Example: behflow server stop
     """
@@ -78,6 +83,7 @@ def stop() -> None:
 
 
 @app.command()
+@declares(SERVER_FIELDS)
 def status(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) -> None:
     """Say whether the configured server answers; exits 5 when it does not.
 
@@ -86,7 +92,7 @@ def status(fmt: str | None = FormatOption, json_fields: str | None = JsonOption)
     from behflow_cli import autostart, config
     from behflow_cli.client import ApiError, BehflowClient
 
-    out = output.Output(fmt, json_fields, output.SERVER_FIELDS)
+    out = output.Output(fmt, json_fields, SERVER_FIELDS)
     url = config.server_url()
     info: dict[str, object] = {"status": "stopped", "url": url, "pid": autostart.running_pid()}
     info["log"] = str(autostart.log_path()) if info["pid"] else None
@@ -101,7 +107,7 @@ def status(fmt: str | None = FormatOption, json_fields: str | None = JsonOption)
     if out.human:
         output.key_value_table([(k.capitalize(), output._text(v)) for k, v in info.items() if v])
     else:
-        out.record(info, output.SERVER_FIELDS)
+        out.record(info, SERVER_FIELDS)
     if info["status"] != "running":
         raise typer.Exit(UNREACHABLE)
 

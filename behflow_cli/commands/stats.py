@@ -9,9 +9,11 @@ import typer
 
 from behflow_cli import output
 from behflow_cli.commands.common import FormatOption, JsonOption
-from behflow_cli.output import DAY_FIELDS
+from behflow_cli.commands.common import json_fields as declares
 
 app = typer.Typer(add_completion=False)
+
+DAY_FIELDS = ("day", "created", "completed", "overdue", "mean_hours_to_complete")
 
 
 @app.callback()
@@ -34,6 +36,7 @@ def chart_lines(days: list[dict[str, Any]], width: int = BAR_WIDTH) -> list[str]
 
 
 @app.command()
+@declares(DAY_FIELDS)
 def stats(
     days: int = typer.Option(14, "--days", "-n", min=1, max=366, help="How many days back."),
     fmt: str | None = FormatOption,

@@ -1,16 +1,22 @@
-"""`behflow task ...`: add, list, show, update, start, block, done, reopen, delete."""
+"""`behflow task ...`: add, list, show, edit, update, start, block, done, reopen, restore-due,
+delete."""
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Collection, Sequence
 from enum import StrEnum
 from typing import Any
 
 import typer
+from typer.core import TyperCommand
 
-from behflow_cli import output
+from behflow_cli import dates, output
 from behflow_cli.commands.common import FormatOption, JsonOption
-from behflow_cli.errors import FAILURE, CliError, usage
+from behflow_cli.commands.common import json_fields as declares
+from behflow_cli.commands.phrases import read_recurrence, read_time
+from behflow_cli.errors import FAILURE, CliError, task_not_found, usage
 
 app = typer.Typer(help="Create, list and change tasks.", no_args_is_help=True, add_completion=False)
 
@@ -30,7 +36,45 @@ class Status(StrEnum):
     completed = "completed"
 
 
-BULK_COLUMNS = ("changed",)
+TASK_FIELDS = (
+    "number",
+    "title",
+    "status",
+    "priority",
+    "due_at",
+    "ends_at",
+    "tags",
+    "project",
+    "description",
+    "recurrence",
+    "remind_at",
+    "original_due_at",
+    "due_moved_by",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "archived_at",
+    "id",
+    "extra",
+)
+TASK_COLUMNS = ("number", "status", "priority", "due_at", "title", "tags", "project")
+BULK_FIELDS = ("changed", "not_found")
+# `add --explain`: the fields the text reads as, and the spans of text each came from.
+EXPLAIN_FIELDS = (
+    "title",
+    "description",
+    "due_at",
+    "due_has_time",
+    "ends_at",
+    "priority",
+    "tags",
+    "project",
+    "recurrence",
+    "remind_at",
+    "unsure",
+    "spans",
+)
+ADD_FIELDS = tuple(dict.fromkeys(TASK_FIELDS + EXPLAIN_FIELDS))
 
 
 def _client(*, timezone: bool = False) -> Any:
@@ -43,23 +87,25 @@ def _print_task(task: dict[str, Any], out: output.Output) -> None:
     if out.human:
         output.task_details(task)
     else:
-        out.record(task, output.TASK_FIELDS)
+        out.record(task, TASK_FIELDS)
 
 
 def _created(tasks: list[dict[str, Any]], out: output.Output) -> None:
     if out.human:
         for task in tasks:
             due, _ = output.relative_due(task.get("due_at"))
-            output.write(
-                f"Created #{task['number']} {task['title']}" + (f" (due {due})" if due else "")
-            )
+            notes = [f"due {due}"] if due else []
+            if task.get("recurrence"):
+                notes.append(dates.recurrence_words(task["recurrence"]))
+            notes_text = f" ({', '.join(notes)})" if notes else ""
+            output.write(f"Created #{task['number']} {task['title']}{notes_text}")
     elif out.format == "plain" and not out.selected:
         for task in tasks:
             output.write(str(task["number"]))
     elif len(tasks) == 1 and out.format in ("json", "plain"):
-        out.record(tasks[0], output.TASK_FIELDS)
+        out.record(tasks[0], TASK_FIELDS)
     else:
-        out.records(tasks, output.TASK_COLUMNS)
+        out.records(tasks, TASK_COLUMNS)
 
 
 def _stdin_lines() -> list[str]:
@@ -69,6 +115,7 @@ def _stdin_lines() -> list[str]:
 
 
 @app.command()
+@declares(ADD_FIELDS)
 def add(
     title: list[str] = typer.Argument(
         ..., metavar="TITLE...", help="The task text; `-` reads one task per line from stdin."
@@ -107,7 +154,7 @@ def add(
 
       printf 'Water plants\\nPay rent friday\\n' | behflow task add -
     """
-    out = output.Output(fmt, json_fields, output.TASK_FIELDS)
+    out = output.Output(fmt, json_fields, ADD_FIELDS if explain else TASK_FIELDS)
     texts = _stdin_lines() if title == ["-"] else [" ".join(title)]
     overrides = {
         "due": due,
@@ -119,7 +166,7 @@ def add(
     }
     with _client(timezone=True) as api:
         if every is not None:
-            overrides["recurrence"], first_due = _recurrence(api, every)
+            overrides["recurrence"], first_due = read_recurrence(api, every)
             overrides["due"] = overrides["due"] or first_due
         if explain:
             _explain([_preview(api, text, overrides) for text in texts], out)
@@ -134,17 +181,15 @@ def add(
 
 def _preview(api: Any, text: str, overrides: dict[str, Any]) -> dict[str, Any]:
     """The dry-run result: the parsed fields and the spans of text each came from."""
-    body = {key: value for key, value in overrides.items() if value is not None}
-    result: dict[str, Any] = api.request(
-        "POST", "/api/v1/tasks/quick", json={"text": text, **body, "dry_run": True}
-    )
-    return {"text": text, "parsed": result["parsed"], "spans": result.get("spans", [])}
+    return {"text": text, **api.preview(text, **overrides)}
 
 
 def _explain(previews: list[dict[str, Any]], out: output.Output) -> None:
-    """--explain: the text, what each read part became, then the resulting fields."""
+    """--explain: the text, what each read part became, then the resulting fields (only the
+    --json FIELDS asked for, when some were)."""
     rows = [{**preview["parsed"], "spans": preview["spans"]} for preview in previews]
-    fields = list(rows[0])
+    fields = list(out.selected or rows[0])
+    rows = [{name: row.get(name) for name in fields} for row in rows]
     if out.format in ("json", "ndjson") or len(rows) > 1:
         fmt = out.format if out.format in ("json", "ndjson") else "ndjson"
         output.Output(fmt, None, fields).records(rows, fields)
@@ -156,9 +201,15 @@ def _explain(previews: list[dict[str, Any]], out: output.Output) -> None:
         parsed = preview["parsed"]
         if parsed.get("unsure"):
             output.write(f"  {_quoted(parsed['unsure'])} -> left out: the time was not clear")
-        output.key_value_table([(key, output._text(value)) for key, value in parsed.items()])
+        output.key_value_table(
+            [
+                (key, dates.recurrence_words(value) if key == "recurrence" else output._text(value))
+                for key, value in parsed.items()
+            ]
+        )
     else:
-        fields.remove("spans")
+        if "spans" in fields and not out.selected:
+            fields.remove("spans")
         output.Output(out.format, None, fields).record(rows[0], fields)
 
 
@@ -180,21 +231,11 @@ def _span_meaning(span: dict[str, Any], parsed: dict[str, Any]) -> str:
         return f"due {text}"
     if field == "tags":
         return f"tag {value}"
-    if field in ("project", "priority", "recurrence"):
+    if field == "recurrence":
+        return f"repeats {dates.recurrence_words(str(value))}"
+    if field in ("project", "priority"):
         return f"{field} {value}"
     return f"dropped ({field})"
-
-
-def _recurrence(api: Any, phrase: str) -> tuple[str, str | None]:
-    """The RRULE for a repetition phrase and its first occurrence (the due time, unless --due
-    says otherwise: "every friday at 5pm" keeps its time there), read by the server's
-    quick-add grammar."""
-    text = phrase.strip()
-    words = text if text.lower().startswith(("every", "on ")) else f"every {text}"
-    parsed = api.quick_preview(f"x {words}")
-    if not parsed.get("recurrence"):
-        raise usage(f'cannot read --every {phrase!r}; try "monday", "weekday" or "2 weeks"')
-    return str(parsed["recurrence"]), parsed.get("due_at")
 
 
 def _add_many(api: Any, texts: list[str], overrides: dict[str, Any], out: output.Output) -> None:
@@ -217,12 +258,13 @@ def _add_many(api: Any, texts: list[str], overrides: dict[str, Any], out: output
         _created([task], out)
         sys.stdout.flush()
     if out.format == "json":
-        out.records(created, output.TASK_COLUMNS)
+        out.records(created, TASK_COLUMNS)
     if failures:
         raise CliError(f"{failures} of {len(texts)} lines were not added", FAILURE)
 
 
 @app.command("list")
+@declares(TASK_FIELDS)
 def list_(
     status: list[str] = typer.Option(
         [],
@@ -240,18 +282,22 @@ def list_(
     ),
     search: str | None = typer.Option(None, "--search", "-q", help="Text in title or notes."),
     all_: bool = typer.Option(
-        False, "--all", "-a", help="Include completed and deleted (archived) tasks."
+        False, "--all", "-a", help="Include completed and deleted tasks (shown as deleted)."
     ),
     sort: str | None = typer.Option(
         None,
         "--sort",
-        help="due, priority, created, updated, number or title; prefix - to reverse.",
+        help="due, priority, created, updated, completed, number or title; a leading - "
+        "means descending (-priority: highest first, -due: latest first).",
     ),
     limit: int = typer.Option(100, "--limit", "-n", min=1, max=1000, help="At most this many."),
     fmt: str | None = FormatOption,
     json_fields: str | None = JsonOption,
 ) -> None:
     """List open tasks, soonest due first.
+
+    In the table: ○ not started, ◐ in progress, ⊘ blocked, ✓ completed, ✗ deleted; priority
+    !!! urgent, !! high, ! medium, · low; ↻ repeats.
 
     Examples:
 
@@ -261,7 +307,7 @@ def list_(
 
       behflow task list --json number,title,due_at | jq -r '.[].title'
     """
-    out = output.Output(fmt, json_fields, output.TASK_FIELDS)
+    out = output.Output(fmt, json_fields, TASK_FIELDS)
     statuses = status or ([] if all_ else ["open"])
     with _client(timezone=due is not None) as api:
         page = api.list_tasks(
@@ -275,13 +321,25 @@ def list_(
             sort=sort,
             limit=limit,
         )
+    items = [dict(task) for task in page["items"]]
     if out.human:
-        output.task_table(page["items"], total=page["total"])
-    else:
-        out.records(page["items"], output.TASK_COLUMNS)
+        filtered = bool(status or priority or tag or project or due or search)
+        empty = None
+        if not items:
+            empty = (
+                "No tasks match. `behflow task list --all` shows completed and deleted ones too."
+                if filtered or all_
+                else "No open tasks. Add one: behflow task add 'Buy milk tomorrow'"
+            )
+        output.task_table(items, total=page["total"], empty=empty)
+    elif out.format in ("json", "ndjson"):
+        out.records(items, TASK_COLUMNS)
+    else:  # plain and tsv are read by people too: a deleted task says so
+        out.records([output.shown_status(task) for task in items], TASK_COLUMNS)
 
 
 @app.command()
+@declares(TASK_FIELDS)
 def show(
     number: int = typer.Argument(..., min=1, help="The task's number."),
     fmt: str | None = FormatOption,
@@ -291,14 +349,55 @@ def show(
 
     Example: behflow task show 12 --json title,due_at
     """
-    out = output.Output(fmt, json_fields, output.TASK_FIELDS)
+    out = output.Output(fmt, json_fields, TASK_FIELDS)
     with _client() as api:
         _print_task(dict(api.get_task(number)), out)
 
 
-@app.command()
+class TagWords(TyperCommand):
+    """Reads `+tag` and `-tag` words (`behflow task update 3 +work -home`) as --add-tag and
+    --remove-tag before click sees them: click would take `-home` for the options -h -o -m -e."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        takes_value = {
+            name
+            for param in self.params
+            if not getattr(param, "is_flag", False) and getattr(param, "opts", None)
+            for name in param.opts
+            if name.startswith("-")
+        }
+        return super().parse_args(ctx, tag_words(args, takes_value))
+
+
+_PLUS_TAG = re.compile(r"^\+[^\s+-]\S*$")
+# Two characters at least: `-p` stays an option; `-phigh` (an option with its value attached)
+# is read as a tag, so give option values apart (`-p high`).
+_MINUS_TAG = re.compile(r"^-[^\s-]\S+$")
+
+
+def tag_words(args: Sequence[str], takes_value: Collection[str] = ()) -> list[str]:
+    result: list[str] = []
+    after_value_option = False
+    for index, arg in enumerate(args):
+        if arg == "--":
+            result.extend(args[index:])
+            break
+        if not after_value_option and _PLUS_TAG.match(arg):
+            result += ["--add-tag", arg[1:]]
+        elif not after_value_option and _MINUS_TAG.match(arg) and arg not in takes_value:
+            result += ["--remove-tag", arg[1:]]
+        else:
+            result.append(arg)
+        after_value_option = arg in takes_value and "=" not in arg
+    return result
+
+
+@app.command(cls=TagWords)
+@declares(TASK_FIELDS)
 def update(
-    number: int = typer.Argument(..., min=1, help="The task's number."),
+    numbers: list[int] = typer.Argument(
+        ..., min=1, metavar="N... [+TAG] [-TAG]", help="Task numbers; +tag adds, -tag removes."
+    ),
     title: str | None = typer.Option(None, "--title", help="New title."),
     due: str | None = typer.Option(None, "--due", "-d", help="New due date or phrase."),
     no_due: bool = typer.Option(False, "--no-due", help="Remove the due date (and the end)."),
@@ -309,37 +408,52 @@ def update(
     priority: Priority | None = typer.Option(None, "--priority", "-p", help="New priority."),
     status: Status | None = typer.Option(None, "--status", "-s", help="New status."),
     tag: list[str] = typer.Option([], "--tag", "-t", help="Replace the tags (repeat for more)."),
+    add_tag: list[str] = typer.Option([], "--add-tag", help="Add a tag (also: +tag)."),
+    remove_tag: list[str] = typer.Option([], "--remove-tag", help="Remove a tag (also: -tag)."),
     no_tags: bool = typer.Option(False, "--no-tags", help="Remove all tags."),
     project: str | None = typer.Option(None, "--project", "-P", help="New project."),
     no_project: bool = typer.Option(False, "--no-project", help="Remove the project."),
     description: str | None = typer.Option(None, "--description", "-D", help="New notes."),
+    every: str | None = typer.Option(
+        None, "--every", help='Repeat: "monday", "2 weeks", "weekday" (see task add).'
+    ),
+    no_repeat: bool = typer.Option(False, "--no-repeat", help="Stop repeating."),
     remind: str | None = typer.Option(
         None, "--remind", help='Reminder: "30 minutes before" (the due time) or a date phrase.'
     ),
     fmt: str | None = FormatOption,
     json_fields: str | None = JsonOption,
 ) -> None:
-    """Change a task's fields; the rest stay as they are.
+    """Change tasks' fields; the rest stay as they are.
+
+    +tag adds a tag and -tag removes one (a one-letter tag: --add-tag/--remove-tag).
 
     Examples:
 
       behflow task update 12 --due "next friday 9am" --priority high
 
-      behflow task update 12 --tag home --tag errands --no-project
+      behflow task update 3 +work -home
+
+      behflow task update 4 5 6 --project Garden
 
       behflow task update 12 --due "friday 3pm" --ends "friday 4pm"
     """
-    if due is not None and no_due:
-        raise usage("give either --due or --no-due")
-    if ends is not None and no_ends:
-        raise usage("give either --ends or --no-ends")
+    for given, off, name in (
+        (due, no_due, "due"),
+        (ends, no_ends, "ends"),
+        (every, no_repeat, "every"),
+    ):
+        if given is not None and off:
+            raise usage(f"give either --{name} or its --no- option, not both")
+    if (tag or no_tags) and (add_tag or remove_tag):
+        raise usage("--tag/--no-tags replace the tags; +tag/-tag change them: give one kind")
     clear = [
         name
         for name, flag in (
             ("due_at", no_due),
             ("ends_at", no_ends),
-            ("tags", no_tags),
             ("project", no_project),
+            ("recurrence", no_repeat),
         )
         if flag
     ]
@@ -348,52 +462,89 @@ def update(
         "due": due,
         "priority": priority.value if priority else None,
         "status": status.value if status else None,
-        "tags": tag or None,
+        "tags": [] if no_tags else (tag or None),
         "project": project,
         "description": description,
         "remind": remind,
     }
-    if no_tags:
-        fields["tags"] = []
-        clear.remove("tags")
-    if not clear and ends is None and all(value is None for value in fields.values()):
-        raise usage("nothing to change: give at least one field option (see --help)")
-    out = output.Output(fmt, json_fields, output.TASK_FIELDS)
-    with _client(timezone=due is not None or remind is not None or ends is not None) as api:
-        if ends is not None:
-            fields["ends_at"] = _read_time(api, ends, "--ends")
-        task = dict(api.update_task(number, clear=clear, **fields))
-    _changed(task, out, "Updated")
-
-
-def _read_time(api: Any, phrase: str, option: str) -> str:
-    """A date phrase read by the server (in the user's zone), as an ISO time in UTC."""
+    changing_tags = bool(add_tag or remove_tag)
+    nothing = all(value is None for value in fields.values())
+    if nothing and not (clear or changing_tags) and ends is None and every is None:
+        raise usage("nothing to change: give at least one field option or +tag/-tag")
+    out = output.Output(fmt, json_fields, TASK_FIELDS)
+    zone = due is not None or remind is not None or ends is not None or every is not None
     from behflow_cli.client import ApiError
 
-    try:
-        parsed = _preview(api, "x", {"due": phrase})["parsed"]
-    except ApiError as exc:
-        if exc.status in (0, 401):
-            raise
-        raise usage(f"cannot read {option} {phrase!r} as a date or time") from None
-    return str(parsed["due_at"])
+    changed: list[dict[str, Any]] = []
+    missing: list[int] = []
+    with _client(timezone=zone) as api:
+        if ends is not None:
+            fields["ends_at"] = read_time(api, ends, "--ends")
+        if every is not None:
+            fields["recurrence"], _ = read_recurrence(api, every)
+        for number in dict.fromkeys(numbers):
+            try:
+                task_fields = dict(fields)
+                if changing_tags:
+                    task_fields["tags"] = _retag(api.get_task(number)["tags"], add_tag, remove_tag)
+                changed.append(dict(api.update_task(number, clear=list(clear), **task_fields)))
+            except ApiError as exc:
+                if exc.code != "task_not_found":
+                    raise
+                missing.append(number)
+    _report(changed, out, "Updated")
+    if missing:
+        raise task_not_found(missing)
 
 
-def _changed(task: dict[str, Any], out: output.Output, verb: str) -> None:
+def _retag(tags: list[str], add: list[str], remove: list[str]) -> list[str]:
+    gone = {name.lower().lstrip("#+") for name in remove}
+    kept = [tag for tag in tags if tag.lower() not in gone]
+    for name in add:
+        name = name.lstrip("#+")
+        if name and name.lower() not in {tag.lower() for tag in kept}:
+            kept.append(name)
+    return kept
+
+
+def _report(tasks: list[dict[str, Any]], out: output.Output, verb: str) -> None:
+    """Changed tasks: a line each for people, the numbers (plain) or the records."""
     if out.human:
-        output.write(f"{verb} #{task['number']} {task['title']} ({task['status']})")
+        for task in tasks:
+            output.write(f"{verb} #{task['number']} {task['title']} ({output.status_word(task)})")
     elif out.format == "plain" and not out.selected:
-        output.write(str(task["number"]))
+        for task in tasks:
+            output.write(str(task["number"]))
+    elif len(tasks) == 1 and out.format != "ndjson":
+        out.record(tasks[0], TASK_FIELDS)
     else:
-        out.record(task, output.TASK_FIELDS)
+        out.records(tasks, TASK_COLUMNS)
+
+
+@app.command()
+def edit(number: int = typer.Argument(..., min=1, help="The task's number.")) -> None:
+    """Edit a task in your editor ($VISUAL or $EDITOR), as `git commit` does.
+
+    The task opens as a short text form (title, status, priority, due, tags, ...; the
+    description under the --- line). Save and close to apply; an empty file or no change
+    leaves the task alone; a line that cannot be read is explained (and, on a terminal,
+    the form opens again with your text).
+
+    Example: EDITOR=nano behflow task edit 12
+    """
+    from behflow_cli.commands.task_edit import edit_task
+
+    with _client(timezone=True) as api:
+        edit_task(api, number)
 
 
 def _set_status(number: int, status: str, verb: str, out: output.Output) -> None:
     with _client() as api:
-        _changed(dict(api.update_task(number, status=status)), out, verb)
+        _report([dict(api.update_task(number, status=status))], out, verb)
 
 
 @app.command()
+@declares(TASK_FIELDS)
 def start(
     number: int = typer.Argument(..., min=1, help="The task's number."),
     fmt: str | None = FormatOption,
@@ -403,12 +554,11 @@ def start(
 
     Example: behflow task start 12
     """
-    _set_status(
-        number, "in_progress", "Started", output.Output(fmt, json_fields, output.TASK_FIELDS)
-    )
+    _set_status(number, "in_progress", "Started", output.Output(fmt, json_fields, TASK_FIELDS))
 
 
 @app.command()
+@declares(TASK_FIELDS)
 def block(
     number: int = typer.Argument(..., min=1, help="The task's number."),
     fmt: str | None = FormatOption,
@@ -418,7 +568,7 @@ def block(
 
     Example: behflow task block 12
     """
-    _set_status(number, "blocked", "Blocked", output.Output(fmt, json_fields, output.TASK_FIELDS))
+    _set_status(number, "blocked", "Blocked", output.Output(fmt, json_fields, TASK_FIELDS))
 
 
 def _bulk_report(result: dict[str, Any], out: output.Output, verb: str) -> None:
@@ -426,66 +576,147 @@ def _bulk_report(result: dict[str, Any], out: output.Output, verb: str) -> None:
         if result["changed"]:
             output.write(f"{verb} " + ", ".join(f"#{n}" for n in result["changed"]))
     elif out.format in ("json", "ndjson"):
-        out.record(result, output.BULK_FIELDS)
+        out.record(result, BULK_FIELDS)
     else:
         for number in result["changed"]:
             output.write(str(number))
     if result["not_found"]:
-        missing = ", ".join(f"#{n}" for n in result["not_found"])
-        raise CliError(
-            f"not found: {missing}. See `behflow task list --all` for your task numbers.",
-            FAILURE,
-        )
+        raise task_not_found(result["not_found"])
+
+
+def _next_occurrence(api: Any, task: dict[str, Any]) -> dict[str, Any] | None:
+    """The open task completing a recurring one created: same title and rule, a higher
+    number."""
+    page = api.list_tasks(status=["open"], search=task["title"], sort="number", limit=50)
+    later = [
+        dict(item)
+        for item in page["items"]
+        if item["number"] > task["number"]
+        and item.get("recurrence") == task["recurrence"]
+        and item["title"] == task["title"]
+    ]
+    return later[0] if later else None
 
 
 @app.command()
+@declares(BULK_FIELDS)
 def done(
     numbers: list[int] = typer.Argument(..., min=1, metavar="N...", help="Task numbers."),
     fmt: str | None = FormatOption,
     json_fields: str | None = JsonOption,
 ) -> None:
-    """Complete one or more tasks (a recurring task gets its next occurrence).
+    """Complete one or more tasks (a recurring task gets its next occurrence, and says when).
 
     Plain output: the completed numbers, one a line.
 
     Example: behflow task done 3 7 12
     """
-    out = output.Output(fmt, json_fields, output.BULK_FIELDS)
+    from behflow_cli.client import ApiError
+
+    out = output.Output(fmt, json_fields, BULK_FIELDS)
     with _client() as api:
-        _bulk_report(dict(api.bulk_complete(numbers)), out, "Completed")
+        recurring: dict[int, dict[str, Any]] = {}
+        if out.human:
+            for number in dict.fromkeys(numbers):
+                try:
+                    task = dict(api.get_task(number))
+                except ApiError as exc:
+                    if exc.code != "task_not_found":
+                        raise
+                    continue
+                if task.get("recurrence") and task["status"] != "completed":
+                    recurring[number] = task
+        result = dict(api.bulk_complete(numbers))
+        following = {
+            number: _next_occurrence(api, recurring[number])
+            for number in result["changed"]
+            if number in recurring
+        }
+    if out.human:
+        plain = [n for n in result["changed"] if n not in recurring]
+        if plain:
+            output.write("Completed " + ", ".join(f"#{n}" for n in plain))
+        for number, task in recurring.items():
+            if number not in result["changed"]:
+                continue
+            after = following.get(number)
+            repeats = dates.recurrence_words(task["recurrence"])
+            line = f"Completed #{number} {task['title']} ({repeats})"
+            if after is not None and after.get("due_at"):
+                when = output.day_and_time(
+                    after["due_at"], with_time=not dates.is_all_day(after["due_at"])
+                )
+                label = dates.relative_due(after["due_at"])
+                line += f"; the next one, #{after['number']}, is due {when} ({label})"
+            elif after is None:
+                line += "; that was the last one"
+            output.write(line)
+        if result["not_found"]:
+            raise task_not_found(result["not_found"])
+        return
+    _bulk_report(result, out, "Completed")
 
 
 @app.command()
+@declares(TASK_FIELDS)
 def reopen(
     number: int = typer.Argument(..., min=1, help="The task's number."),
     fmt: str | None = FormatOption,
     json_fields: str | None = JsonOption,
 ) -> None:
-    """Reopen a completed task, or bring back a deleted (archived) one.
+    """Reopen a completed task, or bring back a deleted one.
 
     Example: behflow task reopen 12
     """
-    out = output.Output(fmt, json_fields, output.TASK_FIELDS)
+    out = output.Output(fmt, json_fields, TASK_FIELDS)
     with _client() as api:
         task = dict(api.get_task(number))
         if task.get("archived_at"):
             task = dict(api.restore_task(number))
         if task["status"] == "completed":
-            task = dict(api.update_task(number, status="not_started"))
-    _changed(task, out, "Reopened")
+            task = dict(api.reopen_task(number))
+    _report([task], out, "Reopened")
+
+
+@app.command("restore-due")
+@declares(TASK_FIELDS)
+def restore_due(
+    number: int = typer.Argument(..., min=1, help="The task's number."),
+    fmt: str | None = FormatOption,
+    json_fields: str | None = JsonOption,
+) -> None:
+    """Put back the due date you set, after automation moved it (the "moved from" date).
+
+    The nightly reschedule_overdue process moves overdue tasks when it is switched on; the
+    date you typed is kept, and this puts it (and the reminder) back.
+
+    Example: behflow task restore-due 12
+    """
+    out = output.Output(fmt, json_fields, TASK_FIELDS)
+    with _client() as api:
+        task = dict(api.restore_due(number))
+    if out.human:
+        due = output.day_and_time(
+            task.get("due_at"), with_time=not dates.is_all_day(task.get("due_at"))
+        )
+        label = dates.relative_due(task.get("due_at"))
+        output.write(f"Restored #{task['number']} {task['title']}: due {due} ({label})")
+    else:
+        _report([task], out, "Restored")
 
 
 @app.command()
+@declares(BULK_FIELDS)
 def delete(
     numbers: list[int] = typer.Argument(..., min=1, metavar="N...", help="Task numbers."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask; needed when not interactive."),
     hard: bool = typer.Option(
-        False, "--hard", help="Remove for good (otherwise archived: `task reopen` brings it back)."
+        False, "--hard", help="Remove for good (otherwise deleted: `task reopen` brings it back)."
     ),
     fmt: str | None = FormatOption,
     json_fields: str | None = JsonOption,
 ) -> None:
-    """Delete tasks (archived unless --hard). Asks first on a terminal.
+    """Delete tasks (kept as deleted, restorable, unless --hard). Asks first on a terminal.
 
     Examples:
 
@@ -493,13 +724,26 @@ def delete(
 
       behflow task delete 3 4 5 --yes
     """
-    out = output.Output(fmt, json_fields, output.BULK_FIELDS)
-    if not yes:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            raise usage("refusing to delete without --yes when not running interactively")
-        listed = ", ".join(f"#{n}" for n in numbers)
-        what = "permanently delete" if hard else "delete"
-        if not typer.confirm(f"{what.capitalize()} {listed}?", default=False):
-            raise CliError("nothing deleted", FAILURE)
+    from behflow_cli.client import ApiError
+
+    out = output.Output(fmt, json_fields, BULK_FIELDS)
+    if not yes and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise usage("refusing to delete without --yes when not running interactively")
     with _client() as api:
-        _bulk_report(dict(api.bulk_delete(numbers, hard=hard)), out, "Deleted")
+        if not yes:
+            found, missing = [], []
+            for number in dict.fromkeys(numbers):
+                try:
+                    found.append(dict(api.get_task(number)))
+                except ApiError as exc:
+                    if exc.code != "task_not_found":
+                        raise
+                    missing.append(number)
+            if not found:
+                raise task_not_found(missing)
+            listed = ", ".join(f'#{t["number"]} "{t["title"]}"' for t in found)
+            what = "Permanently delete" if hard else "Delete"
+            if not typer.confirm(f"{what} {listed}?", default=False):
+                raise CliError("nothing deleted", FAILURE)
+        result = dict(api.bulk_delete(numbers, hard=hard))
+    _bulk_report(result, out, "Deleted")

@@ -8,14 +8,29 @@ import typer
 
 from behflow_cli import output
 from behflow_cli.commands.common import FormatOption, JsonOption
+from behflow_cli.commands.common import json_fields as declares
 from behflow_cli.errors import FAILURE, CliError
-from behflow_cli.output import DELIVERY_FIELDS, WEBHOOK_FIELDS
 
 app = typer.Typer(
     help="Send events (task changes, reminders, failed processes) to your own URLs.",
     no_args_is_help=True,
     add_completion=False,
 )
+
+WEBHOOK_FIELDS = ("id", "url", "events", "enabled", "created_at", "secret")
+DELIVERY_FIELDS = (
+    "status",
+    "response_status",
+    "error",
+    "attempts",
+    "event_type",
+    "id",
+    "webhook_id",
+    "created_at",
+    "delivered_at",
+    "next_attempt_at",
+)
+
 
 WEBHOOK_COLUMNS = ("id", "url", "events")
 
@@ -38,6 +53,7 @@ def _resolve(api: Any, ref: str) -> str:
 
 
 @app.command()
+@declares(WEBHOOK_FIELDS)
 def add(
     url: str = typer.Argument(..., help="Where to POST events (http or https)."),
     event: list[str] = typer.Option(
@@ -71,6 +87,7 @@ def add(
 
 
 @app.command("list")
+@declares(WEBHOOK_FIELDS[:-1])
 def list_(fmt: str | None = FormatOption, json_fields: str | None = JsonOption) -> None:
     """List your webhooks."""
     out = output.Output(fmt, json_fields, WEBHOOK_FIELDS[:-1])
@@ -102,6 +119,7 @@ def remove(ref: str = typer.Argument(..., metavar="ID", help="The id (or its sta
 
 
 @app.command()
+@declares(DELIVERY_FIELDS)
 def test(
     ref: str = typer.Argument(..., metavar="ID", help="The id (or its start)."),
     fmt: str | None = FormatOption,

@@ -10,7 +10,8 @@ from textual.screen import Screen
 
 from behflow_cli.client import BehflowClient
 from behflow_cli.tui import prefs
-from behflow_cli.tui.screens.main import ACTIONS, MainScreen, key_label
+from behflow_cli.tui.actions import ACTIONS, key_label
+from behflow_cli.tui.screens.main import MainScreen
 
 
 def _now() -> datetime:
@@ -53,12 +54,13 @@ class BehflowApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         if isinstance(screen, MainScreen):
-            for key, action, _, description in ACTIONS:
-                if action == "quit":
+            for action in ACTIONS:
+                if not action.palette:
                     continue
-                label = description.split(" (")[0]
-                command = getattr(screen, f"action_{action}")
-                yield SystemCommand(label, f"{description} (key: {key_label(key)})", command)
+                label = action.description.split(" (")[0]
+                command = getattr(screen, f"action_{action.name}")
+                help_text = f"{action.description} (key: {key_label(action.key)})"
+                yield SystemCommand(label, help_text, command)
         yield from super().get_system_commands(screen)
 
     def on_unmount(self) -> None:

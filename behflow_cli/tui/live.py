@@ -9,11 +9,12 @@ import contextlib
 import json
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from httpx_sse import EventSource, SSEError
 
 from behflow_cli.client import BehflowClient
 
@@ -30,35 +31,25 @@ class Frame:
     data: dict[str, Any]
 
 
-def frames(lines: Iterable[str]) -> Iterator[Frame]:
-    """Parse text/event-stream lines into frames that carry data (comments are dropped)."""
-    event, event_id, data = "message", None, []
-    for line in lines:
-        if line == "":
-            if data:
-                try:
-                    payload = json.loads("\n".join(data))
-                except ValueError:
-                    payload = {}
-                yield Frame(event, event_id, payload if isinstance(payload, dict) else {})
-            event, event_id, data = "message", None, []
+def frames(response: httpx.Response) -> Iterator[Frame]:
+    """The frames of an event stream that carry data, parsed by httpx-sse (the maintained
+    SSE parser for httpx); heartbeats and comments carry none and are dropped."""
+    for event in EventSource(response).iter_sse():
+        if not event.data:
             continue
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "event":
-            event = value
-        elif name == "id":
-            event_id = value
-        elif name == "data":
-            data.append(value)
+        try:
+            payload = json.loads(event.data)
+        except ValueError:
+            payload = {}
+        yield Frame(event.event, event.id or None, payload if isinstance(payload, dict) else {})
 
 
 class EventStream:
     def __init__(
         self,
         client: BehflowClient,
-        on_frame: Callable[[Frame], None],
-        on_state: Callable[[bool, str], None],
+        on_frame: Callable[[Frame], object],
+        on_state: Callable[[bool, str], object],
         *,
         first_backoff: float = 0.5,
     ) -> None:
@@ -81,7 +72,7 @@ class EventStream:
                     return  # the token was refused: reconnecting cannot help
                 delay = self.first_backoff
                 detail = "the server closed the event stream"
-            except (httpx.HTTPError, OSError, RuntimeError) as exc:
+            except (httpx.HTTPError, SSEError, OSError, RuntimeError) as exc:
                 # RuntimeError/OSError: stop() closed the connection under the read.
                 detail = f"offline: {type(exc).__name__}"
             if self._stop.is_set():
@@ -120,7 +111,7 @@ class EventStream:
                         response=response,
                     )
                 self.on_state(True, "")
-                for frame in frames(response.iter_lines()):
+                for frame in frames(response):
                     if frame.id:
                         self.last_event_id = frame.id
                     self.on_frame(frame)

@@ -1,4 +1,4 @@
-"""Messages the TUI's background work posts to the screen (worker threads post, the UI reacts)."""
+"""Messages the TUI's workers post to the screen (worker threads post, the UI reacts)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,48 @@ from typing import Any
 
 from textual.message import Message
 
+Task = dict[str, Any]
+
 
 class TasksLoaded(Message):
-    def __init__(self, tasks: list[dict[str, Any]], total: int) -> None:
+    def __init__(self, tasks: list[Task], total: int, generation: int) -> None:
         super().__init__()
         self.tasks = tasks
         self.total = total
+        self.generation = generation  # which request: an older answer arriving late is dropped
+
+
+class TaskChanged(Message):
+    """A change the user asked for has landed on the server."""
+
+    def __init__(self, task: Task, verb: str) -> None:
+        super().__init__()
+        self.task = task
+        self.verb = verb
+
+
+class Undone(Message):
+    def __init__(self, label: str, done: bool, number: int | None) -> None:
+        super().__init__()
+        self.label = label
+        self.done = done  # False: the change it was to undo had failed, nothing was undone
+        self.number = number
+
+
+class ChatToken(Message):
+    """A piece of the agent's reply, as it streams in."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class ChatReplied(Message):
+    """The agent's whole reply: a ChatReply ({session_id, reply, actions, pending})."""
+
+    def __init__(self, reply: dict[str, Any]) -> None:
+        super().__init__()
+        self.reply = reply
 
 
 class LiveEvent(Message):

@@ -12,18 +12,21 @@ Windows are half-open, [from, to), and come from `behflow_server.tasks.query.rea
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from behflow_server.dates import day_bounds, find_when
+from behflow_server.tasks import matching
 from behflow_server.tasks.models import OPEN_STATUSES, TaskPriority, TaskStatus
 from behflow_server.tasks.query import (
     WINDOW_PATTERNS,
     TaskQuery,
     TaskSort,
     Window,
+    parse_statuses,
     parsed_window,
     read_window,
     window_bound,
@@ -124,7 +127,7 @@ say says saying tag tags tagged label labels labelled labeled everything
 """
 _FILLER = frozenset(_FILLER_WORDS.split())
 
-_WORD = re.compile(r"[\w][\w'\u2019-]*")
+_WORD = matching.WORD
 
 
 class _Text:
@@ -337,13 +340,6 @@ class ListPlan:
     rolling_week: bool = False
 
 
-_STATUSES: dict[str, list[TaskStatus]] = {
-    "open": list(OPEN_STATUSES),
-    "completed": [TaskStatus.completed],
-    "all": [],
-}
-
-
 def _narrow(window: Edges | None, start: datetime | None, end: datetime | None) -> Edges | None:
     """`window` cut to [start, end); None edges are open."""
     if start is None and end is None:
@@ -368,16 +364,16 @@ def plan(args: ListTasksArgs, zone: ZoneInfo, now: datetime, *, limit: int) -> L
     """The query for these arguments, every relative phrase read at `now` in `zone`."""
     result = ListPlan(TaskQuery(limit=limit))
     query = result.query
-    statuses = list(_STATUSES[args.status])
+    statuses = parse_statuses([] if args.status == "all" else [args.status])
     due_window: Edges | None = None
     if args.due:
         key = args.due.strip().lower()
         if key == "none":
             query.due = "none"
         elif key == "overdue":
-            result.overdue = True
-            due_window = (None, now)
-            statuses = [s for s in statuses or list(OPEN_STATUSES) if s in OPEN_STATUSES]
+            # The one overdue rule (open and past due), as the list endpoint's due=overdue.
+            result.overdue = query.overdue = True
+            statuses = [s for s in statuses if s in OPEN_STATUSES]
         elif key == "week":
             result.rolling_week = True
             today = now.astimezone(zone).date()
@@ -403,7 +399,7 @@ def plan(args: ListTasksArgs, zone: ZoneInfo, now: datetime, *, limit: int) -> L
         query.tags = [args.tag]
     query.project = args.project
     if args.search:
-        query.search = search_terms(args.search)
+        query.search = matching.search_terms(args.search)
     sort = args.sort or ("completed" if done_window is not None else "due")
     result.next_up = args.sort == "due" and args.limit <= NEXT_UP_LIMIT and not args.count_only
     query.sort = TaskSort(sort)
@@ -411,23 +407,6 @@ def plan(args: ListTasksArgs, zone: ZoneInfo, now: datetime, *, limit: int) -> L
     query.descending = sort in {"created", "completed"}
     query.priority_ties = sort == "due"
     return result
-
-
-def _stem(word: str) -> str:
-    """Plural to a prefix that matches both forms: "groceries" -> "grocer", "taxes" -> "tax"."""
-    lowered = word.lower()
-    if len(lowered) > 4 and lowered.endswith("ies"):
-        return lowered[:-3]
-    if len(lowered) > 4 and re.search(r"(?:s|x|z|ch|sh)es$", lowered):
-        return lowered[:-2]
-    if len(lowered) > 3 and lowered.endswith("s") and not re.search(r"(?:ss|us|is)$", lowered):
-        return lowered[:-1]
-    return lowered
-
-
-def search_terms(text: str) -> str:
-    """Search words as prefixes that also find the singular or plural form."""
-    return " ".join(_stem(w) for w in _WORD.findall(text))
 
 
 # Answers ----------------------------------------------------------------------------------------
@@ -488,7 +467,7 @@ def _filters_text(args: ListTasksArgs) -> str:
 def answer(
     args: ListTasksArgs,
     found: ListPlan,
-    tasks: list[Task] | list[TaskPublic],
+    tasks: Sequence[Task | TaskPublic],
     total: int,
     lines: list[str],
     zone: ZoneInfo,

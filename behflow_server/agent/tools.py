@@ -8,6 +8,7 @@ and changing more than one task at once, only happens after the user confirms.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -20,16 +21,19 @@ from sqlmodel import Session
 from behflow_server.agent import listing
 from behflow_server.auth.models import User
 from behflow_server.errors import BehflowError, InvalidInput
-from behflow_server.tasks import service
+from behflow_server.tasks import matching, service
 from behflow_server.tasks.models import (
-    OPEN_STATUSES,
     Task,
     TaskCreate,
     TaskPriority,
+    TaskPublic,
     TaskStatus,
     TaskUpdate,
 )
-from behflow_server.tasks.query import TaskQuery
+from behflow_server.tasks.query import TaskQuery, parse_statuses
+
+# A stored task, or its public record as the list queries return it.
+AnyTask = Task | TaskPublic
 
 # Words that point at the task talked about last.
 PRONOUNS = {
@@ -46,55 +50,29 @@ PRONOUNS = {
     "the one",
     "them",
 }
-_NOISE = {
-    "the",
-    "a",
-    "an",
-    "my",
-    "one",
-    "task",
-    "todo",
-    "to-do",
-    "item",
-    "thing",
-    "about",
-    "for",
-    "with",
-    "to",
-    "of",
-    "on",
-    "called",
-    "named",
-    "titled",
-}
-
-
-def _best_matches(tasks: list[Task], wanted: list[str]) -> list[Task]:
-    """The tasks whose titles share the most (stemmed, prefix-matched) words with `wanted`."""
-    scored: list[tuple[int, Task]] = []
-    for task in tasks:
-        title_words = [_stem(w) for w in re.findall(r"[\w']+", task.title.lower())]
-        score = sum(
-            any(t.startswith(w) or w.startswith(t) for t in title_words if len(t) > 2 or t == w)
-            for w in wanted
-        )
-        if score:
-            scored.append((score, task))
-    if not scored:
-        return []
-    best = max(score for score, _ in scored)
-    return [task for score, task in scored if score == best]
-
-
-def _close_match(task: Task, wanted: list[str]) -> bool:
-    """Every word matched the title, or all but one (often the verb: "paid the electricity
-    bill" for "Pay electricity bill") when at least two did."""
-    title_words = [_stem(w) for w in re.findall(r"[\w']+", task.title.lower())]
-    matched = sum(
-        any(t.startswith(w) or w.startswith(t) for t in title_words if len(t) > 2 or t == w)
-        for w in wanted
-    )
-    return matched == len(wanted) or (matched >= 2 and matched >= len(wanted) - 1)
+_NOISE = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "my",
+        "one",
+        "task",
+        "todo",
+        "to-do",
+        "item",
+        "thing",
+        "about",
+        "for",
+        "with",
+        "to",
+        "of",
+        "on",
+        "called",
+        "named",
+        "titled",
+    }
+)
 
 
 def _update_verb(changes: dict[str, Any], shift: str | None) -> str:
@@ -137,14 +115,6 @@ def _update_verb(changes: dict[str, Any], shift: str | None) -> str:
     return " and ".join(parts) or "change"
 
 
-def _stem(word: str) -> str:
-    """Enough stemming for title matching: "groceries" ~ "grocery", "bills" ~ "bill"."""
-    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ed", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + replacement
-    return word
-
-
 _SHIFT = re.compile(r"^\s*(?P<n>[+-]?\d{1,4})\s*(?P<unit>minute|hour|day|week|month|year)s?\s*$")
 SHIFT_PATTERN = _SHIFT.pattern
 
@@ -154,7 +124,8 @@ def shift_delta(shift: str) -> relativedelta:
     match = _SHIFT.match(shift)
     if match is None:
         raise InvalidInput(f"Cannot read {shift!r} as an amount of time, e.g. 2 days.")
-    return relativedelta(**{match["unit"] + "s": int(match["n"])})
+    amount: dict[str, Any] = {match["unit"] + "s": int(match["n"])}
+    return relativedelta(**amount)
 
 
 class ListTasksArgs(BaseModel):
@@ -351,13 +322,17 @@ class NeedsAnswer(Exception):
     """The request is ambiguous or incomplete: the message is a question for the user."""
 
 
-def describe(task: Task, zone: ZoneInfo) -> str:
+def describe(task: AnyTask, zone: ZoneInfo) -> str:
     parts = [f"#{task.number} {task.title}"]
     if task.due_at is not None:
         local = task.due_at.astimezone(zone)
         when = local.strftime("%a %d %b %Y")
         if (local.hour, local.minute) != (23, 59):
             when += local.strftime(" %H:%M")
+        if task.original_due_at is not None:
+            # Automation moved it: say from where, as every client does.
+            original = task.original_due_at.astimezone(zone)
+            when += f" (moved from {original:%a} {original.day} {original:%b})"
         parts.append(f"due {when}")
     if task.priority != TaskPriority.none.value:
         parts.append(f"{task.priority} priority")
@@ -397,7 +372,8 @@ class ToolRunner:
         self.proposing = propose and not confirmed
         try:
             parsed = model.model_validate(args)
-            return getattr(self, f"_{name}")(parsed, confirmed)
+            tool: Callable[[Any, bool], str] = getattr(self, f"_{name}")
+            return tool(parsed, confirmed)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "arguments"
@@ -416,12 +392,12 @@ class ToolRunner:
             self.recent.append(number)
         del self.recent[:-10]
 
-    def resolve(self, ref: TaskRef) -> list[Task]:
+    def resolve(self, ref: TaskRef) -> list[AnyTask]:
         if ref.match is not None:
             tasks, _ = self._query(ref.match, limit=1000)
             if not tasks:
                 raise NeedsAnswer("No tasks match that.")
-            return tasks
+            return list[AnyTask](tasks)
         if ref.numbers:
             return [
                 service.get_task(self.session, self.user, n) for n in dict.fromkeys(ref.numbers)
@@ -435,33 +411,33 @@ class ToolRunner:
             return [service.get_task(self.session, self.user, self.recent[-1])]
         return [self._match(words)]
 
-    def _match(self, words: str) -> Task:
+    def _match(self, words: str) -> AnyTask:
         """The task whose title holds the most of these words (open tasks first, then done
         ones); ambiguity is a question, not a guess."""
-        wanted = [_stem(w) for w in re.findall(r"[\w']+", words) if w not in _NOISE]
+        wanted = matching.wanted_stems(words, _NOISE)
         if not wanted:
             raise NeedsAnswer("Which task do you mean? Give its number or words from its title.")
-        for statuses in (list(OPEN_STATUSES), [TaskStatus.completed]):
+        for statuses in (parse_statuses(["open"]), [TaskStatus.completed]):
             tasks, _ = service.list_tasks(
                 self.session, self.user, TaskQuery(statuses=statuses, limit=1000), zone=self.zone
             )
-            top = _best_matches(tasks, wanted)
+            top = matching.best_matches(tasks, wanted)
             if len(top) > 1:
                 options = "; ".join(f"#{t.number} {t.title}" for t in top[:5])
                 raise NeedsAnswer(f"Which one do you mean: {options}?")
             if top:
-                if not _close_match(top[0], wanted):
+                if not matching.close_match(top[0].title, wanted):
                     self.fuzzy.add(top[0].number)
                 return top[0]
         raise NeedsAnswer(f"I found no task matching “{words}”.")
 
-    def _must_ask(self, tasks: list[Task], confirmed: bool) -> bool:
+    def _must_ask(self, tasks: list[AnyTask], confirmed: bool) -> bool:
         """Proposed, or about a task found by a loose match: ask before changing it."""
         if confirmed:
             return False
         return self.proposing or any(t.number in self.fuzzy for t in tasks)
 
-    def _confirm(self, tool: str, tasks: list[Task], args: dict[str, Any], verb: str) -> str:
+    def _confirm(self, tool: str, tasks: list[AnyTask], args: dict[str, Any], verb: str) -> str:
         listed = "; ".join(f"#{t.number} {t.title}" for t in tasks[:10])
         if len(tasks) > 10:
             listed += f" and {len(tasks) - 10} more"
@@ -480,7 +456,7 @@ class ToolRunner:
             f"Needs confirmation: I will {summary}. Reply “yes” to go ahead; anything else cancels."
         )
 
-    def _act(self, kind: str, task: Task) -> None:
+    def _act(self, kind: str, task: AnyTask) -> None:
         self.actions.append({"action": kind, "number": task.number, "title": task.title})
         self.remember([task.number])
 
@@ -496,7 +472,9 @@ class ToolRunner:
         self._act("created", task)
         return f"Created {describe(task, self.zone)}."
 
-    def _query(self, args: ListTasksArgs, *, limit: int | None = None) -> tuple[list[Task], int]:
+    def _query(
+        self, args: ListTasksArgs, *, limit: int | None = None
+    ) -> tuple[list[TaskPublic], int]:
         found = listing.plan(args, self.zone, self.now, limit=limit or args.limit)
         return service.list_tasks(
             self.session, self.user, found.query, zone=self.zone, now=self.now
@@ -552,7 +530,7 @@ class ToolRunner:
             done.append(describe(updated, self.zone) + noted)
         return "Updated " + "; ".join(done) + "."
 
-    def _edited(self, task: Task, changes: dict[str, Any], args: UpdateTaskArgs) -> TaskUpdate:
+    def _edited(self, task: AnyTask, changes: dict[str, Any], args: UpdateTaskArgs) -> TaskUpdate:
         """The update for one task: the edits that depend on its current values applied."""
         values = dict(changes)
         if args.shift is not None:

@@ -12,6 +12,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from behflow_server.auth import service as auth_service
+from behflow_server.auth import sessions as account_sessions
 from behflow_server.auth.models import User
 from behflow_server.auth.security import TokenClaims
 from behflow_server.context import AppContext
@@ -76,7 +77,9 @@ CurrentClaims = Annotated[TokenClaims, Depends(get_claims)]
 
 async def get_current_user(session: SessionDep, claims: CurrentClaims) -> User:
     # One primary-key lookup, run on the event loop: cheaper than a thread-pool round trip.
-    return auth_service.user_for_token(session, claims)
+    user = auth_service.user_for_token(session, claims)
+    account_sessions.seen(session, claims)  # a write at most every few minutes per session
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from behflow_server.db import is_database_unavailable
-from behflow_server.errors import BehflowError, DatabaseUnavailable
+from behflow_server.db import is_database_unavailable, is_statement_timeout
+from behflow_server.errors import BehflowError, DatabaseUnavailable, ServiceUnavailable
 
 log = logging.getLogger("behflow.errors")
 
@@ -117,7 +117,24 @@ def _database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
     return error_response(error.status, error.code, error.message, error.details, error.headers)
 
 
+def _database_timeout(request: Request, exc: BaseException) -> JSONResponse:
+    context = getattr(request.app.state, "context", None)
+    limit = context.db.statement_timeout if context is not None else 0
+    log.warning(
+        "database statement timeout (%gs) on %s %s", limit, request.method, request.url.path
+    )
+    error = ServiceUnavailable(
+        f"The database did not answer within {limit:g} s; try again shortly.",
+        code="database_timeout",
+        details={"timeout_seconds": limit},
+        headers={"Retry-After": "2"},
+    )
+    return error_response(error.status, error.code, error.message, error.details, error.headers)
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_statement_timeout(exc):
+        return _database_timeout(request, exc)
     if is_database_unavailable(exc):
         return _database_unavailable(request, exc)
     return await _unexpected(request, exc)
@@ -125,6 +142,8 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Last resort; a database outage wrapped in something else is still a 503.
+    if is_statement_timeout(exc):
+        return _database_timeout(request, exc)
     if is_database_unavailable(exc):
         return _database_unavailable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path)

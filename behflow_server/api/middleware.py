@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -12,6 +13,8 @@ from array import array
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from behflow_server.errors import BehflowError
 
 access_log = logging.getLogger("behflow.access")
 REQUEST_ID_HEADER = b"x-request-id"
@@ -77,10 +80,19 @@ class BodySizeLimitMiddleware:
     the database driver, whose limits differ (a RecursionError is a 500; PostgreSQL and SQLite
     refuse different depths)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int = MAX_JSON_DEPTH) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        max_depth: int = MAX_JSON_DEPTH,
+        body_timeout: float | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_depth = max_depth
+        # A body that has not fully arrived this long after its headers is answered 408 (a
+        # client trickling it byte by byte would otherwise hold its connection for ever).
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,15 +111,21 @@ class BodySizeLimitMiddleware:
             return
         body = bytearray()
         more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away before its body arrived: nothing to answer
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > self.max_bytes:
-                await _error(send, 413, "payload_too_large", self._too_large)
-                return
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                while more:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return  # the client went away before its body arrived
+                    body += message.get("body", b"")
+                    more = message.get("more_body", False)
+                    if len(body) > self.max_bytes:
+                        await _error(send, 413, "payload_too_large", self._too_large)
+                        return
+        except TimeoutError:
+            message_text = f"The request body did not arrive within {self.body_timeout:g} s."
+            await _error(send, 408, "request_timeout", message_text)
+            return
         if b"json" in headers.get(b"content-type", b""):
             if len(body) > _SCAN_IN_THREAD:
                 # A large body is scanned off the event loop: other requests keep flowing.
@@ -207,15 +225,20 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _error(send: Send, status: int, code: str, message: str) -> None:
-    data = json.dumps({"error": {"code": code, "message": message}}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(data)).encode()),
-            ],
-        }
-    )
+    await send_error(send, BehflowError(message, code=code, status=status))
+
+
+async def send_error(send: Send, error: BehflowError) -> None:
+    """Answer with `error` in the project's JSON error shape, from outside the app (where its
+    exception handlers do not reach)."""
+    data = json.dumps(error.to_dict()).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(data)).encode()),
+        *(
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in error.headers.items()
+        ),
+    ]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": data})

@@ -5,8 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from behflow_server.auth.routes import router as auth_router
+from behflow_server.calendar.routes import public_router as calendar_feed_router
+from behflow_server.calendar.routes import router as calendar_router
 from behflow_server.chat.routes import router as chat_router
 from behflow_server.events.routes import router as events_router
+from behflow_server.interop.routes import router as interop_router
 from behflow_server.processes.routes import router as processes_router
 from behflow_server.processes.routes import stats_router
 from behflow_server.tasks.recurrence_routes import router as recurrence_router
@@ -30,6 +33,9 @@ def build_router() -> APIRouter:
     api.include_router(processes_router)
     api.include_router(stats_router)
     api.include_router(webhooks_router)
+    api.include_router(interop_router)
+    api.include_router(calendar_router)
     root.include_router(api)
+    root.include_router(calendar_feed_router)
     root.include_router(web_router)
     return root

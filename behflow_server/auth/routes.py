@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Header, Path, Request, status
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from behflow_server.api.deps import ClientIP, Context, CurrentClaims, CurrentUser, SessionDep
-from behflow_server.auth import service
+from behflow_server.auth import service, sessions
 from behflow_server.auth.models import (
     LoginRequest,
     PasswordChange,
@@ -29,12 +30,16 @@ from behflow_server.auth.ratelimit import (
     limit_key,
 )
 from behflow_server.auth.security import HashingBusy, PasswordGate, verify_password
+from behflow_server.auth.sessions import AccountSessionList
 from behflow_server.context import AppContext
 from behflow_server.errors import Forbidden, InvalidInput, Unauthorized
 
 T = TypeVar("T")
 
 router = APIRouter(tags=["accounts"])
+
+# The client a token is issued to, as its sessions list shows it ("behflow-cli", a browser).
+UserAgent = Annotated[str | None, Header(alias="User-Agent", max_length=500)]
 
 
 def password_gate(context: AppContext) -> PasswordGate:
@@ -136,13 +141,18 @@ def check_registration_allowed(context: AppContext, data: RegisterRequest) -> No
         )
 
 
-def _token_for(context: Context, user: User) -> TokenResponse:
+def _token_for(context: Context, user: User, session: Session, client: str | None) -> TokenResponse:
+    """A new token, recorded as a signed-in session (`GET /me/sessions`)."""
     token, expires_at = context.tokens.issue(user.id, user.token_version)
+    sessions.open_session(session, context.tokens.decode(token), client)
+    session.commit()
     return TokenResponse(access_token=token, expires_at=expires_at)
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=TokenResponse)
-async def register(data: RegisterRequest, context: Context, ip: ClientIP) -> TokenResponse:
+async def register(
+    data: RegisterRequest, context: Context, ip: ClientIP, client: UserAgent
+) -> TokenResponse:
     """Create an account and return a token for it.
 
     403 when registration is closed or the invite code is missing or wrong, 429 past the
@@ -154,7 +164,7 @@ async def register(data: RegisterRequest, context: Context, ip: ClientIP) -> Tok
 
     def _register() -> TokenResponse:
         with context.db.session() as session:
-            return _token_for(context, service.register(session, data))
+            return _token_for(context, service.register(session, data), session, client)
 
     try:
         return await password_gate(context).run(_register)
@@ -192,7 +202,9 @@ async def _login_request(request: Request) -> LoginRequest:
         }
     },
 )
-async def login(request: Request, context: Context, ip: ClientIP) -> TokenResponse:
+async def login(
+    request: Request, context: Context, ip: ClientIP, client: UserAgent
+) -> TokenResponse:
     """Exchange a username and password for a bearer token."""
     try:
         data = await _login_request(request)
@@ -214,7 +226,7 @@ async def login(request: Request, context: Context, ip: ClientIP) -> TokenRespon
                 reservation.failed()
                 raise Unauthorized("Wrong username or password.", code="invalid_credentials")
             reservation.succeeded()
-            return _token_for(context, user)
+            return _token_for(context, user, session, client)
 
     return await _checked(context, reservation, _authenticate)
 
@@ -242,7 +254,12 @@ def update_me(data: ProfileUpdate, session: SessionDep, user: CurrentUser) -> Us
 
 @router.post("/me/password", response_model=TokenResponse)
 async def change_password(
-    data: PasswordChange, session: SessionDep, user: CurrentUser, context: Context, ip: ClientIP
+    data: PasswordChange,
+    session: SessionDep,
+    user: CurrentUser,
+    context: Context,
+    ip: ClientIP,
+    client: UserAgent,
 ) -> TokenResponse:
     """Change the password; every earlier token stops working. Returns a fresh token.
 
@@ -261,6 +278,22 @@ async def change_password(
                 reservation.failed()
             raise
         reservation.succeeded()
-        return _token_for(context, user)
+        return _token_for(context, user, session, client)
 
     return await _checked(context, reservation, _change)
+
+
+@router.get("/me/sessions", response_model=AccountSessionList)
+def list_sessions(
+    session: SessionDep, user: CurrentUser, claims: CurrentClaims
+) -> AccountSessionList:
+    """Where you are signed in: each live token's start, last use and client, newest first."""
+    return AccountSessionList(items=sessions.list_sessions(session, user, claims))
+
+
+@router.delete("/me/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_session(
+    session_id: Annotated[str, Path(max_length=64)], session: SessionDep, user: CurrentUser
+) -> None:
+    """Sign one session out (404 session_not_found when it is not yours or not there)."""
+    sessions.revoke_session(session, user, session_id)

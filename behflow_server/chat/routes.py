@@ -18,7 +18,7 @@ from behflow_server.chat.schemas import (
     ChatSessionPublic,
     ChatStreamError,
 )
-from behflow_server.errors import BehflowError
+from behflow_server.errors import BehflowError, Unauthorized
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 
@@ -68,6 +68,8 @@ def chat_stream(
         with context.db.session() as session:
             owner = session.get(type(user), user_id)
             try:
+                if owner is None:  # the account was deleted while the request waited
+                    raise Unauthorized("This account no longer exists.", code="user_not_found")
                 for payload in service.stream_message(
                     session,
                     owner,

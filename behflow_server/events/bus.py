@@ -70,6 +70,13 @@ class Subscription:
         self.queue: asyncio.Queue[QueueItem] = asyncio.Queue(size)
         # Set when the queue overflowed: the stream ends once drained and the client resumes.
         self.overflowed = False
+        self._bus: EventBus | None = None
+
+    def close(self) -> None:
+        """Leave the bus (idempotent): the slot counts against the user's cap until then."""
+        bus, self._bus = self._bus, None
+        if bus is not None:
+            bus._remove(self)
 
     def _deliver(self, events: list[QueueItem]) -> None:
         for event in events:
@@ -93,23 +100,40 @@ class EventBus:
         self._seen: OrderedDict[int, None] = OrderedDict()
         self.closed = False
 
+    def open(self, user_id: uuid.UUID, *, limit: int | None = None) -> Subscription | None:
+        """Subscribe the running event loop to `user_id`'s events; None when the user already
+        has `limit` open subscriptions. The count and the add happen under one lock, so a
+        burst of concurrent opens cannot overshoot the cap. Close it with `close()`."""
+        subscription = Subscription(user_id, asyncio.get_running_loop(), self.queue_size)
+        with self._lock:
+            subscribers = self._subscribers.setdefault(user_id, set())
+            if limit is not None and len(subscribers) >= limit:
+                if not subscribers:
+                    del self._subscribers[user_id]
+                return None
+            subscribers.add(subscription)
+            subscription._bus = self
+            if self.closed:
+                subscription.queue.put_nowait(None)
+        return subscription
+
+    def _remove(self, subscription: Subscription) -> None:
+        with self._lock:
+            subscribers = self._subscribers.get(subscription.user_id)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._subscribers[subscription.user_id]
+
     @contextmanager
     def subscribe(self, user_id: uuid.UUID) -> Iterator[Subscription]:
         """Subscribe the running event loop to `user_id`'s events until the block ends."""
-        subscription = Subscription(user_id, asyncio.get_running_loop(), self.queue_size)
-        with self._lock:
-            self._subscribers.setdefault(user_id, set()).add(subscription)
-            if self.closed:
-                subscription.queue.put_nowait(None)
+        subscription = self.open(user_id)
+        assert subscription is not None  # no limit asked
         try:
             yield subscription
         finally:
-            with self._lock:
-                subscribers = self._subscribers.get(user_id)
-                if subscribers is not None:
-                    subscribers.discard(subscription)
-                    if not subscribers:
-                        del self._subscribers[user_id]
+            subscription.close()
 
     def has_subscribers(self, user_id: uuid.UUID) -> bool:
         return user_id in self._subscribers

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 from fastapi.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from behflow_server.api.deps import Context, CurrentClaims
 from behflow_server.auth import service as auth_service
 from behflow_server.auth.security import TokenClaims
 from behflow_server.errors import InvalidInput, RateLimited, ServiceUnavailable
+from behflow_server.events.bus import Subscription
 from behflow_server.events.live import LiveEvents
 from behflow_server.events.stream import event_stream
 
@@ -67,19 +69,38 @@ async def stream_events(
 ) -> EventSourceResponse:
     """Your task/chat events as they happen. Resume with `Last-Event-ID` or `?since=<id>`."""
     settings = context.settings
-    if live.bus.subscriptions_of(claims.user_id) >= settings.events_max_streams_per_user:
+    cursor = _cursor(last_event_id, since)
+    # Counted and taken in one step under the bus's lock: a burst of opens cannot overshoot.
+    subscription = live.bus.open(claims.user_id, limit=settings.events_max_streams_per_user)
+    if subscription is None:
         raise RateLimited(
-            f"At most {settings.events_max_streams_per_user} event streams per user.",
+            f"At most {settings.events_max_streams_per_user} event streams per user"
+            " (per server process); close one first.",
             retry_after=5,
         )
     stream = event_stream(
         context.db,
-        live.bus,
+        subscription,
         claims,
-        _cursor(last_event_id, since),
+        cursor,
         heartbeat_seconds=settings.events_heartbeat_seconds,
         replay_limit=settings.events_replay_limit,
     )
-    return EventSourceResponse(
-        stream, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return _StreamResponse(
+        subscription, stream, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
+
+
+class _StreamResponse(EventSourceResponse):
+    """Frees the stream's slot when the response ends, also when the client left before the
+    stream's first byte (then the generator never runs, and never closes it itself)."""
+
+    def __init__(self, subscription: Subscription, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subscription = subscription
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.subscription.close()

@@ -20,6 +20,7 @@ still ends the stream), and a backlog that cannot be read yet is read once the d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -35,7 +36,7 @@ from behflow_server.auth.security import TokenClaims
 from behflow_server.db import Database, is_database_unavailable, utcnow
 from behflow_server.errors import Unauthorized
 from behflow_server.events import service
-from behflow_server.events.bus import EventBus, LiveEvent, Signal
+from behflow_server.events.bus import LiveEvent, Signal, Subscription
 
 RETRY_MILLISECONDS = 2000
 HEARTBEAT = b": heartbeat\n\n"
@@ -127,17 +128,19 @@ class _TokenCheck:
 
 async def event_stream(
     db: Database,
-    bus: EventBus,
+    subscription: Subscription,
     claims: TokenClaims,
     since: int | None,
     *,
     heartbeat_seconds: float,
     replay_limit: int,
 ) -> AsyncIterator[bytes]:
+    """The stream over `subscription` (opened by the caller, counted against the user's cap,
+    and closed here when the stream ends)."""
     token = _TokenCheck(db, claims)
-    # Subscribe before reading the backlog so nothing committed in between is lost; what
-    # arrives twice (in the backlog and live) is sent once.
-    with bus.subscribe(claims.user_id) as subscription:
+    # The subscription exists before the backlog is read so nothing committed in between is
+    # lost; what arrives twice (in the backlog and live) is sent once.
+    with contextlib.closing(subscription):
         yield format_sse_event(comment="behflow events", retry=RETRY_MILLISECONDS)
         early: list[LiveEvent] = []
         while True:

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -52,7 +53,8 @@ class TaskSort(StrEnum):
     created = "created"
     updated = "updated"
     number = "number"
-    title = "title"
+    # The member shadows str.title (the enum is a StrEnum); TaskSort.title is the member.
+    title = "title"  # type: ignore[assignment]
     completed = "completed"
 
 
@@ -120,7 +122,9 @@ def is_overdue(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(col(Task.due_at) < now, is_open())
 
 
-_PUBLIC_COLUMNS = [Task.__table__.c[name] for name in TaskPublic.model_fields]  # type: ignore[attr-defined]
+# SQLModel table classes get __table__ at runtime; its stubs do not declare it.
+TASKS_TABLE: sa.Table = Task.__table__  # type: ignore[attr-defined]
+_PUBLIC_COLUMNS = [TASKS_TABLE.c[name] for name in TaskPublic.model_fields]
 
 PRIORITY_ORDER = sa.case(
     {name: rank for name, rank in PRIORITY_RANK.items()}, value=col(Task.priority), else_=0
@@ -211,11 +215,11 @@ def build_filters(
     if query.completed_before is not None:
         conditions.append(col(Task.completed_at) < query.completed_before)
     if query.search:
-        conditions.append(task_text_matches(session, Task.__table__, query.search))  # type: ignore[arg-type]
+        conditions.append(task_text_matches(session, TASKS_TABLE, query.search))
     return conditions
 
 
-def order_by(query: TaskQuery) -> list[sa.ColumnElement[object]]:
+def order_by(query: TaskQuery) -> list[sa.ColumnElement[Any]]:
     desc = query.descending
     number = col(Task.number).desc() if desc else col(Task.number).asc()
     if query.sort is TaskSort.due:
@@ -226,7 +230,8 @@ def order_by(query: TaskQuery) -> list[sa.ColumnElement[object]]:
             return [undated, col(Task.due_at).desc(), *ties, number]
         return [undated, col(Task.due_at).asc(), *ties, number]
     if query.sort is TaskSort.priority:
-        rank = PRIORITY_ORDER.asc() if desc else PRIORITY_ORDER.desc()
+        # Descending (-priority) is the highest first, as `-` means everywhere else.
+        rank = PRIORITY_ORDER.desc() if desc else PRIORITY_ORDER.asc()
         return [rank, sa.nulls_last(col(Task.due_at).asc()), number]
     if query.sort is TaskSort.completed:
         # Never-completed last, whichever the direction.

@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 
 from behflow_server.auth.models import User
 from behflow_server.events.service import record_event
-from behflow_server.tasks.models import Task, TaskReminderSent, TaskStatus
+from behflow_server.tasks.models import Task, TaskReminderSent
+from behflow_server.tasks.query import is_open
 
 
 def reminder_time(task: Task, lead: timedelta) -> datetime | None:
@@ -40,7 +41,7 @@ def _candidates(
             select(Task)
             .where(
                 col(Task.user_id) == user.id,
-                col(Task.status) != TaskStatus.completed.value,
+                is_open(),
                 col(Task.archived_at).is_(None),
                 sa.or_(by_remind_at, by_due),
             )

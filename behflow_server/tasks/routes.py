@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
+from behflow_server.api.concurrency import LARGE_PAGE
 from behflow_server.api.deps import CurrentUser, SessionDep, UserZone
 from behflow_server.errors import InvalidInput
 from behflow_server.tasks import quickadd, service
@@ -89,10 +91,16 @@ async def list_tasks(
         limit=limit,
         offset=offset,
     )
-    tasks, total = service.list_tasks(session, user, query, zone=zone)
-    return TaskPage(
-        items=[service.public(t) for t in tasks], total=total, limit=limit, offset=offset
-    )
+
+    def page() -> TaskPage:
+        tasks, total = service.list_tasks(session, user, query, zone=zone)
+        return TaskPage(
+            items=[service.public(t) for t in tasks], total=total, limit=limit, offset=offset
+        )
+
+    # A big page would hold the event loop, and so every other user, for tens of ms (issue
+    # #10.6, docs/benchmarks.md): it is read in the thread pool; the default page stays here.
+    return await run_in_threadpool(page) if limit > LARGE_PAGE else page()
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskPublic)

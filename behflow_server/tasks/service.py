@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from behflow_server.auth.models import User
@@ -17,7 +16,7 @@ from behflow_server.dates import parse_when
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.events.service import record_event
-from behflow_server.tasks import recurrence
+from behflow_server.tasks import numbers, recurrence
 from behflow_server.tasks.models import (
     BulkResult,
     LabelCount,
@@ -41,28 +40,8 @@ def _event(session: Session, task: Task, type: str) -> None:
     record_event(session, task.user_id, type, {"task": public(task).model_dump(mode="json")})
 
 
-def _next_number(session: Session, user: User) -> int:
-    """Hand out the user's next task number; the row update serialises concurrent creates."""
-    number, version = session.execute(
-        sa.update(User)
-        .where(col(User.id) == user.id)
-        .values(task_counter=User.task_counter + 1, tasks_version=User.tasks_version + 1)
-        .returning(User.task_counter, User.tasks_version)
-    ).one()
-    set_committed_value(user, "task_counter", number)
-    set_committed_value(user, "tasks_version", version)
-    return int(number)
-
-
 def _touch(session: Session, user: User) -> None:
-    """Mark the user's task data as changed (list totals are cached against this version)."""
-    version = session.execute(
-        sa.update(User)
-        .where(col(User.id) == user.id)
-        .values(tasks_version=User.tasks_version + 1)
-        .returning(User.tasks_version)
-    ).scalar_one()
-    set_committed_value(user, "tasks_version", version)
+    numbers.touch(session, user)
 
 
 def resolve_due(text: str, zone: ZoneInfo, now: datetime | None = None) -> datetime:
@@ -274,9 +253,17 @@ def create_task(
         due_at = resolve_due(data.due, zone, now)
     ends_at = _aware(data.ends_at, zone)
     check_end(due_at, ends_at)
+    rule = recurrence.validate_rule(data.recurrence) if data.recurrence else None
+    remind_at = (
+        resolve_reminder(data.remind, due_at, zone, now)
+        if data.remind
+        else _aware(data.remind_at, zone)
+    )
+    # Everything is checked before the number is taken: a refused create uses up no number.
+    number, alone = numbers.take(session, user)
     task = Task(
         user_id=user.id,
-        number=_next_number(session, user),
+        number=number,
         title=data.title,
         description=data.description,
         priority=data.priority.value,
@@ -284,12 +271,8 @@ def create_task(
         ends_at=ends_at,
         tags=data.tags or [],
         project=data.project,
-        recurrence=recurrence.validate_rule(data.recurrence) if data.recurrence else None,
-        remind_at=(
-            resolve_reminder(data.remind, due_at, zone, now)
-            if data.remind
-            else _aware(data.remind_at, zone)
-        ),
+        recurrence=rule,
+        remind_at=remind_at,
         extra=data.extra or {},
         created_at=now,
         updated_at=now,
@@ -298,6 +281,8 @@ def create_task(
     session.add(task)
     _event(session, task, "task.created")
     session.commit()
+    if alone:
+        numbers.after_commit(session, user)
     return task
 
 
@@ -400,7 +385,7 @@ def _create_next_occurrence(
         return
     try:
         with session.begin_nested():
-            following.number = _next_number(session, user)
+            following.number = numbers.next_in_transaction(session, user)
             session.add(following)
     except sa.exc.IntegrityError:
         return

@@ -1,4 +1,7 @@
-"""The web page: static files at `/` and `/static/...`, with a strict Content-Security-Policy."""
+"""The web page: static files at `/` and `/static/...`, with a strict Content-Security-Policy.
+
+The script is a set of native ES modules (`main.js` imports the rest), served from this origin,
+so `script-src 'self'` covers them: no build step, nothing inline."""
 
 from __future__ import annotations
 
@@ -12,7 +15,14 @@ from fastapi.responses import FileResponse
 from behflow_server.errors import NotFound
 
 WEB_DIR = Path(__file__).resolve().parent
-ASSETS = {"app.js": "text/javascript", "styles.css": "text/css"}
+MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css"}
+# The page's own files, listed once at import: the ES modules and the style sheet. A name not
+# in this map is a 404, so nothing else in the package (routes.py, ...) can ever be served.
+ASSETS = {
+    path.name: MEDIA_TYPES[path.suffix]
+    for path in sorted(WEB_DIR.iterdir())
+    if path.suffix in MEDIA_TYPES and path.is_file()
+}
 
 # Scripts, styles and connections only from this origin; nothing inline, no framing, no plugins.
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -173,7 +173,7 @@ def test_stream_payloads_are_the_declared_schemas(client: TestClient, auth: Head
     frames = _frames(client, auth, {"message": "add water plants tomorrow"})
     names = [name for name, _ in frames]
     assert names[-1] == "done" and set(names[:-1]) == {"token"}
-    for name, data in frames[:-1]:
+    for _, data in frames[:-1]:
         assert ChatToken.model_validate_json(data).text
     reply = ChatReply.model_validate_json(frames[-1][1])
     assert reply.actions[0].title == "Water plants"

@@ -313,7 +313,7 @@ def test_explain_prints_each_span_and_what_it_became(capsys: pytest.CaptureFixtu
         "parsed": reading.parsed.model_dump(mode="json"),
         "spans": [span.model_dump(mode="json") for span in reading.spans],
     }
-    task_command._explain([preview], output.Output("table", None, output.TASK_FIELDS))
+    task_command._explain([preview], output.Output("table", None, task_command.TASK_FIELDS))
     lines = capsys.readouterr().out.splitlines()
     assert lines[:5] == [
         text,

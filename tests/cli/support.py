@@ -70,9 +70,10 @@ class PtySession:
     def text(self) -> str:
         return _ANSI.sub("", self.buffer).replace("\r", "")
 
-    def expect(self, pattern: str, timeout: float = 60) -> None:
+    def expect(self, pattern: str, timeout: float = 60, count: int = 1) -> None:
+        """Wait until `pattern` has been written `count` times (a prompt asked again)."""
         deadline = time.monotonic() + timeout
-        while pattern not in self.text:
+        while self.text.count(pattern) < count:
             if time.monotonic() > deadline:
                 raise AssertionError(f"did not see {pattern!r} in:\n{self.text}")
             if not self._read(0.2) and self.process.poll() is not None:

@@ -95,3 +95,32 @@ def test_chat_streams_and_the_automation_methods(cli_server: LiveServer) -> None
         api.delete_webhook(hook["id"])
         assert api.webhooks() == []
         assert len(api.stats(days=3)["days"]) == 3
+
+
+def test_account_sessions_list_and_revoke(cli_server: LiveServer) -> None:
+    with BehflowClient(cli_server.url) as anonymous:
+        first = anonymous.register("client-sessions", PASSWORD)["access_token"]
+        second = anonymous.login("client-sessions", PASSWORD)["access_token"]
+    with BehflowClient(cli_server.url, second) as api, BehflowClient(cli_server.url, first) as old:
+        rows = api.sessions()
+        assert len(rows) == 2
+        assert [row["current"] for row in rows] == [True, False]  # newest first
+        assert {row["client"] for row in rows} == {"behflow-cli"}
+        assert all(row["created_at"] and row["expires_at"] for row in rows)
+        assert old.me()["username"] == "client-sessions"
+
+        api.revoke_session(rows[1]["id"])
+        with pytest.raises(ApiError) as revoked:
+            old.me()
+        assert (revoked.value.status, revoked.value.code) == (401, "token_revoked")
+        assert [row["id"] for row in api.sessions()] == [rows[0]["id"]]
+
+        with pytest.raises(ApiError) as missing:
+            api.revoke_session("0" * 32)
+        assert (missing.value.status, missing.value.code) == (404, "session_not_found")
+    # Another user's session id is simply not found.
+    with BehflowClient(cli_server.url) as anonymous:
+        stranger = anonymous.register("client-stranger", PASSWORD)["access_token"]
+    with BehflowClient(cli_server.url, stranger) as other, pytest.raises(ApiError) as foreign:
+        other.revoke_session(rows[0]["id"])
+    assert foreign.value.code == "session_not_found"

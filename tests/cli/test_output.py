@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from behflow_cli import output
+from behflow_cli.commands.task import TASK_FIELDS
 from behflow_cli.errors import CliError
 from behflow_cli.main import _json_flag_values
 
@@ -50,9 +51,9 @@ def test_json_takes_a_field_list_only_when_one_follows() -> None:
 
 def test_unknown_format_and_field_are_usage_errors() -> None:
     with pytest.raises(CliError) as bad_format:
-        output.Output("yaml", None, output.TASK_FIELDS)
+        output.Output("yaml", None, TASK_FIELDS)
     assert bad_format.value.exit_code == 2
     with pytest.raises(CliError) as bad_field:
-        output.Output(None, "number,colour", output.TASK_FIELDS)
+        output.Output(None, "number,colour", TASK_FIELDS)
     assert "colour" in bad_field.value.message and "title" in bad_field.value.message
-    assert output.Output(None, "", output.TASK_FIELDS).format == "json"
+    assert output.Output(None, "", TASK_FIELDS).format == "json"

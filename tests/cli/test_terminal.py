@@ -41,15 +41,26 @@ def test_first_use_autostarts_the_server_and_creates_an_account(
     session = PtySession(["task", "add", "Buy milk", "--due", "tomorrow"], local_default_env)
     session.expect("Create a new account now?")
     session.send("y")
+    # The rules come first; a mistake is explained and asked again, not an exit.
+    session.expect("a password is at least 8 characters")
     session.expect("Username:")
+    session.send("d")
+    session.expect("'d' is not. Try again.")
     session.send("dana")
     session.expect("Password: ")
-    session.send(PASSWORD)
+    session.send("short")
     session.expect("Repeat for confirmation: ")
+    session.send("short")
+    session.expect("The password must be at least 8 characters. Try again.")
+    session.expect("Password: ", count=2)
     session.send(PASSWORD)
+    session.expect("Repeat for confirmation: ", count=2)
+    session.send(PASSWORD)
+    session.expect("Move overdue tasks to today every night? [y/N]")
+    session.send("")
     assert session.wait() == 0, session.text
     assert "Starting the Behflow server" in session.text
-    assert "Created #1 Buy milk (due in " in session.text
+    assert "Created #1 Buy milk (due tomorrow)" in session.text
 
     listed = run(["task", "list"], local_default_env)
     assert listed.returncode == 0, listed.stderr
@@ -102,10 +113,10 @@ def test_tty_shows_a_table_and_asks_before_deleting(alice: Cli, cli_env: dict[st
     lines = table.text.splitlines()
     assert any(line.split()[:3] == ["#", "St", "Pri"] for line in lines), table.text
     assert "overdue" in table.text and "!!!" in table.text and "#work" in table.text
-    assert "in 2 days" in table.text or "in 3 days" in table.text
+    assert "in 3 days" in table.text  # calendar days, the shared relative-due rule
 
     ask = PtySession(["task", "delete", "2"], cli_env)
-    ask.expect("Delete #2?")
+    ask.expect('Delete #2 "Plan trip"?')
     ask.send("n")
     assert ask.wait() == 1
     assert "nothing deleted" in ask.text
@@ -161,3 +172,37 @@ def test_expired_session_on_a_terminal_asks_for_the_password_again(
     assert "expired" in session.text and f"Log in again as {account.username}" in session.text
     assert "Created #1 Renew passport" in session.text
     assert account.cli("task", "list").stdout.count("Renew passport") == 1
+
+
+def test_a_wrong_login_password_is_asked_again(account: Account, cli_env: dict[str, str]) -> None:
+    account.cli("logout")
+    session = PtySession(["login", "--username", account.username], cli_env)
+    session.expect("Password: ")
+    session.send("not the password")
+    session.expect("Wrong username or password. Try again (2 left).")
+    session.expect("Password: ", count=2)
+    session.send(PASSWORD)
+    assert session.wait() == 0, session.text
+    assert f"Logged in as {account.username}" in session.text
+
+    piped = account.cli("login", "--username", account.username, "--password-stdin", stdin="x\n")
+    assert piped.returncode == 4 and len(piped.stderr.splitlines()) == 1
+
+
+def test_register_piped_with_a_short_password_is_one_line(cli: Cli) -> None:
+    result = cli("register", "--username", "erin", "--password-stdin", stdin="short\n")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert "8" in result.stderr
+
+
+def test_ctrl_c_at_a_prompt_exits_130_without_a_traceback(
+    alice: Cli, cli_env: dict[str, str]
+) -> None:
+    alice("task", "add", "Keep me")
+    session = PtySession(["task", "delete", "1"], cli_env)
+    session.expect('Delete #1 "Keep me"?')
+    session.process.send_signal(signal.SIGINT)
+    assert session.wait() == 130
+    assert "Traceback" not in session.text and "aborted" in session.text
+    assert alice("task", "list", "--json", "title").stdout.count("Keep me") == 1

@@ -229,6 +229,9 @@ def test_moved_tasks_over_http_and_in_events(client: TestClient, auth: Headers) 
     assert moved["remind_at"] == "2026-11-23T08:00:00Z"
     listed = client.get(TASKS, headers=auth).json()["items"][0]
     assert listed["original_due_at"] == moved["original_due_at"]
+    # The agent, a client too, says where it was moved from.
+    chat = client.post("/api/v1/chat", headers=auth, json={"message": "what is overdue?"})
+    assert "due Mon 23 Nov 2026 09:00 (moved from Fri 20 Nov)" in chat.json()["reply"]
     with context.db.session() as session:
         event = session.exec(select(Event).order_by(col(Event.id).desc())).first()
         assert event is not None and event.type == "task.updated"

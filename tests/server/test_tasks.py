@@ -233,7 +233,8 @@ def test_sorting(client: TestClient, auth: Headers) -> None:
     _add(client, auth, title="c", priority="high", due_at="2026-12-01T00:00:00Z")
     assert _numbers(client, auth) == [3, 1, 2]  # due first, undated last
     assert _numbers(client, auth, sort="-due") == [1, 3, 2]
-    assert _numbers(client, auth, sort="priority") == [2, 3, 1]
+    assert _numbers(client, auth, sort="-priority") == [2, 3, 1]  # highest first
+    assert _numbers(client, auth, sort="priority") == [1, 3, 2]
     assert _numbers(client, auth, sort="title") == [2, 1, 3]
     assert _numbers(client, auth, sort="-number") == [3, 2, 1]
     assert _numbers(client, auth, sort="created") == [1, 2, 3]

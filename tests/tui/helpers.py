@@ -48,3 +48,8 @@ async def ready(pilot: Pilot[Any]) -> MainScreen:
     await until(pilot, settled)
     await pilot.pause(0.05)
     return screen
+
+
+def notified(pilot: Pilot[Any], text: str) -> bool:
+    """Whether a notification (title or message) says `text`."""
+    return any(text in f"{n.title or ''} {n.message}" for n in pilot.app._notifications)

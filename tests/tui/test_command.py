@@ -85,7 +85,8 @@ def test_tui_runs_in_a_terminal_and_quits_with_q(tui_server: LiveServer, token: 
 
 
 def test_every_key_has_its_action() -> None:
-    from behflow_cli.tui.screens.main import ACTIONS, MainScreen
+    from behflow_cli.tui.actions import ACTIONS
+    from behflow_cli.tui.screens.main import MainScreen
 
-    missing = [action for _, action, _, _ in ACTIONS if not hasattr(MainScreen, f"action_{action}")]
+    missing = [a.name for a in ACTIONS if not hasattr(MainScreen, f"action_{a.name}")]
     assert missing == []

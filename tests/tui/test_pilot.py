@@ -27,7 +27,7 @@ from behflow_cli.tui.widgets.task_card import TaskCard
 from behflow_cli.tui.widgets.task_table import TaskTable
 from tests.support.live import LiveServer
 from tests.tui.conftest import server_env, sign_up
-from tests.tui.helpers import main_screen, ready, titles, until
+from tests.tui.helpers import main_screen, notified, ready, titles, until
 
 
 def drive(
@@ -62,12 +62,17 @@ def test_keys_change_tasks_through_the_api(client: BehflowClient, other: Behflow
         for key, expected in (("s", "in_progress"), ("b", "blocked"), ("d", "completed")):
             await pilot.press(key)
             await until(pilot, lambda expected=expected: status_of(other, number) == expected)
-        await until(pilot, lambda: len(screen.undo_stack) == 4)  # add, start, block, done
+        await until(pilot, lambda: len(screen.changes) == 4)  # add, start, block, done
         await pilot.press("u")  # undo the completion
         await until(pilot, lambda: status_of(other, number) == "blocked")
         await until(pilot, lambda: "Buy milk" in titles(pilot))  # back in the open list
-        await pilot.press("o")
+        await pilot.press("d")
+        await until(pilot, lambda: status_of(other, number) == "completed")
+        await pilot.press("slash", *"all", "enter", "escape")  # completed tasks listed too
+        await until(pilot, lambda: "Buy milk" in titles(pilot))
+        await pilot.press("o")  # reopen: POST /tasks/{n}/reopen
         await until(pilot, lambda: status_of(other, number) == "not_started")
+        await pilot.press("slash", "ctrl+u", "enter", "escape")
 
         await pilot.press("x")
         await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
@@ -77,7 +82,7 @@ def test_keys_change_tasks_through_the_api(client: BehflowClient, other: Behflow
         await pilot.press("y")
         await until(pilot, lambda: other.get_task(number)["archived_at"] is not None)
         await until(pilot, lambda: "Buy milk" not in titles(pilot))
-        await until(pilot, lambda: screen.undo_stack[-1].label == f"delete #{number}")
+        await until(pilot, lambda: screen.changes.labels()[-1] == f"delete #{number}")
         await pilot.press("u")  # undo the delete
         await until(pilot, lambda: other.get_task(number)["archived_at"] is None)
         await until(pilot, lambda: "Buy milk" in titles(pilot))
@@ -93,7 +98,7 @@ def test_keys_change_tasks_through_the_api(client: BehflowClient, other: Behflow
         await until(pilot, lambda: other.get_task(number)["title"] == "Buy oat milk")
         saved = other.get_task(number)
         assert saved["tags"] == ["home", "shop"] and saved["due_at"] is None
-        await until(pilot, lambda: screen.undo_stack[-1].label == f"edit #{number}")
+        await until(pilot, lambda: screen.changes.labels()[-1] == f"edit #{number}")
         await pilot.press("u")  # undo the edit: title, tags and due date come back
         await until(pilot, lambda: other.get_task(number)["title"] == "Buy milk")
         restored = other.get_task(number)
@@ -106,9 +111,7 @@ def test_keys_change_tasks_through_the_api(client: BehflowClient, other: Behflow
         )
         form.query_one("#due", Input).value = "when pigs fly"
         await pilot.press("ctrl+s")
-        await until(
-            pilot, lambda: any("Saving failed" in (n.title or "") for n in pilot.app._notifications)
-        )
+        await until(pilot, lambda: notified(pilot, f"Edit #{number} failed"))
         assert pilot.app.is_running and screen.is_current
 
     drive(client, scenario)
@@ -153,7 +156,7 @@ def test_filter_sort_help_and_palette(client: BehflowClient, other: BehflowClien
         )
         await pilot.press("slash", "ctrl+u", *"status:bogus", "enter")
         await until(pilot, lambda: any("status" in n.message for n in pilot.app._notifications))
-        await pilot.press("slash", "ctrl+u", "enter", "S")  # next sort after due: priority
+        await pilot.press("slash", "ctrl+u", "enter", "escape", "S")  # next sort: priority
         await until(pilot, lambda: titles(pilot)[0] == "Bravo groceries")
         assert screen.filter.sort == "priority"
 

@@ -4,96 +4,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
-from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support.live import LiveServer
+from tests.web.browser import click_in_row, console_errors, row, server_paths, sign_up, wait
 
-CHROMEDRIVER = "/usr/bin/chromedriver"
 XSS_TITLE = "<img src=x onerror=alert(1)>"
 
 
-def _browser_missing() -> str | None:
-    if not Path(CHROMEDRIVER).exists():
-        return f"{CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)"
-    if shutil.which("chromium") is None:
-        return "chromium is missing (apt-get install chromium chromium-driver)"
-    return None
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    missing = _browser_missing()
-    if missing:
-        if os.environ.get("BEHFLOW_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"BEHFLOW_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
-    options = webdriver.ChromeOptions()
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(20)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def wait(driver: WebDriver, condition, timeout: float = 10, message: str = ""):  # type: ignore[no-untyped-def]
-    # The list is re-rendered on every change, so a row found a moment ago may be gone: retry.
-    return WebDriverWait(
-        driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
-    ).until(condition, message)
-
-
-def row(driver: WebDriver, title: str) -> WebElement:
-    """The task row whose title reads exactly `title`, once it is on the page."""
-
-    def find(d: WebDriver) -> WebElement | bool:
-        for item in d.find_elements(By.CSS_SELECTOR, "#task-list li.task"):
-            if item.find_element(By.CSS_SELECTOR, ".title").text == title:
-                return item
-        return False
-
-    return wait(driver, find, message=f"no task titled {title!r} on the page")  # type: ignore[no-any-return]
-
-
-def click_in_row(driver: WebDriver, title: str, selector: str) -> None:
-    def click(d: WebDriver) -> bool:
-        row(d, title).find_element(By.CSS_SELECTOR, selector).click()
-        return True
-
-    wait(driver, click, message=f"cannot click {selector} on {title!r}")
-
-
 def chat_available(http: httpx.Client) -> bool:
-    return "/api/v1/chat" in http.get("/openapi.json").json()["paths"]
+    return "/api/v1/chat/stream" in server_paths(http)
 
 
 def test_web_page_end_to_end(
@@ -181,28 +110,14 @@ def test_web_page_end_to_end(
     browser.find_element(By.ID, "filter-status").send_keys("All")
     row(browser, XSS_TITLE)
     browser.save_screenshot(str(tmp_path / "web-page.png"))
-    errors = [
-        entry["message"]
-        for entry in browser.get_log("browser")
-        if entry["level"] == "SEVERE" and "favicon" not in entry["message"]
-    ]
-    assert errors == [], errors
-
-
-def sign_up(browser: WebDriver, url: str, username: str) -> None:
-    browser.get(url + "/")
-    wait(browser, lambda d: d.find_element(By.ID, "auth-view").is_displayed())
-    browser.find_element(By.ID, "auth-username").send_keys(username)
-    browser.find_element(By.ID, "auth-password").send_keys("correct horse")
-    browser.find_element(By.ID, "register-button").click()
-    wait(browser, lambda d: d.find_element(By.ID, "live").text == "live", message="never live")
+    assert console_errors(browser, api) == []
 
 
 def test_web_chat_adds_a_task(
     browser: WebDriver, live_server: LiveServer, api: httpx.Client, tmp_path: Path
 ) -> None:
     if not chat_available(api):
-        pytest.skip("POST /api/v1/chat is not served by this build yet")
+        pytest.skip("POST /api/v1/chat/stream is not served by this build")
     sign_up(browser, live_server.url, "chatter")
     chat = browser.find_element(By.ID, "chat-text")
     chat.send_keys("add buy milk tomorrow")

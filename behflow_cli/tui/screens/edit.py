@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Input, Label, Select, Static
 
 from behflow_cli.output import parse_time
+from behflow_cli.tui.format import moved_from, recurrence_words
 
 PRIORITIES = ("none", "low", "medium", "high", "urgent")
 STATUSES = ("not_started", "in_progress", "blocked", "completed")
@@ -29,9 +31,10 @@ class EditScreen(ModalScreen[dict[str, Any] | None]):
         Binding("ctrl+s", "save", "Save"),
     ]
 
-    def __init__(self, task: dict[str, Any]) -> None:
+    def __init__(self, task: dict[str, Any], zone: str | None = None) -> None:
         super().__init__()
         self.task_data = task
+        self.zone = zone
 
     def compose(self) -> ComposeResult:
         task = self.task_data
@@ -76,16 +79,30 @@ class EditScreen(ModalScreen[dict[str, Any] | None]):
                 yield Input(
                     " ".join(task.get("tags") or []),
                     id="tags",
-                    placeholder="work home",
+                    placeholder="none (separate tags with spaces)",
                     compact=True,
                 )
                 yield Label("Project")
                 yield Input(
                     task.get("project") or "", id="project", placeholder="(none)", compact=True
                 )
+            if task.get("recurrence") or task.get("original_due_at"):
+                yield Static(self.dates_note(), classes="note")
+            yield Static("", id="form-error")
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
+
+    def dates_note(self) -> Text:
+        task = self.task_data
+        note = Text()
+        if task.get("recurrence"):
+            note.append(f"↻ Repeats {recurrence_words(task['recurrence'])}")
+        moved = moved_from(task, self.zone)
+        if moved:
+            note.append("  " if note else "")
+            note.append(f"Due date {moved} by automation (m in the list puts it back)")
+        return note
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
@@ -115,6 +132,10 @@ class EditScreen(ModalScreen[dict[str, Any] | None]):
         return changes
 
     def action_save(self) -> None:
+        if not self.query_one("#title", Input).value.strip():
+            self.query_one("#form-error", Static).update("A task needs a title.")
+            self.query_one("#title", Input).focus()
+            return
         self.dismiss(self.changes())
 
     def action_cancel(self) -> None:

@@ -1,4 +1,5 @@
-"""The `?` screen: every key and what it does (the same list as the command palette)."""
+"""The `?` screen: every key and what it does (the same list as the command palette), what
+the marks in the list mean, and the filter words."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -20,9 +22,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close"),
     ]
 
-    def __init__(self, keys: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, keys: Sequence[tuple[str, str]], legend: str) -> None:
         super().__init__()
         self.keys = keys
+        self.legend = legend
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
@@ -33,5 +36,9 @@ class HelpScreen(ModalScreen[None]):
         filters = (FILTER_HELP or "").strip()
         with VerticalScroll(classes="dialog help"):
             yield Static("Behflow keys  (Escape closes; Ctrl+P: command palette)", classes="title")
-            yield Static(table)
+            yield Static(
+                Text(self.legend + "\nTitle:    ↻ repeats (the line under the list says how)"),
+                classes="legend",
+            )
+            yield Static(table, classes="keys")
             yield Static(filters, classes="filters-help")

@@ -1,95 +1,79 @@
-"""The main screen: quick add and filter bars, the task table, the chat pane, the live status."""
+"""The main screen: quick add and filter bars, the task list, the chat pane, the live status.
+
+Every HTTP call runs in a `@work` thread worker that posts a message back (tui/messages.py);
+a worker that fails lands in the one handler, `on_worker_state_changed`. What the calls are
+lives in tui/api.py, the keys in tui/actions.py, the order of changes and undo in tui/undo.py.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState
 
-from behflow_cli.client import ApiError
-from behflow_cli.tui import chat
+from behflow_cli.tui import actions, api, chat
 from behflow_cli.tui.filters import TaskFilter
+from behflow_cli.tui.legend import legend_text
 from behflow_cli.tui.live import EventStream
-from behflow_cli.tui.messages import LiveEvent, LiveState, TasksLoaded
+from behflow_cli.tui.messages import (
+    ChatReplied,
+    ChatToken,
+    LiveEvent,
+    LiveState,
+    TaskChanged,
+    TasksLoaded,
+    Undone,
+)
 from behflow_cli.tui.screens.confirm import ConfirmScreen
 from behflow_cli.tui.screens.edit import EditScreen
 from behflow_cli.tui.screens.help import HelpScreen
-from behflow_cli.tui.widgets.chat_pane import ChatPane
+from behflow_cli.tui.undo import Change, ChangeLog
+from behflow_cli.tui.widgets.chat_pane import ChatInput, ChatPane
 from behflow_cli.tui.widgets.filter_bar import FilterBar
 from behflow_cli.tui.widgets.live_status import LiveStatus
 from behflow_cli.tui.widgets.quick_add import QuickAdd
+from behflow_cli.tui.widgets.task_detail import TaskDetail
 from behflow_cli.tui.widgets.task_table import SERVER_SORTS, TaskTable
 
 if TYPE_CHECKING:
     from behflow_cli.tui.app import BehflowApp
 
-T = TypeVar("T")
 Task = dict[str, Any]
-
-# (key, action, footer label, description): the bindings, the `?` screen, the command palette.
-ACTIONS: list[tuple[str, str, str, str]] = [
-    ("a", "add", "Add", "Add a task (quick-add text, parsed by the server)"),
-    ("e", "edit", "Edit", "Edit the selected task"),
-    ("s", "start", "Start", "Start the selected task (in progress)"),
-    ("b", "block", "Block", "Mark the selected task blocked"),
-    ("d", "done", "Done", "Complete the selected task"),
-    ("o", "reopen", "Reopen", "Reopen the selected task"),
-    ("x", "delete", "Delete", "Delete the selected task (asks first)"),
-    ("u", "undo", "Undo", "Undo the last change"),
-    ("r", "refresh", "Refresh", "Reload the list"),
-    ("slash", "filter", "Filter", "Filter/search the list"),
-    ("S", "next_sort", "Sort", "Sort by the next column"),
-    ("V", "reverse_sort", "Reverse", "Reverse the sort order"),
-    ("c", "toggle_chat", "Chat", "Show or hide the chat pane"),
-    ("t", "toggle_theme", "Theme", "Switch dark/light theme"),
-    ("question_mark", "help", "Help", "Show the keys"),
-    ("q", "quit", "Quit", "Quit"),
-]
-FOOTER_KEYS = {"a", "e", "d", "x", "u", "c", "question_mark", "q"}
 SORT_CYCLE = ("due", "priority", "number", "title", "created", "updated")
-UNDO_DEPTH = 50
 HIGHLIGHT_SECONDS = 4.0
-
-
-def key_label(key: str) -> str:
-    return {"slash": "/", "question_mark": "?"}.get(key, key)
-
-
-@dataclass
-class Undo:
-    label: str
-    run: Callable[[], Any]
 
 
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(key, action, label, show=key in FOOTER_KEYS, tooltip=description)
-        for key, action, label, description in ACTIONS
-    ] + [
-        Binding("delete", "delete", "Delete", show=False),
+        *actions.bindings(),
         Binding("y", "answer('yes')", "Yes", show=False),
         Binding("n", "answer('no')", "No", show=False),
-        Binding("escape", "focus_table", "List", show=False),
+        Binding("escape", "focus_table", "Back to the list", priority=True),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.filter = TaskFilter()
         self.sort_descending = False
-        self.undo_stack: list[Undo] = []
+        self.changes = ChangeLog()
         self.chat_session: str | None = None
+        self.chat_history_loaded = False
         # Task number -> until when (monotonic) its row stays highlighted.
         self.highlights: dict[int, float] = {}
         self.stream: EventStream | None = None
         self.loads = 0
+        self.load_generation = 0
+        # The task the cursor moves to on the next load (one the user added or brought back).
+        self.focus_number: int | None = None
 
     @property
     def behflow(self) -> BehflowApp:
@@ -100,14 +84,15 @@ class MainScreen(Screen[None]):
             yield QuickAdd(id="quick-add")
             yield FilterBar(id="filter")
         with Horizontal(id="body"):
-            yield TaskTable(self.behflow.clock, id="tasks")
+            yield TaskTable(self.behflow.clock, self.behflow.client.timezone, id="tasks")
             yield ChatPane(id="chat")
+        yield TaskDetail(self.behflow.clock, self.behflow.client.timezone, id="detail")
         yield LiveStatus(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(ChatPane).display = False
-        self.query_one(TaskTable).focus()
+        self.table.focus()
         self.action_refresh()
         if self.behflow.live:
             self.start_live()
@@ -119,59 +104,57 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "narrow")
 
-    # --- background work --------------------------------------------------------------------
+    @property
+    def table(self) -> TaskTable:
+        return self.query_one(TaskTable)
 
-    def call_api(
-        self,
-        job: Callable[[], T],
-        done: Callable[[T], None] | None = None,
-        *,
-        label: str,
-        group: str = "api",
-        exclusive: bool = False,
-    ) -> None:
-        """Run an HTTP call in a worker thread; failures become notifications, never crashes."""
+    def focus_now(self, widget: Widget) -> None:
+        """Move the focus before the next key is handled. Widget.focus() only schedules it,
+        so keys typed right after `a` (fast typing, a paste) would reach the list as commands."""
+        self.set_focus(widget)
 
-        def work() -> None:
-            try:
-                result = job()
-            except ApiError as exc:
-                self.app.call_from_thread(self.failed, label, exc.message, exc.status)
-                return
-            except Exception as exc:  # the UI must survive anything a request throws
-                self.app.call_from_thread(self.failed, label, str(exc) or type(exc).__name__, 0)
-                return
-            if done is not None:
-                self.app.call_from_thread(done, result)
+    # --- the one handler for workers that failed ---------------------------------------------
 
-        self.run_worker(
-            work, thread=True, group=group, exclusive=exclusive, name=label, exit_on_error=False
-        )
-
-    def failed(self, label: str, message: str, status: int) -> None:
-        if status == 401:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        failed = error if isinstance(error, api.Failed) else None
+        message = failed.message if failed else (str(error) or type(error).__name__)
+        if event.worker.group == "chat":
+            self.query_one(ChatPane).fail_reply(message)
+            return
+        if failed is not None and failed.status == 401:
             message = f"{message} Run `behflow login`, then restart the TUI."
+        if failed is not None and failed.typed:
+            self.query_one(QuickAdd).give_back(failed.typed)
+        label = failed.label if failed else (event.worker.name or "Request")
         self.notify(message, title=f"{label} failed", severity="error", timeout=6)
 
-    # --- loading ----------------------------------------------------------------------------
+    # --- loading ------------------------------------------------------------------------------
+
+    @work(thread=True, group="load", exclusive=True, exit_on_error=False)
+    def load_tasks(self, params: dict[str, Any], generation: int) -> None:
+        with api.failing_as("Loading tasks"):
+            tasks, total = api.load(self.behflow.client, params)
+        self.post_message(TasksLoaded(tasks, total, generation))
 
     def action_refresh(self) -> None:
         params = self.filter.params()
         if self.filter.sort is None and self.sort_descending:
             params["sort"] = "-due"
-        client = self.behflow.client
-
-        def load() -> TasksLoaded:
-            page = client.list_tasks(**params, limit=500)
-            return TasksLoaded(list(page["items"]), page["total"])
-
-        self.call_api(load, self.post_message, label="Loading tasks", group="load", exclusive=True)
+        # `exclusive` cancels the previous load, but a thread already waiting on the server
+        # still answers: the generation tells its late answer from the one asked for last.
+        self.load_generation += 1
+        self.load_tasks(params, self.load_generation)
 
     def on_tasks_loaded(self, message: TasksLoaded) -> None:
+        if message.generation != self.load_generation:
+            return
         self.loads += 1
-        table = self.query_one(TaskTable)
-        table.show(message.tasks, self.active_highlights())
-        if table.highlighted:
+        self.table.show(message.tasks, self.active_highlights(), self.focus_number)
+        self.focus_number = None
+        if self.table.highlighted:
             self.set_timer(HIGHLIGHT_SECONDS, self.fade_highlights)
         shown = len(message.tasks)
         summary = f"{shown} task{'s' if shown != 1 else ''}"
@@ -179,6 +162,7 @@ class MainScreen(Screen[None]):
             summary = f"{shown} of {message.total} tasks"
         sort = self.filter.sort or ("-due" if self.sort_descending else "due")
         self.query_one(LiveStatus).summary = f"{summary} · sort {sort}"
+        self.show_detail()
 
     def active_highlights(self) -> set[int]:
         now = time.monotonic()
@@ -186,15 +170,18 @@ class MainScreen(Screen[None]):
         return set(self.highlights)
 
     def fade_highlights(self) -> None:
-        table = self.query_one(TaskTable)
-        table.show(table.tasks, self.active_highlights())
+        self.table.show(self.table.tasks, self.active_highlights())
 
     def reload_soon(self, numbers: set[int] | None = None) -> None:
         until = time.monotonic() + HIGHLIGHT_SECONDS
         self.highlights.update(dict.fromkeys(numbers or (), until))
         self.set_timer(0.05, self.action_refresh)
 
-    # --- live events ------------------------------------------------------------------------
+    @on(TaskTable.RowHighlighted)
+    def show_detail(self) -> None:
+        self.query_one(TaskDetail).current = self.table.selected_task()
+
+    # --- live events --------------------------------------------------------------------------
 
     def start_live(self) -> None:
         self.stream = EventStream(
@@ -203,7 +190,7 @@ class MainScreen(Screen[None]):
             on_state=lambda online, detail: self.post_message(LiveState(online, detail)),
         )
         self.run_worker(
-            self.stream.run, thread=True, group="live", name="event stream", exit_on_error=False
+            self.stream.run, thread=True, group="live", name="Event stream", exit_on_error=False
         )
 
     def on_live_state(self, message: LiveState) -> None:
@@ -212,97 +199,121 @@ class MainScreen(Screen[None]):
         status.detail = message.detail
 
     def on_live_event(self, message: LiveEvent) -> None:
+        task = message.data.get("data", {}).get("task") or {}
         if message.type in ("ready", "reset"):
             self.reload_soon()
         elif message.type == "reminder.due":
-            task = message.data.get("data", {}).get("task") or {}
             self.notify(
                 f"#{task.get('number', '?')} {task.get('title', '')}", title="Reminder", timeout=15
             )
         elif message.type.startswith("task."):
-            task = message.data.get("data", {}).get("task") or {}
             number = task.get("number")
             self.reload_soon({number} if isinstance(number, int) else set())
 
-    # --- task actions -----------------------------------------------------------------------
+    # --- changes and undo ---------------------------------------------------------------------
+
+    @work(thread=True, group="change", exit_on_error=False)
+    def send_change(self, change: Change, request: Callable[[], api.Applied]) -> None:
+        with api.failing_as(change.label.capitalize()), change.turn():
+            applied = request()
+            change.inverse, change.number = applied.inverse, applied.task["number"]
+        self.post_message(TaskChanged(applied.task, applied.verb))
+
+    @work(thread=True, group="change", exit_on_error=False)
+    def send_undo(self, target: Change, undo: Change) -> None:
+        with api.failing_as(f"Undo {target.label}"), undo.turn():
+            target.wait()  # the change may still be in flight: undo it once it has landed
+            inverse = None if target.failed else target.inverse
+            if inverse is not None:
+                inverse()
+        self.post_message(Undone(target.label, inverse is not None, target.number))
+
+    def change(self, label: str, request: Callable[[], api.Applied]) -> None:
+        self.send_change(self.changes.begin(label), request)
+
+    def on_task_changed(self, message: TaskChanged) -> None:
+        task = message.task
+        self.notify(f"{message.verb} #{task['number']} {task['title']}", timeout=3)
+        if message.verb == "Added":
+            self.focus_number = task["number"]
+        self.reload_soon({task["number"]})
+
+    def action_undo(self) -> None:
+        target = self.changes.pop()
+        if target is None:
+            self.notify("Nothing to undo.", severity="warning")
+            return
+        self.send_undo(target, self.changes.begin(f"undo {target.label}", undoable=False))
+
+    def on_undone(self, message: Undone) -> None:
+        if message.done:
+            self.notify(f"Undid {message.label}", timeout=3)
+            self.focus_number = message.number
+            self.reload_soon({message.number} if message.number is not None else None)
+        else:
+            self.notify(f"Nothing undone: {message.label} had failed.", severity="warning")
+
+    # --- task actions -------------------------------------------------------------------------
 
     def selected(self) -> Task | None:
-        task = self.query_one(TaskTable).selected_task()
+        task = self.table.selected_task()
         if task is None:
             self.notify("No task selected.", severity="warning")
         return task
 
-    def remember(self, label: str, run: Callable[[], Any]) -> None:
-        self.undo_stack.append(Undo(label, run))
-        del self.undo_stack[:-UNDO_DEPTH]
-
-    def changed(self, task: Task, verb: str) -> None:
-        self.notify(f"{verb} #{task['number']} {task['title']}", timeout=3)
-        self.reload_soon({task["number"]})
-
     def action_add(self) -> None:
-        self.query_one(QuickAdd).focus()
+        self.focus_now(self.query_one(QuickAdd))
 
     @on(QuickAdd.Added)
     def add_task(self, message: QuickAdd.Added) -> None:
         client = self.behflow.client
+        self.change("add", lambda: api.add(client, message.text))
 
-        def done(task: Task) -> None:
-            number = task["number"]
-            self.remember(f"add #{number}", lambda: client.delete_task(number))
-            self.changed(task, "Added")
-
-        self.call_api(lambda: client.quick_add(message.text), done, label="Adding")
-
-    def set_status(self, status: str, verb: str) -> None:
+    def set_status(self, status: str, verb: str, label: str) -> None:
         task = self.selected()
         if task is None:
             return
         client, number = self.behflow.client, task["number"]
-
-        def change() -> tuple[Task, str]:
-            # The row may be a moment old: undo must restore what the server had.
-            before = client.get_task(number)["status"]
-            return client.update_task(number, status=status), before
-
-        def done(result: tuple[Task, str]) -> None:
-            updated, before = result
-            self.remember(
-                f"{verb.lower()} #{number}", lambda: client.update_task(number, status=before)
-            )
-            self.changed(updated, verb)
-
-        self.call_api(change, done, label=verb)
+        self.change(f"{label} #{number}", lambda: api.set_status(client, number, status, verb))
 
     def action_start(self) -> None:
-        self.set_status("in_progress", "Started")
+        self.set_status("in_progress", "Started", "start")
 
     def action_block(self) -> None:
-        self.set_status("blocked", "Blocked")
+        self.set_status("blocked", "Blocked", "block")
 
     def action_done(self) -> None:
-        self.set_status("completed", "Completed")
+        self.set_status("completed", "Completed", "complete")
 
     def action_reopen(self) -> None:
-        self.set_status("not_started", "Reopened")
+        task = self.selected()
+        if task is not None and task["status"] != "completed":
+            self.notify(f"#{task['number']} is not completed.", severity="warning")
+            return
+        self.set_status("not_started", "Reopened", "reopen")
+
+    def action_restore_due(self) -> None:
+        task = self.selected()
+        if task is None:
+            return
+        if not task.get("original_due_at"):
+            self.notify(f"#{task['number']}'s due date was not moved.", severity="warning")
+            return
+        client, number = self.behflow.client, task["number"]
+        self.change(f"restore-due #{number}", lambda: api.restore_due(client, number))
 
     def action_delete(self) -> None:
         task = self.selected()
         if task is None:
             return
-        client, number = self.behflow.client, task["number"]
+        client = self.behflow.client
 
         def answered(yes: bool | None) -> None:
-            if not yes:
-                return
+            if yes:
+                self.change(f"delete #{task['number']}", lambda: api.delete(client, task))
 
-            def done(_: None) -> None:
-                self.remember(f"delete #{number}", lambda: client.restore_task(number))
-                self.changed(task, "Deleted")
-
-            self.call_api(lambda: client.delete_task(number), done, label="Deleting")
-
-        self.app.push_screen(ConfirmScreen(f"Delete #{number} {task['title']}?"), answered)
+        question = f"Delete #{task['number']} {task['title']}?  (u undoes it)"
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     def action_edit(self) -> None:
         task = self.selected()
@@ -311,62 +322,33 @@ class MainScreen(Screen[None]):
         client, number = self.behflow.client, task["number"]
 
         def edited(changes: dict[str, Any] | None) -> None:
-            if not changes:
-                return
-            clear = ["due_at" if n == "due" else n for n, v in changes.items() if v is None]
-            fields = {k: v for k, v in changes.items() if v is not None}
-            names = {"due_at" if n == "due" else n for n in (*fields, *clear)}
+            if changes:
+                self.change(f"edit #{number}", lambda: api.edit(client, number, changes))
 
-            def change() -> tuple[Task, dict[str, Any]]:
-                current = client.get_task(number)
-                return client.update_task(number, **fields, clear=clear), {
-                    name: current.get(name) for name in names
-                }
-
-            def done(result: tuple[Task, dict[str, Any]]) -> None:
-                updated, previous = result
-                self.remember(
-                    f"edit #{number}",
-                    lambda: client.update_task(
-                        number,
-                        **{k: v for k, v in previous.items() if v is not None},
-                        clear=[k for k, v in previous.items() if v is None],
-                    ),
-                )
-                self.changed(updated, "Saved")
-
-            self.call_api(change, done, label="Saving")
-
-        self.app.push_screen(EditScreen(task), edited)
+        self.app.push_screen(EditScreen(task, self.behflow.client.timezone), edited)
 
     def on_data_table_row_selected(self, event: TaskTable.RowSelected) -> None:
         event.stop()
         self.action_edit()  # Enter on a row
 
-    def action_undo(self) -> None:
-        if not self.undo_stack:
-            self.notify("Nothing to undo.", severity="warning")
-            return
-        last = self.undo_stack.pop()
+    def action_cursor_down(self) -> None:
+        self.table.action_cursor_down()
 
-        def done(_: Any) -> None:
-            self.notify(f"Undid {last.label}", timeout=3)
-            self.reload_soon()
+    def action_cursor_up(self) -> None:
+        self.table.action_cursor_up()
 
-        self.call_api(last.run, done, label="Undo")
-
-    # --- filter and sort --------------------------------------------------------------------
+    # --- filter and sort ----------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        self.query_one(FilterBar).focus()
+        self.focus_now(self.query_one(FilterBar))
 
     def action_focus_table(self) -> None:
-        self.query_one(TaskTable).focus()
+        self.focus_now(self.table)
 
     @on(FilterBar.Applied)
     def filter_changed(self, message: FilterBar.Applied) -> None:
+        # Focus stays in the box: what is typed next must never be taken as list commands.
         self.filter = message.filter
-        self.query_one(TaskTable).focus()
         self.action_refresh()
 
     @on(FilterBar.Rejected)
@@ -386,7 +368,7 @@ class MainScreen(Screen[None]):
             self.sort_by(key, not self.sort_descending if key == current else False)
         else:
             self.sort_descending = not self.sort_descending
-            self.query_one(TaskTable).sort_locally(message.column, self.sort_descending)
+            self.table.sort_locally(message.column, self.sort_descending)
 
     def action_next_sort(self) -> None:
         current = (self.filter.sort or "due").lstrip("-")
@@ -396,65 +378,77 @@ class MainScreen(Screen[None]):
     def action_reverse_sort(self) -> None:
         self.sort_by((self.filter.sort or "due").lstrip("-"), not self.sort_descending)
 
-    # --- chat -------------------------------------------------------------------------------
+    # --- chat ---------------------------------------------------------------------------------
 
     def action_toggle_chat(self) -> None:
         pane = self.query_one(ChatPane)
         pane.display = not pane.display
         if pane.display:
-            pane.focus_input()
+            self.focus_now(pane.query_one(ChatInput))
+            if not self.chat_history_loaded:
+                self.chat_history_loaded = True
+                self.load_chat_history()
         else:
-            self.query_one(TaskTable).focus()
+            self.focus_now(self.table)
+
+    @work(thread=True, group="chat-history", exit_on_error=False)
+    def load_chat_history(self) -> None:
+        with api.failing_as("Loading the last chat"):
+            last = chat.last_session(self.behflow.client)
+        if last is not None:
+            self.app.call_from_thread(self.show_chat_history, *last)
+
+    def show_chat_history(self, session_id: str, messages: list[dict[str, Any]]) -> None:
+        if self.chat_session is None:  # a conversation started meanwhile wins
+            self.chat_session = session_id
+            self.query_one(ChatPane).show_history(messages)
 
     @on(ChatPane.Send)
     def send_chat(self, message: ChatPane.Send) -> None:
         pane = self.query_one(ChatPane)
         pane.add_message("me", message.text)
         pane.begin_reply()
-        client, session = self.behflow.client, self.chat_session
+        self.converse(message.text, self.chat_session)
 
-        def chunk(text: str) -> None:
-            self.app.call_from_thread(pane.stream_reply, text)
+    @work(thread=True, group="chat", exit_on_error=False)
+    def converse(self, text: str, session_id: str | None) -> None:
+        with api.failing_as("Chat"):
+            reply = chat.converse(
+                self.behflow.client, text, session_id, lambda t: self.post_message(ChatToken(t))
+            )
+        self.post_message(ChatReplied(reply))
 
-        def job() -> dict[str, Any]:
-            return chat.send(client, message.text, session, chunk)
+    def on_chat_token(self, message: ChatToken) -> None:
+        self.query_one(ChatPane).stream_reply(message.text)
 
-        def done(result: dict[str, Any]) -> None:
-            self.chat_session = str(result.get("session_id") or "") or self.chat_session
-            actions = [a for a in result.get("actions") or [] if isinstance(a, dict)]
-            pane.finish_reply(str(result.get("reply") or ""), actions, result.get("pending"))
-            numbers = set()
-            for action in actions:
-                number = action.get("number", (action.get("task") or {}).get("number"))
-                if isinstance(number, int):
-                    numbers.add(number)
-            if actions:
-                self.reload_soon(numbers)
+    def on_chat_replied(self, message: ChatReplied) -> None:
+        reply = message.reply
+        self.chat_session = str(reply.get("session_id") or "") or self.chat_session
+        changed = [a for a in reply.get("actions") or [] if isinstance(a, dict)]
+        self.query_one(ChatPane).finish_reply(
+            str(reply.get("reply") or ""), changed, reply.get("pending")
+        )
+        if changed:
+            self.reload_soon({a["number"] for a in changed if isinstance(a.get("number"), int)})
 
-        def work() -> None:
-            try:
-                result = job()
-            except ApiError as exc:
-                self.app.call_from_thread(pane.fail_reply, exc.message)
-                return
-            except Exception as exc:
-                self.app.call_from_thread(pane.fail_reply, str(exc) or type(exc).__name__)
-                return
-            self.app.call_from_thread(done, result)
-
-        self.run_worker(work, thread=True, group="chat", name="chat", exit_on_error=False)
-
-    # --- app-wide ---------------------------------------------------------------------------
+    # --- app-wide -----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # This screen's focus, not a dialog's. The list's keys act only on the list: in a text
+        # box they are typed, on a button Enter presses it.
+        on_list = self.focused is None or isinstance(self.focused, TaskTable)
+        if action == "focus_table":
+            return not on_list  # shown as "Esc Back to the list" while in a box
         if action == "answer":  # y/n answer the agent's question, unless typing somewhere
             pane = self.query_one(ChatPane)
-            return (
-                pane.display
-                and pane.pending is not None
-                and not isinstance(self.app.focused, Input)
-            )
-        return True
+            return pane.display and pane.pending is not None and not isinstance(self.focused, Input)
+        return on_list
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
 
     def action_answer(self, answer: str) -> None:
         self.query_one(ChatPane).action_answer(answer)
@@ -466,4 +460,5 @@ class MainScreen(Screen[None]):
         self.behflow.toggle_theme()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen([(key_label(k), d) for k, _, _, d in ACTIONS]))
+        keys = [(actions.key_label(a.key), a.description) for a in actions.ACTIONS]
+        self.app.push_screen(HelpScreen(keys, legend_text()))

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
 from behflow_cli.tui.widgets.task_card import TaskCard
+
+
+class ChatInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Send")]
 
 
 class ChatPane(Vertical):
@@ -34,7 +39,7 @@ class ChatPane(Vertical):
             yield Static("", id="confirm-question")
             yield Button("Yes", id="confirm-yes", variant="success", compact=True)
             yield Button("No", id="confirm-no", variant="error", compact=True)
-        yield Input(
+        yield ChatInput(
             placeholder="Message (Enter sends)", id="chat-input", max_length=4000, compact=True
         )
 
@@ -47,9 +52,13 @@ class ChatPane(Vertical):
     def _log(self) -> VerticalScroll:
         return self.query_one("#chat-log", VerticalScroll)
 
-    def add_message(self, who: str, text: str) -> Static:
+    @staticmethod
+    def _bubble(who: str, text: str) -> Static:
         label = Text("you  " if who == "me" else "agent  ", style="bold")
-        widget = Static(label + Text(text), classes=f"msg {who}")
+        return Static(label + Text(text), classes=f"msg {who}")
+
+    def add_message(self, who: str, text: str) -> Static:
+        widget = self._bubble(who, text)
         self._log().mount(widget)
         self._log().scroll_end(animate=False)
         return widget
@@ -86,24 +95,31 @@ class ChatPane(Vertical):
         self.add_message("error", message)
 
     def set_pending(self, pending: Any) -> None:
-        self.pending = pending or None
+        """A PendingAction ({action, numbers, summary}) waits for "yes" or "no"."""
+        self.pending = pending if isinstance(pending, dict) else None
         bar = self.query_one("#confirm")
         bar.display = self.pending is not None
         if self.pending is not None:
-            question = (
-                pending
-                if isinstance(pending, str)
-                else (
-                    pending.get("description")
-                    or pending.get("summary")
-                    or pending.get("message")
-                    or "Confirm?"
-                )
-                if isinstance(pending, dict)
-                else "Confirm?"
-            )
-            self.query_one("#confirm-question", Static).update(Text(str(question) + "  (y/n)"))
+            question = str(self.pending.get("summary") or "Confirm?")
+            self.query_one("#confirm-question", Static).update(Text(question + "  (y/n)"))
         self.refresh_bindings()
+
+    def show_history(self, messages: list[dict[str, Any]]) -> None:
+        """The last session's messages (ChatMessagePublic), above anything said since."""
+        log = self._log()
+        widgets: list[Static] = []
+        for message in messages:
+            who = "me" if message.get("role") == "user" else "agent"
+            widgets.append(self._bubble(who, str(message.get("content") or "")))
+            widgets.extend(
+                TaskCard(action)
+                for action in message.get("actions") or []
+                if isinstance(action, dict)
+            )
+        if widgets:
+            widgets.append(Static(Text("— earlier conversation above —", style="dim")))
+            log.mount_all(widgets, before=0 if log.children else None)
+            log.scroll_end(animate=False)
 
     def action_answer(self, answer: str) -> None:
         self.set_pending(None)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
@@ -11,6 +12,8 @@ from behflow_cli.tui.filters import FilterError, TaskFilter, parse_filter
 
 
 class FilterBar(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Apply the filter")]
+
     class Applied(Message):
         def __init__(self, task_filter: TaskFilter) -> None:
             super().__init__()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
 
 class QuickAdd(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Add the task")]
+
     class Added(Message):
         def __init__(self, text: str) -> None:
             super().__init__()
@@ -21,6 +24,12 @@ class QuickAdd(Input):
             compact=True,
             **kwargs,
         )
+
+    def give_back(self, text: str) -> None:
+        """Put back text the server refused, unless something new was typed meanwhile."""
+        if not self.value:
+            self.value = text
+            self.cursor_position = len(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -9,12 +9,10 @@ from textual.widgets import Static
 
 
 def describe(action: dict[str, Any]) -> tuple[int | None, str]:
-    """(task number, one line) for an action as the chat API reports it."""
-    task = action.get("task") if isinstance(action.get("task"), dict) else {}
-    number = action.get("number", task.get("number"))
-    verb = str(action.get("type") or action.get("action") or "changed")
-    title = str(task.get("title") or action.get("title") or "")
-    return (int(number) if isinstance(number, int) else None), f"{verb} {title}".strip()
+    """(task number, one line) for a ChatAction {action, number, title}."""
+    number = action.get("number")
+    line = f"{action.get('action') or 'changed'} {action.get('title') or ''}".strip()
+    return (number if isinstance(number, int) else None), line
 
 
 class TaskCard(Static):

@@ -8,10 +8,12 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
-from behflow_cli.output import PRIORITY_MARKS, STATUS_MARKS, parse_time, relative_due
+from behflow_cli.output import PRIORITY_MARKS, STATUS_MARKS
+from behflow_cli.tui.format import due_label, moved_from
 
 Task = dict[str, Any]
 COLUMNS = (
@@ -24,8 +26,9 @@ COLUMNS = (
 )
 # Columns the server sorts by; the others are sorted here, in the table.
 SERVER_SORTS = {"number": "number", "priority": "priority", "title": "title", "due": "due"}
-# Everything but the title: 6 columns of cell padding, #, St, Pri, Tags, Due and a scrollbar.
-FIXED_WIDTH = 12 + 3 + 2 + 3 + 14 + 14 + 2
+TAGS_WIDTH = 18
+MIN_TITLE = 12
+RECURRING = "↻ "
 
 
 class TaskTable(DataTable[Text]):
@@ -38,43 +41,79 @@ class TaskTable(DataTable[Text]):
             super().__init__()
             self.column = column
 
-    def __init__(self, clock: Callable[[], datetime], **kwargs: Any) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime], zone: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self.clock = clock
+        self.zone = zone  # the viewer's time zone for "today"/"tomorrow" (None: the system's)
         self.tasks: list[Task] = []
         self.highlighted: set[int] = set()
+        self._width = 0
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for label, key in COLUMNS:
             self.add_column(label, key=key)
 
-    def show(self, tasks: Iterable[Task], highlight: Iterable[int] = ()) -> None:
-        """Replace the rows, keeping the cursor on the same task when it is still listed."""
+    def show(
+        self, tasks: Iterable[Task], highlight: Iterable[int] = (), focus: int | None = None
+    ) -> None:
+        """Replace the rows. The cursor goes to `focus` (a task the user just added or brought
+        back) when listed, else stays on the same task, else on the same row (the next task:
+        after a delete it does not jump to the top). Changes from elsewhere only highlight."""
         current = self.selected_task()
+        row = self.cursor_row
         self.tasks = list(tasks)
         self.highlighted = set(highlight)
         self._render_rows()
         numbers = [task["number"] for task in self.tasks]
-        target = current["number"] if current and current["number"] in numbers else None
-        if self.highlighted & set(numbers):
-            target = next(n for n in numbers if n in self.highlighted)
-        if target is not None:
-            self.move_cursor(row=numbers.index(target), animate=False)
+        if not numbers:
+            return
+        if focus is not None and focus in numbers:
+            row = numbers.index(focus)
+        elif current is not None and current["number"] in numbers:
+            row = numbers.index(current["number"])
+        self.move_cursor(row=max(0, min(row, len(numbers) - 1)), animate=False)
 
     def _render_rows(self) -> None:
-        self.clear()
-        width = max(12, self.size.width - FIXED_WIDTH) if self.size.width else 40
-        for task in self.tasks:
-            self.add_row(*self._cells(task, width), key=str(task["number"]))
+        self._width = self.size.width
+        # Columns too: a column keeps the width of its widest cell ever, so a narrower
+        # terminal would otherwise scroll sideways.
+        self.clear(columns=True)
+        self._add_columns()
+        rows = [self._cells(task) for task in self.tasks]
+        width = self._title_width(rows)
+        for task, cells in zip(self.tasks, rows, strict=True):
+            title = cells[3]
+            if title.cell_len > width:
+                title.truncate(width, overflow="ellipsis")
+            self.add_row(*cells, key=str(task["number"]))
+
+    def _title_width(self, rows: list[list[Text]]) -> int:
+        """The room the Title column has: the width left by the other columns, so titles are
+        cut only when they do not fit (and then end in "…")."""
+        if not self.size.width:
+            return 10_000  # not laid out yet: a resize renders again
+        others = 0
+        for index, (label, _) in enumerate(COLUMNS):
+            if index == 3:
+                continue
+            others += max([len(label), *(cells[index].cell_len for cells in rows)])
+        padding = 2 * self.cell_padding * len(COLUMNS)
+        scrollbar = self.scrollbar_size_vertical if len(rows) > self.size.height - 1 else 0
+        return max(MIN_TITLE, self.size.width - others - padding - scrollbar)
 
     def on_resize(self) -> None:
-        if self.tasks:
+        if self.tasks and self.size.width != self._width:
             self.show(self.tasks, self.highlighted)
 
     def selected_task(self) -> Task | None:
         if not self.tasks or self.cursor_row < 0 or self.cursor_row >= len(self.tasks):
             return None
-        key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+        key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
         return next((t for t in self.tasks if str(t["number"]) == key), None)
 
     def sort_locally(self, column: str, reverse: bool) -> None:
@@ -86,7 +125,7 @@ class TaskTable(DataTable[Text]):
         event.stop()
         self.post_message(self.SortRequested(str(event.column_key.value)))
 
-    def _cells(self, task: Task, title_width: int) -> list[Text]:
+    def _cells(self, task: Task) -> list[Text]:
         theme = self.app.current_theme
         done = task["status"] == "completed"
         mark, _ = STATUS_MARKS.get(task["status"], ("?", ""))
@@ -102,31 +141,31 @@ class TaskTable(DataTable[Text]):
             "medium": theme.warning or "",
             "low": theme.secondary or "",
         }.get(task["priority"], "")
-        title = task["title"]
-        if len(title) > title_width:
-            title = title[: title_width - 1] + "…"
-        title_style = "strike dim" if done else ""
-        due_text, due_kind = "", ""
-        if task.get("due_at"):
-            if done or task.get("archived_at"):
-                due = parse_time(task["due_at"])
-                due_text = due.astimezone().strftime("%Y-%m-%d") if due else ""
-            else:
-                due_text, due_kind = relative_due(task["due_at"], now=self.clock())
+        title = Text(no_wrap=True)
+        if task.get("recurrence"):
+            title.append(RECURRING, style=theme.secondary or "")
+        title.append(task["title"], style="strike dim" if done else "")
+        due_text, due_kind = due_label(task, self.clock(), self.zone)
         due_style = {
-            "bold red": f"bold {theme.error}",
-            "bold yellow": f"bold {theme.warning}",
-            "yellow": theme.warning or "",
-        }.get(due_kind, "dim" if done else "")
+            "overdue": f"bold {theme.error}",
+            "now": f"bold {theme.warning}",
+            "soon": theme.warning or "",
+            "past": "dim",
+        }.get(due_kind, "")
+        due = Text(due_text, style=due_style)
+        moved = moved_from(task, self.zone)
+        if moved:
+            due.append(f" · {moved}", style=f"italic {theme.warning}")
         number_style = (
             f"bold reverse {theme.accent}" if task["number"] in self.highlighted else "bold"
         )
-        tags = " ".join("#" + tag for tag in task.get("tags") or [])
+        tags = Text(" ".join("#" + t for t in task.get("tags") or []), style=theme.secondary or "")
+        tags.truncate(TAGS_WIDTH, overflow="ellipsis")
         return [
             Text(str(task["number"]), style=number_style, justify="right"),
             Text(mark, style=status_style or ""),
             Text(pri, style=pri_style),
-            Text(title, style=title_style),
-            Text(tags[:14], style=theme.secondary or ""),
-            Text(due_text[:14], style=due_style),
+            title,
+            tags,
+            due,
         ]

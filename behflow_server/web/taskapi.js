@@ -1,0 +1,50 @@
+// @ts-check
+// Typed calls for the task endpoints: the page's only knowledge of their paths.
+import { api } from "./api.js";
+
+/** @typedef {import("./types.js").Task} Task */
+/** @typedef {import("./types.js").TaskPage} TaskPage */
+/** @typedef {import("./types.js").GroupList} GroupList */
+
+const BASE = "/api/v1/tasks";
+
+/**
+ * @param {Record<string, string | number | boolean | null | undefined>} query
+ * @returns {Promise<TaskPage>}
+ */
+export const listTasks = (query) => api(BASE, { query });
+
+/** @param {number} number @returns {Promise<Task>} */
+export const getTask = (number) => api(`${BASE}/${number}`);
+
+/** @param {string} text @returns {Promise<Task>} */
+export const quickAdd = (text) => api(`${BASE}/quick`, { method: "POST", body: { text } });
+
+/**
+ * @param {number} number
+ * @param {Record<string, unknown>} changes fields of TaskUpdate; null clears a field
+ * @returns {Promise<Task>}
+ */
+export const updateTask = (number, changes) => api(`${BASE}/${number}`, { method: "PATCH", body: changes });
+
+/** @param {number} number @returns {Promise<Task>} */
+export const completeTask = (number) => api(`${BASE}/${number}/complete`, { method: "POST" });
+
+/** One server rule for reopening (status back to not started, completed_at cleared).
+ * @param {number} number @returns {Promise<Task>} */
+export const reopenTask = (number) => api(`${BASE}/${number}/reopen`, { method: "POST" });
+
+/** Archive (the Trash). @param {number} number @returns {Promise<null>} */
+export const deleteTask = (number) => api(`${BASE}/${number}`, { method: "DELETE" });
+
+/** Out of the Trash. @param {number} number @returns {Promise<Task>} */
+export const restoreTask = (number) => api(`${BASE}/${number}/restore`, { method: "POST" });
+
+/** Put back the due date automation moved. @param {number} number @returns {Promise<Task>} */
+export const restoreDue = (number) => api(`${BASE}/${number}/restore-due`, { method: "POST" });
+
+/** @returns {Promise<GroupList>} */
+export const listProjects = () => api("/api/v1/projects");
+
+/** @returns {Promise<GroupList>} */
+export const listTags = () => api("/api/v1/tags");
