@@ -9,28 +9,37 @@ queue. Failed attempts wait `webhook_retry_base_seconds * 2**(attempt-1)` (claim
 replica may pick a due retry and claims it by its attempt count (claims.compare_and_set), so it
 goes out once.
 
-Signature: `X-Behflow-Signature: sha256=<hex>`, the HMAC-SHA256 with the webhook's secret of
-`<X-Behflow-Timestamp>.<raw body>`; receivers recompute it and reject stale timestamps.
+Signatures, both on every delivery (docs/automation.md):
+- Standard Webhooks (standardwebhooks.com), made by the `standardwebhooks` package:
+  `webhook-id` (the delivery id, the same on each retry), `webhook-timestamp` (Unix seconds),
+  `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>">`, keyed with the
+  bytes of the `whsec_` secret; a receiver verifies with `Webhook(secret).verify(body, headers)`.
+  Webhooks made before secrets were `whsec_` ones are keyed with their secret's text.
+- The original `X-Behflow-Signature: sha256=<hex>` (HMAC-SHA256 keyed with the secret's text
+  of `<X-Behflow-Timestamp>.<raw body>`), kept for one release.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import logging
 import queue
+import secrets
 import threading
 import time
 import uuid
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from standardwebhooks import Webhook as StandardWebhook
 
 from behflow_server import __version__, outbound
 from behflow_server.claims import backoff, compare_and_set
@@ -46,6 +55,7 @@ if TYPE_CHECKING:  # the context names these parts; they only need its type
 log = logging.getLogger("behflow.webhooks")
 SIGNATURE_HEADER = "X-Behflow-Signature"
 TIMESTAMP_HEADER = "X-Behflow-Timestamp"
+SECRET_PREFIX = "whsec_"
 POLL_SECONDS = 1.0
 DUE_BATCH = 500
 
@@ -78,17 +88,40 @@ def _body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
 
 
+def standard_signer(secret: str) -> StandardWebhook:
+    """The Standard Webhooks signer for a webhook's secret: a `whsec_` secret is base64 key
+    bytes; an older hex secret keys with its text (as `whsec_` + base64 of that text)."""
+    if secret.startswith(SECRET_PREFIX):
+        return StandardWebhook(secret)
+    return StandardWebhook(secret.encode())
+
+
+def new_secret() -> str:
+    """A `whsec_` secret as the Standard Webhooks spec describes: 32 random bytes, base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def signature_headers(secret: str, message_id: str, body: bytes, stamp: int) -> dict[str, str]:
+    """Both signatures' headers for one attempt."""
+    moment = datetime.fromtimestamp(stamp, UTC)
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": standard_signer(secret).sign(message_id, moment, body),
+        TIMESTAMP_HEADER: str(stamp),
+        SIGNATURE_HEADER: sign(secret, stamp, body),
+    }
+
+
 def _post(webhook: Webhook, delivery: WebhookDelivery, settings: Settings) -> outbound.Outcome:
     """One POST under the outbound policy, checked again now: DNS may have changed since."""
     body = _body(delivery)
-    stamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
         "User-Agent": f"Behflow-Webhooks/{__version__}",
         "X-Behflow-Event": delivery.event_type,
         "X-Behflow-Delivery": str(delivery.id),
-        TIMESTAMP_HEADER: str(stamp),
-        SIGNATURE_HEADER: sign(webhook.secret, stamp, body),
+        **signature_headers(webhook.secret, str(delivery.id), body, int(time.time())),
     }
     return outbound.send(
         webhook.url,

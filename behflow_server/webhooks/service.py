@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 
 from sqlmodel import Session, col, select
@@ -12,6 +11,7 @@ from behflow_server.auth.models import User
 from behflow_server.config import Settings
 from behflow_server.db import utcnow
 from behflow_server.errors import InvalidInput, NotFound
+from behflow_server.webhooks.delivery import attempt_delivery, new_secret
 from behflow_server.webhooks.models import (
     TEST_EVENT,
     WEBHOOK_EVENTS,
@@ -82,7 +82,7 @@ def create_webhook(
         user_id=user.id,
         url=check_url(data.url, settings),
         events=check_events(data.events),
-        secret=secrets.token_hex(32),
+        secret=new_secret(),
     )
     session.add(webhook)
     session.commit()
@@ -129,7 +129,6 @@ def send_test(
     session: Session, user: User, webhook_id: uuid.UUID, *, settings: Settings
 ) -> WebhookDelivery:
     """POST a `webhook.test` event now, once, and return how it went."""
-    from behflow_server.webhooks.delivery import attempt_delivery
 
     webhook = get_webhook(session, user, webhook_id)
     now = utcnow()

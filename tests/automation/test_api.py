@@ -159,7 +159,8 @@ def test_webhook_management(
     )
     assert made.status_code == 201
     hook = made.json()
-    assert len(hook["secret"]) == 64
+    # A Standard Webhooks secret: whsec_ + base64 of 32 random bytes.
+    assert hook["secret"].startswith("whsec_") and len(hook["secret"]) == 50
     listed = client.get("/api/v1/webhooks", headers=auth).json()
     assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
     bob = register("bob")

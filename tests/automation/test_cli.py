@@ -117,7 +117,8 @@ def test_webhook_commands(cli: Cli) -> None:
         added = cli("webhook", "add", receiver.url, "--event", "task.completed", "--json")
         assert added.returncode == 0, added.stderr
         hook = json.loads(added.stdout)
-        assert len(hook["secret"]) == 64
+        # A Standard Webhooks secret: whsec_ + base64 of 32 random bytes.
+        assert hook["secret"].startswith("whsec_") and len(hook["secret"]) == 50
         listed = json.loads(cli("webhook", "list", "--json").stdout)
         assert [h["url"] for h in listed] == [receiver.url]
         tested = cli("webhook", "test", hook["id"][:8])
