@@ -218,7 +218,10 @@ def dialect_of(session: Session) -> str:
 def json_list_contains(session: Session, column: Any, value: str) -> sa.ColumnElement[bool]:
     """`value` is an element of the JSON array stored in `column`."""
     if dialect_of(session) == "postgresql":
-        return column.op("@>")(sa.cast(sa.literal(f'["{_json_escape(value)}"]'), JSONB))
+        contains: sa.ColumnElement[bool] = column.op("@>")(
+            sa.cast(sa.literal(f'["{_json_escape(value)}"]'), JSONB)
+        )
+        return contains
     each = sa.func.json_each(column).table_valued("value")
     return sa.exists(sa.select(1).select_from(each).where(each.c.value == value))
 
@@ -247,7 +250,7 @@ def task_text_matches(session: Session, task_table: sa.Table, text: str) -> sa.C
     if dialect_of(session) == "postgresql":
         query = " & ".join(f"{word}:*" for word in words)
         # A stored, GIN-indexed generated column (migration 0003), unknown to the models.
-        document = sa.literal_column("tasks.search_vector")
+        document: sa.ColumnClause[Any] = sa.literal_column("tasks.search_vector")
         return document.op("@@")(
             sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), query)
         )
