@@ -4,15 +4,14 @@ in a subprocess against a real server process."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import httpx
-import pytest
 from icalendar import Calendar
 
 from tests.cli.conftest import Cli
 from tests.interop.support import Taskwarrior
+from tests.support.peers import needs_program
 
 
 def test_export_then_import_into_another_account(alice: Cli, cli: Cli, tmp_path: Path) -> None:
@@ -60,7 +59,7 @@ def test_a_bad_file_is_one_line_on_stderr_and_exit_code_2(alice: Cli) -> None:
     assert missing.returncode == 1 and missing.stderr.startswith("error: cannot read")
 
 
-@pytest.mark.skipif(shutil.which("task") is None, reason="taskwarrior not installed")
+@needs_program("task", "taskwarrior")
 def test_taskwarrior_pipeline(alice: Cli, tmp_path: Path) -> None:
     task = Taskwarrior(tmp_path / "tw")
     task.run("add", "From Taskwarrior", "due:2026-12-24", "+gift", "priority:M")

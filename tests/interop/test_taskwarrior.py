@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.interop.support import Headers, Taskwarrior, add, all_tasks, export, imported
+from tests.support.peers import needs_program
 
-pytestmark = pytest.mark.skipif(shutil.which("task") is None, reason="taskwarrior not installed")
+pytestmark = needs_program("task", "taskwarrior")
 
 # Fields both models have; `modified` is left out: Taskwarrior stamps it when it imports.
 SHARED = ("uuid", "description", "status", "entry", "due", "end", "priority", "project", "tags")

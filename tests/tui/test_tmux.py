@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import time
@@ -16,8 +15,9 @@ import httpx
 import pytest
 
 from tests.support.live import LiveServer
+from tests.support.peers import needs_program
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = needs_program("tmux", "tmux")
 
 
 class Pane:
