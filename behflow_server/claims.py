@@ -36,7 +36,8 @@ def compare_and_set(
     table = model.__table__  # type: ignore[attr-defined]
     conditions = [table.c.id == key, *(table.c[name] == value for name, value in expected.items())]
     result = session.execute(sa.update(table).where(*conditions).values(**values))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    changed: int = result.rowcount  # type: ignore[attr-defined]  # Result hides CursorResult's
+    return changed == 1
 
 
 def backoff(base_seconds: float, attempt: int) -> timedelta:
