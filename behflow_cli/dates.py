@@ -206,6 +206,12 @@ def recurrence_words(rule: str | None) -> str:
     except ValueError:
         return rule
     by_day, month_day, month = parts.get("BYDAY"), parts.get("BYMONTHDAY"), parts.get("BYMONTH")
+    if "BYSETPOS" in parts:
+        # BYSETPOS=1;BYDAY=MO is BYDAY=1MO ("the first Monday"); other uses are left as written.
+        position = parts["BYSETPOS"].strip()
+        if not (by_day and by_day.isalpha() and position.lstrip("-").isdigit()):
+            return rule
+        by_day = f"{int(position)}{by_day}"
     if by_day and unit == "week" and interval == 1:
         phrase = f"every {_by_day(by_day)}"
     elif by_day and unit == "day" and interval == 1 and _by_day(by_day) == "weekday":

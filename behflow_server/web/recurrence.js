@@ -70,6 +70,12 @@ export function describeRule(rule) {
   }
   const unit = UNITS[parts.FREQ];
   if (!unit) return rule;
+  if ("BYSETPOS" in parts) {
+    // BYSETPOS=1;BYDAY=MO is BYDAY=1MO ("the first Monday"); other uses are left as written.
+    if (!/^[A-Z]{2}$/.test(parts.BYDAY || "") || !/^-?\d+$/.test(parts.BYSETPOS)) return rule;
+    parts.BYDAY = `${Number(parts.BYSETPOS)}${parts.BYDAY}`;
+    delete parts.BYSETPOS;
+  }
   const known = new Set(["FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYHOUR", "BYMINUTE",
     "COUNT", "UNTIL", "WKST"]);
   if (Object.keys(parts).some((key) => !known.has(key))) return rule;
