@@ -1,0 +1,134 @@
+"""Sending one notification through Apprise under the outbound policy.
+
+Apprise makes its own requests (HTTP through `requests`, SMTP through `smtplib`), so Behflow
+cannot pin the address as `outbound.send` does for webhooks. Instead every name Apprise
+resolves while it sends for us goes through `OutboundPolicy.check` (the function webhooks
+use): `socket.getaddrinfo` is wrapped once, and on a thread that is sending a notification
+each address it returns is checked before the library may connect to it. The connection then
+uses exactly the addresses that were checked, so a DNS answer that changes between a check
+and the connection (rebinding) cannot slip through on this path. The limit: a library that
+resolved names another way (its own resolver, a proxy from the environment, which is then
+the address checked) would bypass the wrapper; Apprise's HTTP and SMTP plugins do not.
+
+Apprise is synchronous and may block for its timeouts: callers run it on a worker thread
+(the reminder job's, or FastAPI's thread pool for a test), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import apprise
+
+from behflow_server import outbound
+from behflow_server.config import Settings
+
+log = logging.getLogger("behflow.notify")
+_local = threading.local()
+_real_getaddrinfo = socket.getaddrinfo
+MAX_ERROR = 300
+
+
+class PolicyRefused(socket.gaierror):
+    """Raised inside Apprise's connection attempt: the address is not allowed."""
+
+
+def _port(port: Any) -> int:
+    try:
+        return int(port)
+    except (TypeError, ValueError):
+        return socket.getservbyname(str(port)) if port else 0
+
+
+def _guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+    infos = _real_getaddrinfo(host, port, *args, **kwargs)
+    policy: outbound.OutboundPolicy | None = getattr(_local, "policy", None)
+    if policy is None:
+        return infos
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    try:
+        literal = outbound.parse_host(name)
+    except outbound.InvalidAddress:
+        literal = None
+    number = _port(port)
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        verdict = policy.check(address, number, None if literal is not None else name)
+        if verdict != "allowed":
+            _local.refused = f"{name} ({address}) is not allowed by the outbound policy"
+            raise PolicyRefused(socket.EAI_FAIL, _local.refused)
+    return infos
+
+
+def _install_guard() -> None:
+    if socket.getaddrinfo is not _guarded_getaddrinfo:
+        socket.getaddrinfo = _guarded_getaddrinfo
+
+
+_install_guard()
+
+
+class _ThreadMessages(logging.Handler):
+    """Apprise's warnings logged by this thread: the only account it gives of a failure."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: Literal["delivered", "failed", "refused"]
+    error: str | None = None
+
+
+def parse(url: str) -> Any | None:
+    """The Apprise plugin for `url`, or None when Apprise knows no such service/URL."""
+    return apprise.Apprise.instantiate(url.strip())
+
+
+def mask(url: str) -> str:
+    """The URL with its secrets masked by Apprise, for showing back to the user."""
+    plugin = parse(url)
+    if plugin is None:
+        return "(not a valid Apprise URL)"
+    return str(plugin.url(privacy=True))
+
+
+def send(url: str, title: str, body: str, *, settings: Settings) -> Outcome:
+    """Send one notification now, on this thread; never raises."""
+    plugin = parse(url)
+    if plugin is None:
+        return Outcome("failed", "not a valid Apprise URL")
+    plugin.socket_connect_timeout = settings.notify_timeout_seconds
+    plugin.socket_read_timeout = settings.notify_timeout_seconds
+    messages = _ThreadMessages()
+    apprise_log = logging.getLogger("apprise")
+    apprise_log.addHandler(messages)
+    _local.policy = outbound.OutboundPolicy.from_settings(settings)
+    _local.refused = None
+    try:
+        ok = bool(plugin.notify(body=body, title=title))
+    except Exception as exc:  # a plugin bug must not stop the reminder job
+        ok = False
+        messages.messages.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        _local.policy = None
+        apprise_log.removeHandler(messages)
+    refused = getattr(_local, "refused", None)
+    if refused:
+        return Outcome("refused", refused[:MAX_ERROR])
+    if ok:
+        return Outcome("delivered")
+    error = messages.messages[-1] if messages.messages else "the service did not accept it"
+    return Outcome("failed", error[:MAX_ERROR])
