@@ -87,6 +87,8 @@ def test_two_workers_at_once_send_one_notification(
     with Receiver(delay=0.2) as receiver:
         notify.add_target(session, user, _json_url(receiver))
         _due_task(session, user)
+        # Queued without sending (no settings), so both workers find the same pending row.
+        send_due_reminders(session, user, NOW, lead=LEAD, window=WINDOW)
         barrier = threading.Barrier(2)
         errors: list[BaseException] = []
 
@@ -96,7 +98,7 @@ def test_two_workers_at_once_send_one_notification(
                     person = own.get(User, user.id)
                     assert person is not None
                     barrier.wait()
-                    _remind(own, person, allowed)
+                    notify.deliver_due(own, person, NOW, settings=allowed)
             except BaseException as exc:  # reported below
                 errors.append(exc)
 
