@@ -3,7 +3,7 @@
 
     python3 dev.py run    # create .venv, install the locked versions, start the server
     python3 dev.py test   # the same, plus test tools, then run the whole test suite
-    python3 dev.py lint   # ruff
+    python3 dev.py lint   # ruff check, ruff format --check, mypy --strict
 
 Extra arguments go to the command underneath (`behflow server start ...` or `pytest ...`).
 `run` stops the server it started on Ctrl-C or SIGTERM; `behflow server stop` stops it too.
@@ -95,7 +95,13 @@ def main(argv: list[str]) -> int:
             print(POSTGRES_NOTE, file=sys.stderr)
         return subprocess.call([str(_python()), "-m", "pytest", *rest], cwd=ROOT)
     if command == "lint":
-        return subprocess.call([str(BIN / "ruff"), "check", str(ROOT), *rest])
+        checks = [
+            [str(BIN / "ruff"), "check", str(ROOT), *rest],
+            [str(BIN / "ruff"), "format", "--check", str(ROOT)],
+            [str(BIN / "mypy")],  # files and strictness: [tool.mypy] in pyproject.toml
+        ]
+        failed = [c for c in checks if subprocess.call(c, cwd=ROOT) != 0]
+        return 1 if failed else 0
     if command == "setup":
         return 0
     print(__doc__, file=sys.stderr)

@@ -18,7 +18,7 @@ def _skip_httpx_cli() -> None:
     # those happen to be installed. We never call it, so give it an empty module instead.
     if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
         stub = types.ModuleType("httpx._main")
-        stub.main = lambda: None  # type: ignore[attr-defined]
+        stub.main = lambda: None  # type: ignore[attr-defined]  # a bare module object
         sys.modules["httpx._main"] = stub
 
 

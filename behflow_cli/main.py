@@ -100,7 +100,7 @@ class TyperSubGroup(TyperGroup):
         super().__init__(**kwargs)
         self.typer_app = typer_app
         self.infos = {
-            info.name or typer.main.get_command_name(info.callback.__name__): info  # type: ignore[union-attr]
+            info.name or typer.main.get_command_name(info.callback.__name__): info  # type: ignore[union-attr]  # set by @command
             for info in typer_app.registered_commands
         }
 
@@ -256,7 +256,7 @@ def run(argv: Sequence[str] | None = None) -> None:
     """The console entry point: errors become one line on stderr and a documented exit code."""
     # httpcore imports trio whenever it is installed (~55 ms), only to support trio event
     # loops; a CLI process never runs one. Applies to https:// servers (httpx's own transport).
-    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]  # None: "not importable"
     args = list(sys.argv[1:] if argv is None else argv)
     command = typer.main.get_command(app)
     if "--json" in args:

@@ -20,6 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from behflow_server.db import rowcount, table_of
+
 # However many attempts: never wait longer than this between two.
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -33,10 +35,10 @@ def compare_and_set(
 ) -> bool:
     """Set `values` on the `model` row with primary key `key` if its columns still hold
     `expected`; True when this call made the change (the caller commits)."""
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     conditions = [table.c.id == key, *(table.c[name] == value for name, value in expected.items())]
     result = session.execute(sa.update(table).where(*conditions).values(**values))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def backoff(base_seconds: float, attempt: int) -> timedelta:

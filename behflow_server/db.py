@@ -11,14 +11,14 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
@@ -205,6 +205,17 @@ def is_statement_timeout(exc: BaseException) -> bool:
             return True
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table behind a table model (SQLModel sets `__table__` but does not declare it)."""
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]  # see the docstring
+    return table
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (`execute` is typed Result; its CursorResult has it)."""
+    return int(cast("sa.CursorResult[Any]", result).rowcount or 0)
 
 
 def dialect_of(session: Session) -> str:

@@ -25,7 +25,7 @@ def with_header_timeout(
     """`base` (uvicorn's httptools or h11 protocol) closing connections whose request headers
     do not arrive within `header_timeout` seconds."""
 
-    class HeaderTimeoutProtocol(base):  # type: ignore[valid-type, misc]
+    class HeaderTimeoutProtocol(base):  # type: ignore[valid-type, misc]  # a class chosen at run time
         _header_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:

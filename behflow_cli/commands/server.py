@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,12 +13,15 @@ from behflow_cli.commands.common import FormatOption, JsonOption
 from behflow_cli.commands.common import json_fields as declares
 from behflow_cli.errors import FAILURE, UNREACHABLE, CliError
 
+if TYPE_CHECKING:
+    from behflow_server.config import Settings
+
 app = typer.Typer(help="Run the Behflow server.", no_args_is_help=True, add_completion=False)
 
 SERVER_FIELDS = ("status", "url", "pid", "version", "database", "log")
 
 
-def _settings_or_exit(**overrides: object):  # type: ignore[no-untyped-def]
+def _settings_or_exit(**overrides: object) -> Settings:
     from behflow_server.config import ConfigError, load_settings
 
     try:

@@ -21,6 +21,7 @@ import threading
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MODEL_PATH = Path(__file__).resolve().parent / "intent_model.json.gz"
 FORMAT = "behflow-intent-1"
@@ -68,21 +69,22 @@ class Prediction:
 class IntentModel:
     """Weights exported from a trained scikit-learn pipeline (see train.py)."""
 
-    def __init__(self, data: dict[str, object]) -> None:
+    def __init__(self, data: dict[str, Any]) -> None:
+        # `data` is the model file's JSON, whose shape train.export writes and a test checks.
         if data.get("format") != FORMAT:
             raise ValueError(f"not a {FORMAT} model file")
-        self.classes: list[str] = list(data["classes"])  # type: ignore[call-overload]
-        self.intercept: list[float] = list(data["intercept"])  # type: ignore[call-overload]
-        scale = float(data["scale"])  # type: ignore[arg-type]
-        table: dict[str, list[object]] = data["features"]  # type: ignore[assignment]
+        self.classes: list[str] = list(data["classes"])
+        self.intercept: list[float] = list(data["intercept"])
+        scale = float(data["scale"])
+        table: dict[str, tuple[float, list[float]]] = data["features"]
         # Flat arrays, not a tuple of floats per feature: a tenth of the memory.
         self.index: dict[str, int] = {name: i for i, name in enumerate(table)}
-        self.idf = array("d", (float(idf) for idf, _ in table.values()))  # type: ignore[arg-type]
+        self.idf = array("d", (float(idf) for idf, _ in table.values()))
         self.coefficients = array(
             "d",
-            (w / scale for _, quantized in table.values() for w in quantized),  # type: ignore[attr-defined]
+            (w / scale for _, quantized in table.values() for w in quantized),
         )
-        self.meta: dict[str, object] = dict(data.get("meta", {}))  # type: ignore[call-overload]
+        self.meta: dict[str, object] = dict(data.get("meta", {}))
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> IntentModel:

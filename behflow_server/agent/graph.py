@@ -51,7 +51,8 @@ def _offer_new_task(runner: ToolRunner, message: str) -> str | None:
 
 
 def runner_of(config: RunnableConfig) -> ToolRunner:
-    return config["configurable"]["runner"]  # type: ignore[no-any-return]
+    runner: ToolRunner = config["configurable"]["runner"]
+    return runner
 
 
 def _last_human(state: AgentState) -> str:

@@ -41,7 +41,7 @@ def class_weights(labels: list[str], balance: float = BALANCE) -> dict[str, floa
     return {label: (largest / count) ** balance for label, count in counts.items()}
 
 
-def fit(texts: list[str], labels: list[str], *, c: float = C, balance: float = BALANCE):  # type: ignore[no-untyped-def]
+def fit(texts: list[str], labels: list[str], *, c: float = C, balance: float = BALANCE):  # type: ignore[no-untyped-def]  # sklearn ships no types
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -55,7 +55,7 @@ def fit(texts: list[str], labels: list[str], *, c: float = C, balance: float = B
     return pipeline
 
 
-def export(pipeline, meta: dict[str, object]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def export(pipeline, meta: dict[str, object]) -> dict[str, object]:  # type: ignore[no-untyped-def]  # sklearn ships no types
     vectorizer, model = pipeline[0], pipeline[1]
     coefficients = model.coef_.T  # features x classes
     table: dict[str, list[object]] = {}

@@ -30,7 +30,8 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/login", auto_error=False)
 
 
 async def get_context(request: Request) -> AppContext:
-    return request.app.state.context  # type: ignore[no-any-return]
+    context: AppContext = request.app.state.context
+    return context
 
 
 Context = Annotated[AppContext, Depends(get_context)]

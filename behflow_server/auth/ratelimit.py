@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
 
-from behflow_server.db import UTCDateTime, utcnow
+from behflow_server.db import UTCDateTime, table_of, utcnow
 from behflow_server.errors import RateLimited
 
 # A reservation whose request vanished (a killed process) stops counting after this long.
@@ -58,7 +58,7 @@ class LoginAttempt(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
-_TABLE: sa.Table = LoginAttempt.__table__  # type: ignore[attr-defined]
+_TABLE = table_of(LoginAttempt)
 
 
 @dataclass(frozen=True)

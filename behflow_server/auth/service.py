@@ -15,7 +15,7 @@ from behflow_server.auth.models import (
     User,
 )
 from behflow_server.auth.security import TokenClaims, hash_password, verify_password
-from behflow_server.db import utcnow
+from behflow_server.db import rowcount, utcnow
 from behflow_server.errors import Conflict, InvalidInput, Unauthorized
 from behflow_server.events.service import record_revocation
 
@@ -116,4 +116,4 @@ def purge_expired_revocations(session: Session) -> int:
     """Drop revocation records of tokens that have expired anyway."""
     result = session.execute(sa.delete(RevokedToken).where(col(RevokedToken.expires_at) < utcnow()))
     session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)

@@ -40,7 +40,7 @@ class SinkFanout:
     def __call__(self, events: list[object]) -> None:
         for sink in self._sinks:  # a snapshot: the tuple is replaced, never mutated
             try:
-                sink(events)  # type: ignore[arg-type]
+                sink(events)  # type: ignore[arg-type]  # each sink takes its own event type
             except Exception:
                 log.exception("event sink %r failed", sink)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from behflow_server.interop.records import (
@@ -47,8 +48,8 @@ COLUMNS = (
 _ACCEPTED = {*COLUMNS, "id"}
 
 
-def _iso(value: object) -> str:
-    return value.isoformat() if value is not None else ""  # type: ignore[attr-defined]
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value is not None else ""
 
 
 def dump(tasks: list[TaskPublic], zone: ZoneInfo) -> str:

@@ -150,14 +150,14 @@ def json_objects(text: str, fmt: str) -> Iterator[tuple[int, Any]]:
     """The values of a JSON array, or of a sequence of objects one per line (NDJSON, and
     Taskwarrior's export without json.array), each with the line it starts on."""
     decoder = json.JSONDecoder()
-    position = _SEPARATOR.match(text, 0).end()  # type: ignore[union-attr]
+    position = _SEPARATOR.match(text, 0).end()  # type: ignore[union-attr]  # [\s,]* matches anywhere
     closing = None
     if text.startswith("[", position):
         closing = "]"
-        position = _SEPARATOR.match(text, position + 1).end()  # type: ignore[union-attr]
+        position = _SEPARATOR.match(text, position + 1).end()  # type: ignore[union-attr]  # [\s,]* matches anywhere
     while position < len(text):
         if closing and text.startswith(closing, position):
-            rest = _SEPARATOR.match(text, position + 1).end()  # type: ignore[union-attr]
+            rest = _SEPARATOR.match(text, position + 1).end()  # type: ignore[union-attr]  # [\s,]* matches anywhere
             if rest < len(text):
                 raise bad_line(line_at(text, rest), "unexpected text after the array", fmt=fmt)
             return
@@ -168,7 +168,7 @@ def json_objects(text: str, fmt: str) -> Iterator[tuple[int, Any]]:
         except RecursionError:
             raise bad_line(line_at(text, position), "JSON nested too deeply", fmt=fmt) from None
         yield line_at(text, position), value
-        position = _SEPARATOR.match(text, end).end()  # type: ignore[union-attr]
+        position = _SEPARATOR.match(text, end).end()  # type: ignore[union-attr]  # [\s,]* matches anywhere
     if closing:
         raise bad_line(line_at(text, len(text)), "the JSON array is not closed", fmt=fmt)
 

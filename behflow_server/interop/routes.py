@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import anyio
@@ -13,9 +14,8 @@ from behflow_server.errors import InvalidInput
 from behflow_server.interop import service
 from behflow_server.interop.formats import FileFormat, get_format
 from behflow_server.interop.models import ImportResult
-from behflow_server.tasks.models import TaskPriority
-from behflow_server.tasks.query import ArchivedFilter, TaskQuery, TaskSort
-from behflow_server.tasks.routes import _split, _statuses
+from behflow_server.tasks.params import TaskFilters
+from behflow_server.tasks.query import TaskSort
 
 router = APIRouter(tags=["import and export"])
 
@@ -29,26 +29,11 @@ def export_tasks(
     session: SessionDep,
     user: CurrentUser,
     zone: UserZone,
+    filters: TaskFilters,
     format: FileFormat = FileFormat.json,
-    status_: Annotated[list[str] | None, Query(alias="status")] = None,
-    priority: TaskPriority | None = None,
-    tag: Annotated[list[str] | None, Query()] = None,
-    project: Annotated[str | None, Query(max_length=100)] = None,
-    due: Annotated[str | None, Query(max_length=100)] = None,
-    search: Annotated[str | None, Query(max_length=200)] = None,
-    archived: ArchivedFilter = ArchivedFilter.exclude,
 ) -> Response:
     """The user's tasks as a file; filters as for GET /tasks (default: every task not deleted)."""
-    query = TaskQuery(
-        statuses=_statuses(status_),
-        min_priority=priority,
-        tags=_split(tag),
-        project=project,
-        due=due,
-        search=search,
-        archived=archived,
-        sort=TaskSort.number,
-    )
+    query = replace(filters, sort=TaskSort.number)
     chosen = get_format(format)
     body = service.export_text(session, user, format, query, zone)
     filename = f"behflow-tasks-{format}.{chosen.extension}"

@@ -22,7 +22,7 @@ def run_migrations_online() -> None:
 
 def _run(connection: object) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,  # type: ignore[arg-type]  # alembic types it narrower than it accepts
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,

@@ -124,7 +124,7 @@ class DayRules(GrammarBase):
             reading.strong = True
             return i + 1
         if word in {"in", "during"} and self.year(i + 1):
-            year, k = self.year(i + 1)  # type: ignore[misc]
+            year, k = self.year(i + 1)  # type: ignore[misc]  # not None: tested just above
             if w(k) in {"a.d.", "ad"}:
                 k += 1
             reading.day, reading.grain, reading.strong = date(year, 1, 1), "year", True
@@ -302,7 +302,7 @@ class DayRules(GrammarBase):
             return year_hit[1]
         year = self.today.year + (1 if month < self.today.month else 0)
         if self.word(k) == "in" and self.number(k + 1) and self.word(k + 2) in {"year", "years"}:
-            year = self.today.year + int(self.number(k + 1)[0])  # type: ignore[index]
+            year = self.today.year + int(self.number(k + 1)[0])  # type: ignore[index]  # tested above
             k += 3
         reading.day, reading.grain = date(year, month, 1), "month"
         reading.strong = reading.strong or self.word(i) not in WEAK_WORDS

@@ -38,14 +38,14 @@ def compute_days(
     end = _start(last + timedelta(days=1), zone)
     created: dict[date, int] = {}
     for (moment,) in session.execute(
-        sa.select(Task.created_at).where(
+        sa.select(col(Task.created_at)).where(
             col(Task.user_id) == user.id, col(Task.created_at) >= begin, col(Task.created_at) < end
         )
     ):
         created[_local_day(moment, zone)] = created.get(_local_day(moment, zone), 0) + 1
     durations: dict[date, list[float]] = {}
     for made, done in session.execute(
-        sa.select(Task.created_at, Task.completed_at).where(
+        sa.select(col(Task.created_at), col(Task.completed_at)).where(
             col(Task.user_id) == user.id,
             col(Task.status) == TaskStatus.completed.value,
             col(Task.completed_at) >= begin,
@@ -56,7 +56,9 @@ def compute_days(
         durations.setdefault(_local_day(done, zone), []).append(hours)
     # Tasks that could count as overdue at some day's end in the range.
     late = session.execute(
-        sa.select(Task.due_at, Task.created_at, Task.completed_at, Task.archived_at).where(
+        sa.select(
+            col(Task.due_at), col(Task.created_at), col(Task.completed_at), col(Task.archived_at)
+        ).where(
             col(Task.user_id) == user.id,
             col(Task.due_at).is_not(None),
             col(Task.due_at) < sa.func.coalesce(col(Task.completed_at), end),
@@ -99,7 +101,7 @@ def streak(session: Session, user: User, now: datetime, zone: ZoneInfo) -> int:
     days = {
         _local_day(done, zone)
         for (done,) in session.execute(
-            sa.select(Task.completed_at).where(
+            sa.select(col(Task.completed_at)).where(
                 col(Task.user_id) == user.id,
                 col(Task.status) == TaskStatus.completed.value,
                 col(Task.completed_at) >= since,
@@ -154,15 +156,19 @@ def stats(session: Session, user: User, days: int, now: datetime, zone: ZoneInfo
     for row in stored:
         # A snapshot computed after its day ended is final; an earlier one is partial.
         if row.computed_at >= _start(date.fromisoformat(row.day) + timedelta(days=1), zone):
-            live[row.day] = DayFigures(
-                day=row.day,
-                **{
-                    key: row.figures.get(key)
-                    for key in ("created", "completed", "overdue", "mean_hours_to_complete")
-                },
+            live[row.day] = DayFigures.model_validate(
+                {
+                    "day": row.day,
+                    **{
+                        key: row.figures.get(key)
+                        for key in ("created", "completed", "overdue", "mean_hours_to_complete")
+                    },
+                }
             )
     now_open = session.execute(
-        sa.select(sa.func.count(), sa.func.count(Task.id).filter(col(Task.due_at) < now)).where(
+        sa.select(
+            sa.func.count(), sa.func.count(col(Task.id)).filter(col(Task.due_at) < now)
+        ).where(
             col(Task.user_id) == user.id,
             col(Task.status) != TaskStatus.completed.value,
             col(Task.archived_at).is_(None),

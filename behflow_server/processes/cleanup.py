@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from behflow_server.chat.models import ChatSession
+from behflow_server.db import rowcount
 from behflow_server.events.models import Event
 from behflow_server.processes.models import AutomatedProcessExecution, ExecutionStatus
 
@@ -20,14 +21,14 @@ def expire_idle_chat_sessions(session: Session, now: datetime, ttl: timedelta) -
         .values(expired_at=now)
     )
     session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def purge_old_events(session: Session, before: datetime) -> int:
     """Drop events older than `before`: clients resume from recent ones only."""
     result = session.execute(sa.delete(Event).where(col(Event.created_at) < before))
     session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def purge_old_executions(session: Session, before: datetime) -> int:
@@ -41,4 +42,4 @@ def purge_old_executions(session: Session, before: datetime) -> int:
         )
     )
     session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rowcount(result)

@@ -54,10 +54,10 @@ def claim_due(
     # leave the rest of the batch to be reloaded (or found deleted) one by one.
     due = session.execute(
         sa.select(
-            AutomatedProcess.id,
-            AutomatedProcess.next_run_at,
-            AutomatedProcess.schedule,
-            AutomatedProcess.timezone,
+            col(AutomatedProcess.id),
+            col(AutomatedProcess.next_run_at),
+            col(AutomatedProcess.schedule),
+            col(AutomatedProcess.timezone),
         )
         .where(col(AutomatedProcess.enabled), col(AutomatedProcess.next_run_at) <= now)
         .order_by(col(AutomatedProcess.next_run_at))
@@ -224,7 +224,7 @@ def run_execution(
 
 def process_exists(session: Session, process_id: uuid.UUID) -> bool:
     found = session.execute(
-        sa.select(AutomatedProcess.id).where(col(AutomatedProcess.id) == process_id)
+        sa.select(col(AutomatedProcess.id)).where(col(AutomatedProcess.id) == process_id)
     ).first()
     return found is not None
 

@@ -105,7 +105,7 @@ class ProcessFields(SQLModel):
 class ProcessCreate(ProcessFields):
     name: Annotated[str, StringConstraints(pattern=PROCESS_NAME_PATTERN)]
     kind: str = Field(min_length=1, max_length=40)
-    schedule: str = Field(min_length=1, max_length=100)  # type: ignore[assignment]
+    schedule: str = Field(min_length=1, max_length=100)
 
 
 class ProcessUpdate(ProcessFields):

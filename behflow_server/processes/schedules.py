@@ -44,7 +44,8 @@ class Schedule:
         fire = self.cron.get_next_fire_time(None, start)
         if fire is None:
             raise InvalidInput(f"The schedule {self.text!r} never fires.", code="invalid_schedule")
-        return fire.astimezone(UTC)
+        fired: datetime = fire.astimezone(UTC)
+        return fired
 
 
 def _error(text: str, reason: str) -> InvalidInput:

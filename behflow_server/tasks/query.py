@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from behflow_server.dates import day_bounds, parse_iso, read_window
-from behflow_server.db import json_list_contains, task_text_matches, utcnow
+from behflow_server.db import json_list_contains, table_of, task_text_matches, utcnow
 from behflow_server.errors import InvalidInput
 from behflow_server.phrases.windows import (
     WINDOW_PATTERNS,
@@ -54,7 +54,7 @@ class TaskSort(StrEnum):
     updated = "updated"
     number = "number"
     # The member shadows str.title (the enum is a StrEnum); TaskSort.title is the member.
-    title = "title"  # type: ignore[assignment]
+    title = "title"  # type: ignore[assignment]  # see the line above
     completed = "completed"
 
 
@@ -123,7 +123,7 @@ def is_overdue(now: datetime) -> sa.ColumnElement[bool]:
 
 
 # SQLModel table classes get __table__ at runtime; its stubs do not declare it.
-TASKS_TABLE: sa.Table = Task.__table__  # type: ignore[attr-defined]
+TASKS_TABLE = table_of(Task)
 _PUBLIC_COLUMNS = [TASKS_TABLE.c[name] for name in TaskPublic.model_fields]
 
 PRIORITY_ORDER = sa.case(

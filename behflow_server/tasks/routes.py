@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 
 from behflow_server.api.concurrency import LARGE_PAGE
 from behflow_server.api.deps import CurrentUser, SessionDep, UserZone
-from behflow_server.errors import InvalidInput
 from behflow_server.tasks import quickadd, service
 from behflow_server.tasks.models import (
     BulkResult,
@@ -19,37 +18,15 @@ from behflow_server.tasks.models import (
     TaskCreate,
     TaskNumbers,
     TaskPage,
-    TaskPriority,
     TaskPublic,
-    TaskStatus,
     TaskUpdate,
 )
-from behflow_server.tasks.query import ArchivedFilter, TaskQuery, TaskSort, parse_statuses
+from behflow_server.tasks.params import TaskFilters, sort_order
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 labels_router = APIRouter(tags=["tasks"])
 
 TaskNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="The task's #number")]
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
-
-
-def _statuses(values: list[str] | None) -> list[TaskStatus]:
-    return parse_statuses(_split(values))
-
-
-def _sort(value: str) -> tuple[TaskSort, bool]:
-    descending = value.startswith("-")
-    try:
-        return TaskSort(value.lstrip("-")), descending
-    except ValueError:
-        allowed = ", ".join(s.value for s in TaskSort)
-        raise InvalidInput(
-            f"sort: unknown value {value!r}; use one of {allowed} (prefix - for descending)",
-            details={"field": "sort"},
-        ) from None
 
 
 # Reads are short indexed queries: they run on the event loop, which serves them about twice
@@ -59,38 +36,14 @@ async def list_tasks(
     session: SessionDep,
     user: CurrentUser,
     zone: UserZone,
-    status_: Annotated[list[str] | None, Query(alias="status")] = None,
-    priority: TaskPriority | None = None,
-    tag: Annotated[list[str] | None, Query()] = None,
-    project: Annotated[str | None, Query(max_length=100)] = None,
-    due: Annotated[str | None, Query(max_length=100)] = None,
-    due_before: datetime | None = None,
-    due_after: datetime | None = None,
-    overdue: bool = False,
-    archived: ArchivedFilter = ArchivedFilter.exclude,
-    search: Annotated[str | None, Query(max_length=200)] = None,
+    filters: TaskFilters,
     sort: Annotated[str, Query(max_length=20)] = "due",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> TaskPage:
     """List tasks. Filters combine with AND; `status` and `tag` may repeat or be comma lists."""
-    sort_key, descending = _sort(sort)
-    query = TaskQuery(
-        statuses=_statuses(status_),
-        min_priority=priority,
-        tags=_split(tag),
-        project=project,
-        due=due,
-        due_before=due_before,
-        due_after=due_after,
-        overdue=overdue,
-        archived=archived,
-        search=search,
-        sort=sort_key,
-        descending=descending,
-        limit=limit,
-        offset=offset,
-    )
+    sort_key, descending = sort_order(sort)
+    query = replace(filters, sort=sort_key, descending=descending, limit=limit, offset=offset)
 
     def page() -> TaskPage:
         tasks, total = service.list_tasks(session, user, query, zone=zone)

@@ -340,18 +340,18 @@ class WebhookDispatcher:
         rank = (
             sa.func.row_number()
             .over(
-                partition_by=WebhookDelivery.webhook_id,
+                partition_by=col(WebhookDelivery.webhook_id),
                 order_by=(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.created_at)),
             )
             .label("rank")
         )
         ranked = (
             sa.select(
-                WebhookDelivery.id,
-                WebhookDelivery.attempts,
-                WebhookDelivery.next_attempt_at,
-                Webhook.user_id,
-                Webhook.url,
+                col(WebhookDelivery.id),
+                col(WebhookDelivery.attempts),
+                col(WebhookDelivery.next_attempt_at),
+                col(Webhook.user_id),
+                col(Webhook.url),
                 rank,
             )
             .join(Webhook, col(Webhook.id) == col(WebhookDelivery.webhook_id))

@@ -11,8 +11,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -220,15 +218,7 @@ def test_offline_then_back_with_nothing_missed(tmp_path: Path) -> None:
         server.stop()
 
 
-def chat_served(client: BehflowClient) -> bool:
-    paths = httpx.get(f"{client.base_url}/openapi.json", timeout=10).json()["paths"]
-    return "/api/v1/chat" in paths
-
-
 def test_chat_pane_adds_a_task(client: BehflowClient, other: BehflowClient) -> None:
-    if not chat_served(client):
-        pytest.skip("POST /api/v1/chat is not served by this build yet")
-
     async def scenario(pilot: Pilot[Any]) -> None:
         screen = await ready(pilot)
         await pilot.press("c")

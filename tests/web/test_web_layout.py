@@ -112,7 +112,7 @@ def test_phone_layout_keeps_titles_and_header_on_one_line(
     row(driver, LONG_TITLE).click()
     wait(driver, lambda d: d.find_element(By.ID, "detail").is_displayed())
     shoot(driver, "phone-detail", tmp_path)
-    assert console_errors(driver, api) == []
+    assert console_errors(driver) == []
 
 
 def test_desktop_layout_dark_and_light(
@@ -139,4 +139,4 @@ def test_desktop_layout_dark_and_light(
     row(driver, "Water the plants").click()
     wait(driver, lambda d: d.find_element(By.ID, "detail").is_displayed())
     shoot(driver, "desktop-detail", tmp_path)
-    assert console_errors(driver, api) == []
+    assert console_errors(driver) == []

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.support.live import LiveServer
-from tests.web.browser import PASSWORD, console_errors, row, server_paths, sign_up, wait
+from tests.web.browser import PASSWORD, console_errors, row, sign_up, wait
 from tests.web.test_web_layout import shoot
 from tests.web.test_web_tasks import add
 
@@ -86,7 +85,7 @@ def test_sign_in_page_has_no_offline_pill_and_sign_up_offers_the_overdue_choice(
             "/api/v1/processes/reschedule-overdue", headers={"Authorization": f"Bearer {token}"}
         ).json()
         assert process["enabled"] is False  # off unless chosen
-    assert console_errors(browser, api) == []
+    assert console_errors(browser) == []
 
 
 def test_inputs_are_disabled_while_the_server_is_unreachable(
@@ -123,7 +122,7 @@ def test_inputs_are_disabled_while_the_server_is_unreachable(
         row(browser, "Typed after the outage")
         # The outage's own network errors (refused, reset, a stream cut mid-chunk) and nothing else.
         outage = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_INCOMPLETE_CHUNKED")
-        entries = [e for e in console_errors(browser, api) if not any(o in e for o in outage)]
+        entries = [e for e in console_errors(browser) if not any(o in e for o in outage)]
         assert entries == []
     finally:
         again.stop()
@@ -132,8 +131,6 @@ def test_inputs_are_disabled_while_the_server_is_unreachable(
 def test_chat_history_comes_back_after_a_reload(
     browser: WebDriver, live_server: LiveServer, api: httpx.Client, tmp_path: Path
 ) -> None:
-    if "/api/v1/chat/stream" not in server_paths(api):
-        pytest.skip("POST /api/v1/chat/stream is not served by this build")
     sign_up(browser, live_server.url, "talker")
     chat = browser.find_element(By.ID, "chat-text")
     chat.send_keys("add water the plants tomorrow")
@@ -166,4 +163,4 @@ def test_chat_history_comes_back_after_a_reload(
     token = browser.execute_script("return localStorage.getItem('behflow.token')")
     sessions = api.get("/api/v1/chat/sessions", headers={"Authorization": f"Bearer {token}"})
     assert len(sessions.json()) == 1
-    assert console_errors(browser, api) == []
+    assert console_errors(browser) == []

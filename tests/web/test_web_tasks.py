@@ -85,7 +85,7 @@ def test_relative_due_labels_follow_the_one_rule_in_every_zone(
     days.append(f"{this_year - 1}-09-20T12:00:00Z")
     web = [module_call(browser, "due.js", "shortDate", day) for day in days]
     assert web == [short_day(day, "Europe/Berlin") for day in days]
-    assert console_errors(browser, api) == []
+    assert console_errors(browser) == []
 
 
 RULES_IN_WORDS = [
@@ -226,7 +226,7 @@ def test_detail_view_edits_every_field(
     assert get(api, token, other["number"])["completed_at"] is None
 
     # The refused rule is the only console entry (a 422 the page showed as text).
-    errors = console_errors(browser, api)
+    errors = console_errors(browser)
     assert all("422" in entry for entry in errors), errors
 
 
@@ -316,4 +316,4 @@ def test_inline_rename_and_keyboard_shortcuts(
     wait(browser, lambda d: titles(d) == ["Second thing"])
     press(browser, "/")
     assert browser.switch_to.active_element.get_attribute("id") == "filter-search"
-    assert console_errors(browser, api) == []
+    assert console_errors(browser) == []

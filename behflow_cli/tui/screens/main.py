@@ -79,7 +79,7 @@ class MainScreen(Screen[None]):
 
     @property
     def behflow(self) -> BehflowApp:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # this screen runs only in BehflowApp
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="bars"):
