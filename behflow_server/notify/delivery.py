@@ -39,10 +39,15 @@ class PolicyRefused(socket.gaierror):
 
 
 def _port(port: Any) -> int:
+    """getaddrinfo's port argument (None, a number, "443" or "https") as a number."""
     try:
         return int(port)
     except (TypeError, ValueError):
+        pass
+    try:
         return socket.getservbyname(str(port)) if port else 0
+    except OSError:
+        return 0
 
 
 def _guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
@@ -60,7 +65,8 @@ def _guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         verdict = policy.check(address, number, None if literal is not None else name)
         if verdict != "allowed":
-            _local.refused = f"{name} ({address}) is not allowed by the outbound policy"
+            shown = str(address) if literal is not None else f"{name} ({address})"
+            _local.refused = f"{shown} is not allowed by the outbound policy"
             raise PolicyRefused(socket.EAI_FAIL, _local.refused)
     return infos
 

@@ -16,6 +16,7 @@ from behflow_server.auth import service as auth_service
 from behflow_server.auth.models import RegisterRequest, User
 from behflow_server.config import Settings
 from behflow_server.db import Database
+from behflow_server.notify import delivery
 from behflow_server.notify import service as notify
 from behflow_server.notify.models import NotifyDelivery, NotifyTarget
 from behflow_server.tasks import service as tasks
@@ -185,3 +186,36 @@ def test_removing_a_target_drops_its_queue(
     notify.remove_target(session, user, target.id)
     assert session.exec(select(NotifyTarget)).all() == []
     assert session.exec(select(NotifyDelivery)).all() == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "json://10.1.2.3:9/hook",  # a private network
+        "json://[::1]:9/hook",
+        "json://2130706433:9/hook",  # 127.0.0.1 spelled as an integer
+        "json://169.254.169.254/latest",  # cloud metadata: never, whatever the allow list
+        # Email goes through smtplib, not requests: its connection is checked the same way.
+        "mailto://me:pw@localhost:2525?smtp=127.0.0.1&from=a@example.com&to=b@example.com",
+    ],
+)
+def test_every_way_out_is_checked_by_the_policy(settings: Settings, url: str) -> None:
+    outcome = delivery.send(url, "t", "b", settings=settings)
+    assert outcome.kind == "refused", outcome
+    assert "not allowed by the outbound policy" in (outcome.error or "")
+
+
+def test_the_allow_list_lets_a_local_receiver_through(allowed: Settings) -> None:
+    with Receiver() as receiver:
+        outcome = delivery.send(_json_url(receiver), "t", "b", settings=allowed)
+        assert outcome.kind == "delivered"
+        metadata = delivery.send("json://169.254.169.254/x", "t", "b", settings=allowed)
+        assert metadata.kind == "refused"
+    assert len(receiver.received) == 1
+
+
+def test_the_policy_guard_stays_on_the_sending_thread(settings: Settings) -> None:
+    """Outside a notification send, other code resolving loopback is untouched."""
+    import socket
+
+    assert socket.getaddrinfo("127.0.0.1", 80)
