@@ -12,6 +12,7 @@ edge, as with webhooks.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -26,10 +27,14 @@ from behflow_server.errors import InvalidInput, NotFound
 from behflow_server.notify import delivery
 from behflow_server.notify.models import NotifyDelivery, NotifyTarget, NotifyTargetPublic
 from behflow_server.tasks.models import Task
+from behflow_server.timezones import get_zone
 
 log = logging.getLogger("behflow.notify")
 MAX_TARGETS = 20
 DUE_BATCH = 100
+# One run sends for at most this long; what is left waits for the next run, so a few slow
+# services cannot hold the reminders job past its time-out.
+RUN_BUDGET_SECONDS = 120.0
 
 
 def public(target: NotifyTarget) -> NotifyTargetPublic:
@@ -124,7 +129,10 @@ def queue_reminder(session: Session, user: User, task: Task, at: datetime, now: 
         select(NotifyTarget.id).where(col(NotifyTarget.user_id) == user.id)
     ).all()
     title = f"Reminder: {task.title}"[:300]
-    due = f" (due {task.due_at:%Y-%m-%d %H:%M} UTC)" if task.due_at is not None else ""
+    due = ""
+    if task.due_at is not None:
+        zone = get_zone(user.timezone)
+        due = f" (due {task.due_at.astimezone(zone):%a %Y-%m-%d %H:%M} {zone.key})"
     body = f"#{task.number} {task.title}{due}"
     queued = 0
     for target_id in targets:
@@ -180,7 +188,10 @@ def deliver_due(session: Session, user: User, now: datetime, *, settings: Settin
         .limit(DUE_BATCH)
     ).all()
     delivered = 0
+    started = time.monotonic()
     for row_id, attempts in rows:
+        if time.monotonic() - started > RUN_BUDGET_SECONDS:
+            break
         if not _claim(session, row_id, attempts, now, settings):
             continue  # another run or replica took this attempt
         row = session.get(NotifyDelivery, row_id)

@@ -219,3 +219,39 @@ def test_the_policy_guard_stays_on_the_sending_thread(settings: Settings) -> Non
     import socket
 
     assert socket.getaddrinfo("127.0.0.1", 80)
+
+
+def test_a_run_stops_sending_after_its_budget_and_the_next_goes_on(
+    session: Session,
+    make_user: Callable[[], User],
+    allowed: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each send takes 0.2 s, longer than the budget: one send a run.
+    monkeypatch.setattr(notify, "RUN_BUDGET_SECONDS", 0.1)
+    user = make_user()
+    with Receiver(delay=0.2) as first, Receiver(delay=0.2) as second:
+        notify.add_target(session, user, _json_url(first))
+        notify.add_target(session, user, _json_url(second))
+        _due_task(session, user)
+        _remind(session, user, allowed)
+        assert len(first.received) + len(second.received) == 1
+        _remind(session, user, allowed, NOW + timedelta(seconds=1))
+        assert (len(first.received), len(second.received)) == (1, 1)
+
+
+def test_the_message_shows_the_due_time_in_the_users_zone(
+    session: Session, allowed: Settings
+) -> None:
+    user = auth_service.register(
+        session,
+        RegisterRequest(username="berlin", password="correct horse", timezone="Europe/Berlin"),
+    )
+    with Receiver() as receiver:
+        notify.add_target(session, user, _json_url(receiver))
+        due = NOW + timedelta(minutes=10)  # 12:10 UTC is 13:10 in Berlin in March
+        tasks.create_task(session, user, TaskCreate(title="dentist", due_at=due))
+        _remind(session, user, allowed)
+        [received] = receiver.wait_for(1)
+    message = json.loads(received.body)["message"]
+    assert message == "#1 dentist (due Mon 2026-03-02 13:10 Europe/Berlin)"
