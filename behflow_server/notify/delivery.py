@@ -22,6 +22,7 @@ import socket
 import threading
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import apprise
 
@@ -100,15 +101,43 @@ class Outcome:
 
 def parse(url: str) -> Any | None:
     """The Apprise plugin for `url`, or None when Apprise knows no such service/URL."""
-    return apprise.Apprise.instantiate(url.strip())
+    try:
+        return apprise.Apprise.instantiate(url.strip())
+    except Exception:  # a plugin's parser failing on odd input is still "not a valid URL"
+        return None
+
+
+_SENSITIVE = ("token", "key", "secret", "pass", "pwd", "auth", "sig", "cred")
+
+
+def _query(query: str) -> list[tuple[str, str]]:
+    # By hand rather than parse_qsl: Apprise's `+Header` keys must keep their plus sign.
+    pairs = []
+    for piece in query.split("&"):
+        if piece:
+            key, _, value = piece.partition("=")
+            pairs.append((unquote(key), unquote(value)))
+    return pairs
 
 
 def mask(url: str) -> str:
-    """The URL with its secrets masked by Apprise, for showing back to the user."""
+    """The URL for showing back to the user: Apprise masks passwords and tokens
+    (`url(privacy=True)`); the query keeps only what the user wrote, with the values of
+    custom headers and parameters (`+X-Api-Key=...`, `-token=...`) and of anything named
+    like a credential masked too (Apprise shows those in clear)."""
     plugin = parse(url)
     if plugin is None:
         return "(not a valid Apprise URL)"
-    return str(plugin.url(privacy=True))
+    shown = urlsplit(str(plugin.url(privacy=True)))
+    given = {key.lower() for key, _ in _query(urlsplit(url.strip()).query)}
+    kept = []
+    for key, value in _query(shown.query):
+        if key.lower() not in given:
+            continue  # a default Apprise spelled out
+        if key[:1] in "+-:" or any(word in key.lower() for word in _SENSITIVE):
+            value = "****"
+        kept.append(f"{quote(key, safe='+-:')}={quote(value, safe='*@,.:')}")
+    return urlunsplit(shown._replace(query="&".join(kept)))
 
 
 def send(url: str, title: str, body: str, *, settings: Settings) -> Outcome:

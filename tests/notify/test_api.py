@@ -34,13 +34,18 @@ def test_secrets_are_masked_in_every_answer(client: TestClient, auth: AuthHeader
     assert made.status_code == 201, made.text
     token_url = "tgram://123456789:AAHsecretTOKENvalue/987654321"
     client.post(TARGETS, json={"url": token_url}, headers=auth)
+    # Apprise's own privacy URL shows custom headers and parameters in clear.
+    header_url = "json://example.com/hook?+X-Api-Key=HEADERsecret&-token=PARAMsecret&method=PUT"
+    client.post(TARGETS, json={"url": header_url}, headers=auth)
     listed = client.get(TARGETS, headers=auth)
     text = made.text + listed.text
-    assert "hunter2secret" not in text and "AAHsecretTOKENvalue" not in text
+    for secret in ("hunter2secret", "AAHsecretTOKENvalue", "HEADERsecret", "PARAMsecret"):
+        assert secret not in text
     services = [t["service"] for t in listed.json()]
-    assert services == ["JSON", "Telegram"]
-    first = listed.json()[0]
-    assert first["url"].startswith("json://alice:")
+    assert services == ["JSON", "Telegram", "JSON"]
+    first, _, third = listed.json()
+    assert first["url"] == "json://alice:****@example.com/hook"
+    assert third["url"] == "json://example.com/hook?method=PUT&+X-Api-Key=****&-token=****"
     assert (first["last_status"], first["failures"]) == (None, 0)
 
 
