@@ -215,9 +215,10 @@ def test_the_allow_list_lets_a_local_receiver_through(allowed: Settings) -> None
 
 
 def test_the_policy_guard_stays_on_the_sending_thread(settings: Settings) -> None:
-    """Outside a notification send, other code resolving loopback is untouched."""
+    """After a send (even a refused one) this thread resolves loopback again as usual."""
     import socket
 
+    assert delivery.send("json://127.0.0.1:9/x", "t", "b", settings=settings).kind == "refused"
     assert socket.getaddrinfo("127.0.0.1", 80)
 
 
