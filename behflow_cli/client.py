@@ -29,6 +29,7 @@ API = "/api/v1"
 TASKS = f"{API}/tasks"
 PROCESSES = f"{API}/processes"
 WEBHOOKS = f"{API}/webhooks"
+NOTIFY_TARGETS = f"{API}/notify/targets"
 CHAT = f"{API}/chat"
 
 
@@ -515,6 +516,24 @@ class BehflowClient:
     def test_webhook(self, webhook_id: str) -> dict[str, Any]:
         """Send a test event now; the delivery record."""
         result: dict[str, Any] = self.request("POST", f"{WEBHOOKS}/{webhook_id}/test")
+        return result
+
+    # notification targets (Apprise) --------------------------------------------------------
+    def notify_targets(self) -> list[dict[str, Any]]:
+        """The account's targets, URLs masked, with their last delivery status."""
+        result: list[dict[str, Any]] = self.request("GET", NOTIFY_TARGETS)
+        return result
+
+    def add_notify_target(self, url: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", NOTIFY_TARGETS, json={"url": url})
+        return result
+
+    def remove_notify_target(self, target_id: str) -> None:
+        self.request("DELETE", f"{NOTIFY_TARGETS}/{target_id}")
+
+    def test_notify_target(self, target_id: str) -> dict[str, Any]:
+        """Send a test notification now: {"status", "error", "target"}."""
+        result: dict[str, Any] = self.request("POST", f"{NOTIFY_TARGETS}/{target_id}/test")
         return result
 
     # stats ----------------------------------------------------------------------------------

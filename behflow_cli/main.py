@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "server": "behflow_cli.commands.server",
     "process": "behflow_cli.commands.process",
     "webhook": "behflow_cli.commands.webhook",
+    "notify": "behflow_cli.commands.notify",
     "stats": "behflow_cli.commands.stats:stats",
     "tui": "behflow_cli.commands.tui",
     "export": "behflow_cli.commands.export:export",

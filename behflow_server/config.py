@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     # addresses unless allowed here; comma-separated CIDRs or host names.
     outbound_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
     outbound_deny: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Apprise notification targets (docs/automation.md): attempts per reminder and target,
+    # back-off base between them (base, 2x, 4x...), and each attempt's socket timeouts.
+    notify_max_attempts: int = Field(default=5, ge=1, le=20)
+    notify_retry_base_seconds: float = Field(default=60.0, gt=0)
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
     events_replay_limit: int = Field(default=1000, ge=1, le=100_000)

@@ -103,6 +103,7 @@ def _run_reminders(ctx: JobContext) -> dict[str, Any]:
         ctx.now,
         lead=timedelta(minutes=config["lead_minutes"]),
         window=timedelta(hours=config["window_hours"]),
+        settings=ctx.settings,
     )
     return {"reminded": sent, "count": len(sent)}
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from behflow_server.auth.models import User
+from behflow_server.config import Settings
 from behflow_server.events.service import record_event
 from behflow_server.tasks.models import Task, TaskReminderSent
 from behflow_server.tasks.query import is_open
@@ -62,10 +63,21 @@ def _already_sent(session: Session, task: Task, at: datetime) -> bool:
 
 
 def send_due_reminders(
-    session: Session, user: User, now: datetime, *, lead: timedelta, window: timedelta
+    session: Session,
+    user: User,
+    now: datetime,
+    *,
+    lead: timedelta,
+    window: timedelta,
+    settings: Settings | None = None,
 ) -> list[int]:
     """Announce every reminder of the user's open tasks that has come (and is not older than
-    `window`, so a long downtime does not flood); returns the task numbers reminded."""
+    `window`, so a long downtime does not flood); returns the task numbers reminded.
+
+    Each reminder is also queued for the user's Apprise targets in the same transaction;
+    with `settings` (the outbound policy, retry limits) due notifications, new ones and
+    retries, are then sent here, on the job's thread."""
+    from behflow_server.notify import service as notify
     from behflow_server.tasks.service import public
 
     sent: list[int] = []
@@ -84,6 +96,9 @@ def send_due_reminders(
             "reminder.due",
             {"task": public(task).model_dump(mode="json"), "remind_at": at.isoformat()},
         )
+        notify.queue_reminder(session, user, task, at, now)
         sent.append(task.number)
     session.commit()
+    if settings is not None:
+        notify.deliver_due(session, user, now, settings=settings)
     return sent

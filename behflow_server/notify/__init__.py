@@ -1,0 +1,1 @@
+"""Notification targets through Apprise: per-user URLs, reminders delivered once per target."""
