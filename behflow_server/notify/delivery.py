@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-import apprise
-
 from behflow_server import outbound
 from behflow_server.config import Settings
 
@@ -101,6 +99,8 @@ class Outcome:
 
 def parse(url: str) -> Any | None:
     """The Apprise plugin for `url`, or None when Apprise knows no such service/URL."""
+    import apprise  # ~80 ms: loaded on the first target added or reminder sent, not at start
+
     try:
         return apprise.Apprise.instantiate(url.strip())
     except Exception:  # a plugin's parser failing on odd input is still "not a valid URL"
