@@ -17,44 +17,19 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import TEST_SECRET
-from tests.support.databases import empty_postgres, postgres_url, prepare_postgres
 from tests.support.live import LiveServer
+from tests.support.replicas import shared_store, two_servers
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'shared.db'}"
-    url = postgres_url()
-    if url is None:
-        pytest.skip("BEHFLOW_TEST_DATABASE_URL is not set")
-    prepare_postgres(url)
-    empty_postgres(url)
-    return url
+    return shared_store(request.param, tmp_path)
 
 
 @pytest.fixture
 def servers(store_url: str, tmp_path: Path) -> Iterator[list[LiveServer]]:
-    env = {
-        "BEHFLOW_DATABASE_URL": store_url,
-        "BEHFLOW_SECRET_KEY": TEST_SECRET,
-        "BEHFLOW_SCHEDULER_ENABLED": "true",
-        "BEHFLOW_SCHEDULER_TICK_SECONDS": "0.2",
-        "BEHFLOW_SCHEDULER_MIN_INTERVAL_SECONDS": "1",
-        "BEHFLOW_LOG_LEVEL": "info",
-    }
-    started: list[LiveServer] = []
-    try:
-        for index in range(2):
-            data = tmp_path / f"server{index}"
-            data.mkdir()
-            server = LiveServer({**env, "BEHFLOW_DATA_DIR": str(data)}, data / "server.log")
-            started.append(server.start())
+    with two_servers(store_url, tmp_path) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
 
 
 def _pid(server: LiveServer) -> int:
