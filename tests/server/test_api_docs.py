@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -15,8 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.live import LiveServer
-
-CHROMEDRIVER = "/usr/bin/chromedriver"
+from tests.web.browser import CHROMEDRIVER, chromium_options, require_browser
 
 
 def test_docs_reference_only_same_origin_assets_and_they_are_served(client: TestClient) -> None:
@@ -58,27 +56,16 @@ def test_docs_reference_only_same_origin_assets_and_they_are_served(client: Test
 
 @pytest.fixture
 def chromium(tmp_path: Path) -> Iterator[object]:
-    if not Path(CHROMEDRIVER).exists() or shutil.which("chromium") is None:
-        pytest.skip("chromium and chromedriver are not installed")
+    require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    options = chromium_options(
+        (1280, 900),
+        tmp_path / "chromium-profile",
         # No network beyond this machine: every other host name fails to resolve.
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(argument)
+    )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)

@@ -30,34 +30,46 @@ def _browser_missing() -> str | None:
     return None
 
 
+def require_browser() -> None:
+    """Skip without Chromium; fail instead where BEHFLOW_REQUIRE_BROWSER=1 (CI)."""
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("BEHFLOW_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"BEHFLOW_REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(missing)
+
+
+def chromium_options(size: tuple[int, int], profile: Path, *extra: str) -> webdriver.ChromeOptions:
+    """Headless Chromium with nothing of its own running in the background."""
+    options = webdriver.ChromeOptions()
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--window-size={size[0]},{size[1]}",
+        f"--user-data-dir={profile}",
+        *extra,
+    ):
+        options.add_argument(argument)
+    return options
+
+
 BrowserFactory = Callable[..., WebDriver]
 
 
 @pytest.fixture
 def open_browser(tmp_path: Path) -> Iterator[BrowserFactory]:
     """Start Chromium at a window size; `mobile=True` emulates a phone's viewport exactly."""
-    missing = _browser_missing()
-    if missing:
-        if os.environ.get("BEHFLOW_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"BEHFLOW_REQUIRE_BROWSER=1 but {missing}")
-        pytest.skip(missing)
+    require_browser()
     drivers: list[WebDriver] = []
 
     def start(size: tuple[int, int] = DESKTOP, *, mobile: bool = False) -> WebDriver:
-        options = webdriver.ChromeOptions()
-        for argument in (
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--window-size={size[0]},{size[1]}",
-            f"--user-data-dir={tmp_path / f'chromium-profile-{len(drivers)}'}",
-        ):
-            options.add_argument(argument)
+        options = chromium_options(size, tmp_path / f"chromium-profile-{len(drivers)}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         drivers.append(driver)
