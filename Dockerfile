@@ -16,10 +16,13 @@ COPY pyproject.toml README.md ./
 COPY behflow_server ./behflow_server
 COPY behflow_cli ./behflow_cli
 RUN pip install --no-deps . \
-    && useradd --system --uid 10001 --home-dir /data behflow \
+    && groupadd --system --gid 10001 behflow \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /data behflow \
     && mkdir -p /data && chown behflow /data
 
-USER behflow
+# Numeric, so Kubernetes runAsNonRoot can check it; nothing in the image is writable by it but
+# /data (and /tmp): the root filesystem can be mounted read-only.
+USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 8765
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
