@@ -9,11 +9,12 @@
 #   6. deploy/prometheus/alerts.yaml (`promtool check rules`, `promtool test rules`)
 # The Python tools live in a venv of their own, cached outside the checkout by the hash of
 # deploy/requirements.txt (BEHFLOW_DEPLOY_CACHE, default ~/.cache/behflow-deploy).
+# `deploy/check.sh --prepare` only installs the tools (CI runs it in the background meanwhile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 K8S_VERSION=1.32.0
-CACHE="${BEHFLOW_DEPLOY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/behflow-deploy}"
+CACHE="${BEHFLOW_DEPLOY_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/behflow-deploy}"
 mkdir -p "$CACHE"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
@@ -21,7 +22,7 @@ step() { printf '== %s\n' "$*" >&2; }
 fail() { printf 'deploy check FAILED: %s\n' "$*" >&2; exit 1; }
 apt_install() {
   [ "$(id -u)" = 0 ] || fail "$1 is missing (apt-get install $2)"
-  (apt-get install -y -qq "$2" || { apt-get update -qq && apt-get install -y -qq "$2"; }) >/dev/null \
+  (export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq "$2" || { apt-get update -qq && apt-get install -y -qq "$2"; }) >/dev/null \
     || fail "cannot install $2"
 }
 
@@ -37,6 +38,22 @@ if [ ! -e "$VENV/.complete" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check -r deploy/requirements.txt \
     >"$TMP/pip.log" 2>&1 || { cat "$TMP/pip.log" >&2; fail "pip install -r deploy/requirements.txt"; }
   touch "$VENV/.complete"
+fi
+
+# Only promtool from Debian's prometheus package, unpacked into the cache (no service installed).
+PROMTOOL="$(command -v promtool || echo "$CACHE/promtool/usr/bin/promtool")"
+if [ ! -x "$PROMTOOL" ]; then
+  step "unpacking promtool from Debian's prometheus package into $CACHE/promtool"
+  (cd "$TMP" && { apt-get download prometheus >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get download prometheus >/dev/null; }; }) \
+    || fail "cannot download Debian's prometheus package (for promtool)"
+  rm -rf "$CACHE/promtool"
+  dpkg-deb -x "$TMP"/prometheus_*.deb "$CACHE/promtool"
+fi
+command -v nginx >/dev/null || apt_install nginx nginx-light
+if [ "${1:-}" = "--prepare" ]; then
+  step "deploy check tools ready"
+  exit 0
 fi
 
 step "kubectl kustomize: every overlay"
@@ -68,7 +85,6 @@ else
 fi
 
 step "nginx -t (deploy/compose/nginx.conf)"
-command -v nginx >/dev/null || apt_install nginx nginx-light
 mkdir -p "$TMP/nginx/certs"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=localhost" \
   -keyout "$TMP/nginx/certs/tls.key" -out "$TMP/nginx/certs/tls.crt" >/dev/null 2>&1
@@ -79,14 +95,6 @@ nginx -t -q -p "$TMP/nginx/" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log
   || { cat "$TMP/nginx/error.log" >&2; fail "nginx -t"; }
 
 step "promtool check rules / test rules (deploy/prometheus)"
-PROMTOOL="$(command -v promtool || echo "$CACHE/promtool/usr/bin/promtool")"
-if [ ! -x "$PROMTOOL" ]; then
-  # Only promtool from Debian's prometheus package, unpacked into the cache (no service installed).
-  (cd "$TMP" && { apt-get download prometheus >/dev/null 2>&1 \
-    || { apt-get update -qq && apt-get download prometheus >/dev/null; }; }) \
-    || fail "cannot download Debian's prometheus package (for promtool)"
-  dpkg-deb -x "$TMP"/prometheus_*.deb "$CACHE/promtool"
-fi
 "$PROMTOOL" check rules deploy/prometheus/alerts.yaml >&2
 "$PROMTOOL" test rules deploy/prometheus/alerts.test.yaml >&2
 
