@@ -196,6 +196,34 @@ def test_ha_splits_api_and_scheduler_over_cloudnativepg(
     assert "BEHFLOW_METRICS_TOKEN" in secret["data"]
 
 
+def test_documented_apply_order_selects_the_right_objects(
+    overlays: dict[str, list[dict[str, Any]]],
+) -> None:
+    """docs/deployment.md#kubernetes applies by label in three steps and waits on names."""
+    docs = overlays["ha"]
+    text = (ROOT / "docs/deployment.md").read_text()
+    steps = re.findall(r"kubectl apply -k \. -l '?([^'\n]+?)'?\n", text)
+    assert steps == [
+        "app.kubernetes.io/component in (config,database)",
+        "app.kubernetes.io/component=migrate",
+    ]
+
+    def component(doc: dict[str, Any]) -> str | None:
+        labels: dict[str, str] = doc["metadata"].get("labels", {})
+        return labels.get("app.kubernetes.io/component")
+
+    first = {doc["kind"] for doc in docs if component(doc) in {"config", "database"}}
+    assert {"Namespace", "ConfigMap", "Secret", "ServiceAccount", "Cluster"} <= first
+    assert not first & {"Deployment", "Job"}
+    assert [doc["kind"] for doc in docs if component(doc) == "migrate"] == ["Job"]
+    waited = re.findall(r"kubectl -n behflow (?:wait|rollout status)[^\n]*", text)
+    names = {f"{doc['kind'].lower()}/{doc['metadata']['name']}" for doc in docs}
+    for line in waited:
+        for ref in re.findall(r"\b((?:cluster|job|deployment)/[a-z-]+)", line):
+            assert ref in names, f"docs wait on {ref}, which overlays/ha does not define"
+    assert len(waited) == 4
+
+
 def test_single_overlays(overlays: dict[str, list[dict[str, Any]]]) -> None:
     single = overlays["single"]
     (deployment,) = _of_kind(single, "Deployment").values()
