@@ -3,7 +3,7 @@
 #   1. render every Kubernetes overlay with `kubectl kustomize`
 #   2. kubernetes-validate --strict (schemas of Kubernetes 1.32; only the CloudNativePG and
 #      Prometheus Operator custom resources have no published schema offline: they may warn)
-#   3. checkov (policy scan; skips are annotated on the resources, with their reason)
+#   3. checkov on them and on the Dockerfile (skips are annotated on the resources, with reasons)
 #   4. compose.yaml, both profiles (`docker compose config`, else the compose-spec JSON schema)
 #   5. deploy/compose/nginx.conf (`nginx -t` under a temporary prefix)
 #   6. deploy/prometheus/alerts.yaml (`promtool check rules`, `promtool test rules`)
@@ -70,8 +70,10 @@ if grep -v -E "Couldn't find schema for kind (Cluster with api version postgresq
   fail "kubernetes-validate reported something beyond the known custom resources"
 fi
 
-step "checkov (kubernetes)"
-"$VENV/bin/checkov" -d "$TMP/rendered" --framework kubernetes --compact --quiet --skip-download \
+step "checkov (the rendered manifests and the Dockerfile)"
+cp Dockerfile "$TMP/rendered/Dockerfile"
+"$VENV/bin/checkov" -d "$TMP/rendered" --framework kubernetes dockerfile --compact --quiet \
+  --skip-download \
   >"$TMP/checkov.log" 2>&1 || { cat "$TMP/checkov.log" >&2; fail "checkov"; }
 grep -E "Passed checks" "$TMP/checkov.log" >&2 || true
 
