@@ -101,6 +101,12 @@ def test_overlays_render_the_expected_objects(overlays: dict[str, list[dict[str,
         )
         (ingress,) = _of_kind(docs, "Ingress").values()
         assert ingress["spec"]["tls"][0]["secretName"] == "behflow-tls"
+        pods = [
+            doc["spec"]["template"]["spec"] for doc in docs if doc["kind"] in {"Deployment", "Job"}
+        ]
+        images = {c["image"] for pod in pods for c in pod["containers"]}
+        # One image for servers, scheduler and migrations: an overlay's `images:` renames all.
+        assert images == {"registry.example.com/behflow:0.1.0"}, name
     ha = overlays["ha"]
     assert {"HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "Cluster"} <= {
         doc["kind"] for doc in ha
