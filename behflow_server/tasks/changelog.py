@@ -176,7 +176,7 @@ def changeset(
     """Everything committed through `session` inside is one changeset per user. Nested scopes
     join the outer one."""
     outer = session.info.get(_GROUP)
-    if outer is not None:
+    if outer is not None and kind == ChangeKind.change and changeset_id is None:
         yield outer
         return
     group = _Group(
@@ -189,7 +189,10 @@ def changeset(
     try:
         yield group
     finally:
-        session.info.pop(_GROUP, None)
+        if outer is None:
+            session.info.pop(_GROUP, None)
+        else:  # an undo inside an agent's tool call is a changeset of its own
+            session.info[_GROUP] = outer
 
 
 def _group(session: OrmSession) -> _Group:
