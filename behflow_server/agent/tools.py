@@ -640,7 +640,7 @@ class ToolRunner:
     def _undo(self, args: UndoArgs, confirmed: bool) -> str:
         revert = history.redo if args.redo else history.undo
         result = revert(self.session, self.user, force=args.force)
-        done = result.reverted
+        done = result.original
         for change in done.changes:
             if change.number is not None:
                 self.actions.append(

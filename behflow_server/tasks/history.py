@@ -96,6 +96,9 @@ class UndoRequest(BaseModel):
 class UndoResult(BaseModel):
     reverted: ChangeSetPublic = Field(description="The changeset undone (or redone).")
     changeset: ChangeSetPublic = Field(description="The new changeset that reverted it.")
+    original: ChangeSetPublic = Field(
+        description="The change now undone (or, for a redo, back again): what to tell the user."
+    )
 
 
 # reading ------------------------------------------------------------------------------------
@@ -428,8 +431,9 @@ def _revert(session: Session, user: User, target: ChangeSet, force: bool) -> Und
             _revert_row(session, user, row, tasks.get(row.row_id), restoring)
         session.commit()
     session.refresh(target)
-    reverted, made = _publics(session, user, [target, created])
-    return UndoResult(reverted=reverted, changeset=made)
+    first = session.get(ChangeSet, target.reverts_id) if target.reverts_id else None
+    reverted, made, *rest = _publics(session, user, [target, created, *([first] if first else [])])
+    return UndoResult(reverted=reverted, changeset=made, original=rest[0] if rest else reverted)
 
 
 def undo(
