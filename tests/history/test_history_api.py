@@ -67,3 +67,64 @@ def test_patch_undo_redo_and_conflict(client: TestClient, register: Callable[...
     refused = client.post(f"{HISTORY}/redo", headers=alice)
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "nothing_to_redo"
+
+
+def test_hard_delete_create_and_ownership(
+    client: TestClient, register: Callable[..., Headers]
+) -> None:
+    alice, bob = register("alice"), register("bob")
+    _add(client, alice, title="Keep me", tags=["home"], due="2030-01-02 09:00")
+    assert client.delete(f"{TASKS}/1", headers=alice, params={"hard": "true"}).status_code == 204
+    log = client.get(f"{TASKS}/1/history", headers=alice).json()["items"]
+    assert [e["action"] for e in log] == ["deleted", "created"]
+
+    # Bob sees none of it and cannot undo it, by id or by default.
+    assert client.get(HISTORY, headers=bob).json() == {
+        "items": [],
+        "total": 0,
+        "limit": 20,
+        "offset": 0,
+    }
+    assert client.get(f"{TASKS}/1/history", headers=bob).status_code == 404
+    target = _history(client, alice)[0]["id"]
+    stolen = client.post(f"{HISTORY}/undo", headers=bob, json={"changeset": target})
+    assert stolen.status_code == 404
+    assert stolen.json()["error"]["code"] == "changeset_not_found"
+    assert client.post(f"{HISTORY}/undo", headers=bob).json()["error"]["code"] == "nothing_to_undo"
+
+    # Undoing the hard delete brings the row back, same number and fields.
+    assert client.post(f"{HISTORY}/undo", headers=alice).status_code == 200
+    back = client.get(f"{TASKS}/1", headers=alice).json()
+    assert (back["title"], back["tags"], back["due_at"]) == (
+        "Keep me",
+        ["home"],
+        "2030-01-02T09:00:00Z",
+    )
+    # Redo deletes it for good again; undoing that redo restores it once more.
+    assert client.post(f"{HISTORY}/redo", headers=alice).status_code == 200
+    assert client.get(f"{TASKS}/1", headers=alice).status_code == 404
+    assert client.post(f"{HISTORY}/undo", headers=alice).status_code == 200
+    assert client.get(f"{TASKS}/1", headers=alice).status_code == 200
+
+    # Undoing a create archives the task (it stays restorable).
+    _add(client, alice, title="Oops")
+    assert client.post(f"{HISTORY}/undo", headers=alice).status_code == 200
+    assert client.get(f"{TASKS}/2", headers=alice).json()["archived_at"] is not None
+    # The next task still gets a new number: numbers are never reused.
+    assert _add(client, alice, title="Next")["number"] == 3
+
+
+def test_old_changesets_are_pruned(client: TestClient, register: Callable[..., Headers]) -> None:
+    from datetime import timedelta
+
+    from behflow_server.db import utcnow
+    from behflow_server.tasks import history
+
+    auth = register()
+    _add(client, auth, title="Old news")
+    context = client.app.state.context  # type: ignore[attr-defined]
+    with context.db.session() as session:
+        assert history.prune(session, utcnow() - timedelta(days=1)) == 0
+        assert history.prune(session, utcnow() + timedelta(seconds=1)) == 1
+    assert client.get(HISTORY, headers=auth).json()["total"] == 0
+    assert client.get(f"{TASKS}/1/history", headers=auth).json()["items"] == []
