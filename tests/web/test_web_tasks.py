@@ -336,6 +336,7 @@ def test_inline_rename_and_keyboard_shortcuts(
     assert "undo: updated #2 Second thing" in entries[0].text
     assert "the CLI · updated #2 Second thing, elsewhere" in entries[1].text
     assert "undone" in (entries[1].get_attribute("class") or "")
+    shoot(browser, "desktop-history", tmp_path)
     panel.send_keys(Keys.ESCAPE)
     wait(browser, lambda d: not panel.is_displayed())
     assert console_errors(browser) == []
