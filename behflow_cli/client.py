@@ -165,6 +165,10 @@ def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
 class BehflowClient:
     """A synchronous client; one keep-alive connection for the client's lifetime."""
 
+    # Who the server's history records as making the changes (X-Behflow-Client); the TUI
+    # sets "tui" on its client.
+    client_name = "cli"
+
     def __init__(
         self,
         base_url: str,
@@ -216,6 +220,7 @@ class BehflowClient:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.timezone:
             headers["X-Timezone"] = self.timezone
+        headers["X-Behflow-Client"] = self.client_name
         return headers
 
     @contextmanager
@@ -439,6 +444,30 @@ class BehflowClient:
         body = _drop_none({"text": text, **overrides, "dry_run": True})
         result: dict[str, Any] = self.request("POST", f"{TASKS}/quick", json=body)
         return {"parsed": dict(result["parsed"]), "spans": list(result.get("spans") or [])}
+
+    # history and undo ---------------------------------------------------------------------
+    def history(self, *, limit: int = 20, offset: int = 0) -> dict[str, Any]:
+        """Recent changesets, newest first (GET /history)."""
+        result: dict[str, Any] = self.request(
+            "GET", f"{API}/history", params={"limit": limit, "offset": offset}
+        )
+        return result
+
+    def task_history(self, number: int, *, limit: int = 100) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "GET", f"{API}/tasks/{number}/history", params={"limit": limit}
+        )
+        return result
+
+    def undo(
+        self, *, redo: bool = False, changeset: str | None = None, force: bool = False
+    ) -> dict[str, Any]:
+        """POST /history/undo (or redo): {"reverted": changeset, "changeset": the new one}."""
+        body = _drop_none({"changeset": changeset, "force": force})
+        result: dict[str, Any] = self.request(
+            "POST", f"{API}/history/{'redo' if redo else 'undo'}", json=body
+        )
+        return result
 
     def projects(self) -> list[NameCount]:
         """The user's projects with open/overdue/total counts, sorted by name."""

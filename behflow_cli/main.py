@@ -40,6 +40,9 @@ COMMANDS: dict[str, str] = {
     "import": "behflow_cli.commands.export:import",
     "calendar": "behflow_cli.commands.calendar",
     "mcp": "behflow_cli.commands.mcp:mcp",
+    "undo": "behflow_cli.commands.history:undo",
+    "redo": "behflow_cli.commands.history:redo",
+    "history": "behflow_cli.commands.history:history",
 }
 
 

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     scheduler_retry_base_seconds: float = Field(default=30.0, gt=0)
     scheduler_workers: int = Field(default=4, ge=1, le=64)
     events_retention_days: int = Field(default=7, ge=1)
+    # History and undo (docs/api.md): changesets older than this are pruned by session_cleanup.
+    history_retention_days: int = Field(default=30, ge=1, le=3650)
     webhook_max_attempts: int = Field(default=5, ge=1, le=20)
     webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)

@@ -10,6 +10,7 @@ from behflow_server.chat.models import ChatMessage, ChatSession
 from behflow_server.events.models import Event
 from behflow_server.notify.models import NotifyDelivery, NotifyTarget
 from behflow_server.processes.models import AutomatedProcess, AutomatedProcessExecution, DailyStat
+from behflow_server.tasks.changelog import ChangeSet, TaskChange
 from behflow_server.tasks.models import Task, TaskReminderSent
 from behflow_server.webhooks.models import Webhook, WebhookDelivery
 
@@ -20,6 +21,7 @@ __all__ = [
     "AutomatedProcess",
     "AutomatedProcessExecution",
     "CalendarFeed",
+    "ChangeSet",
     "ChatMessage",
     "ChatSession",
     "DailyStat",
@@ -29,6 +31,7 @@ __all__ = [
     "NotifyTarget",
     "RevokedToken",
     "Task",
+    "TaskChange",
     "TaskReminderSent",
     "User",
     "Webhook",

@@ -45,7 +45,7 @@ def mcp() -> None:
     with client(timezone=True) as api:
         api.me()  # the login works, and a local server is running (started if need be)
         url = f"{api.base_url}/mcp"
-        headers = {**api.headers(), "User-Agent": "behflow-mcp"}
+        headers = {**api.headers(), "User-Agent": "behflow-mcp", "X-Behflow-Client": "mcp"}
     anyio.run(_bridge, url, headers)
 
 

@@ -15,6 +15,7 @@ from typer.core import TyperCommand
 from behflow_cli import dates, output
 from behflow_cli.commands.common import FormatOption, JsonOption
 from behflow_cli.commands.common import json_fields as declares
+from behflow_cli.commands.history import task_log
 from behflow_cli.commands.phrases import read_recurrence, read_time
 from behflow_cli.errors import FAILURE, CliError, task_not_found, usage
 
@@ -747,3 +748,6 @@ def delete(
                 raise CliError("nothing deleted", FAILURE)
         result = dict(api.bulk_delete(numbers, hard=hard))
     _bulk_report(result, out, "Deleted")
+
+
+app.command("log")(task_log)  # behflow task log N: commands/history.py

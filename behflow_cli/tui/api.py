@@ -97,6 +97,46 @@ def edit(client: BehflowClient, number: int, changes: dict[str, Any]) -> Applied
     return Applied(task, "Saved", undo)
 
 
+@dataclass
+class Reverted:
+    """What the server's undo (or redo) reverted: said as "Undid completed #3 Buy milk"."""
+
+    summary: str
+    origin: str  # the client that had made the change
+    number: int | None
+
+
+class Conflict(Exception):
+    """The change to undo was overwritten since: the server's message, and which changeset."""
+
+    def __init__(self, message: str, changeset: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.changeset = changeset
+
+
+def undo(
+    client: BehflowClient, *, redo: bool = False, changeset: str | None = None, force: bool = False
+) -> Reverted:
+    """The server's history undo/redo: it reverts the user's last change from any client."""
+    try:
+        result = client.undo(redo=redo, changeset=changeset, force=force)
+    except ApiError as exc:
+        if exc.code != "history_conflict":
+            raise
+        target = exc.details.get("changeset") if isinstance(exc.details, dict) else None
+        raise Conflict(exc.message, target) from exc
+    from behflow_cli.commands.history import origin
+
+    done = result["original"]
+    numbers = [c["number"] for c in done["changes"] if c.get("number") is not None]
+    return Reverted(
+        done["summary"].removeprefix("redo: "),
+        origin(done["client"]),
+        numbers[0] if numbers else None,
+    )
+
+
 class Failed(Exception):
     """A worker's request did not succeed: what was being done and the server's reason."""
 
@@ -113,7 +153,7 @@ def failing_as(label: str) -> Iterator[None]:
     """Turn anything a request throws into Failed(label, ...) for the screen's one handler."""
     try:
         yield
-    except Failed:
+    except (Failed, Conflict):
         raise
     except ApiError as exc:
         raise Failed(label, exc.message, exc.status) from exc

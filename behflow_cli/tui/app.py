@@ -33,6 +33,7 @@ class BehflowApp(App[None]):
     ) -> None:
         super().__init__()
         self.client = client
+        client.client_name = "tui"  # the server's history names the TUI's changes
         self.clock = clock
         self.live = live
         self.remember_theme = remember_theme

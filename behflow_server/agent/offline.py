@@ -45,6 +45,7 @@ class Interpretation:
             "update_task",
             "complete_task",
             "delete_task",
+            "undo",
         }
 
 
@@ -123,6 +124,9 @@ def _interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
     lowered = message.lower()
     if not lowered:
         return Interpretation("other", reply=_help())
+    asked = _history_request(lowered)
+    if asked is not None:
+        return asked
     prediction = classify(message)
     intent = prediction.intent
     if intent in policy.CHANGES and prediction.confidence < policy.CONSIDER:
@@ -141,6 +145,36 @@ def _interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
     result = _read_fields(intent, message, numbers, zone, now)
     result.confidence = prediction.probability(intent) if intent != "other" else 0.0
     return result
+
+
+# Requests about the history itself (issue #14), read only as a WHOLE message: "undo that",
+# "redo", "what did I change today". Anchored at both ends, so a task about undoing something
+# ("undo the sink repair", "revert the budget to v2") is left to the intent model.
+_UNDO = _rx(
+    r"(?:oops[\s,]*)?(?:undo|revert|take back)"
+    r"(?: (?:that|this|it|the last (?:change|action|thing|one)|my last (?:change|action)"
+    r"|what (?:you|i) just did|the last thing (?:you|i) did))?"
+    r"(?:,? please)?"
+)
+_REDO = _rx(r"redo(?: (?:that|it|the last undo|what you undid))?(?:,? please)?")
+_HISTORY = _rx(
+    r"what (?:did|have) (?:i|we) (?:changed?|edited|edit)"
+    r"(?: (?:today|so far today|recently|lately))?"
+    r"|what (?:has )?changed today|(?:show|list|view)(?: me)? (?:my |the )?"
+    r"(?:recent changes|changes|change history|history)(?: (?:for |of )?today)?|my changes today"
+)
+
+
+def _history_request(lowered: str) -> Interpretation | None:
+    if _UNDO.fullmatch(lowered):
+        return Interpretation("undo", {}, confidence=1.0)
+    if _REDO.fullmatch(lowered):
+        return Interpretation("undo", {"redo": True}, confidence=1.0)
+    if _HISTORY.fullmatch(lowered):
+        recent = re.search(r"\b(?:recent(?:ly)?|lately|history)\b", lowered) is not None
+        today = "today" in lowered or not recent
+        return Interpretation("list_history", {"today": today, "limit": 10}, confidence=1.0)
+    return None
 
 
 _HOW_TO = _rx(r"^\W*(?:how|why)\b")

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from behflow_server.agent import listing
 from behflow_server.auth.models import User
 from behflow_server.errors import BehflowError, InvalidInput
-from behflow_server.tasks import matching, service
+from behflow_server.tasks import changelog, history, matching, service
 from behflow_server.tasks.models import (
     Task,
     TaskCreate,
@@ -285,12 +285,29 @@ class DeleteTaskArgs(TaskRef):
     pass
 
 
+class ListHistoryArgs(BaseModel):
+    today: bool = Field(
+        default=True, description="Only today's changes; false: the most recent ones."
+    )
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+class UndoArgs(BaseModel):
+    redo: bool = Field(default=False, description="Redo the last undone change instead.")
+    force: bool = Field(
+        default=False,
+        description="Undo even over changes made since (only once the user agreed).",
+    )
+
+
 TOOL_ARGS: dict[str, type[BaseModel]] = {
     "add_task": AddTaskArgs,
     "list_tasks": ListTasksArgs,
     "update_task": UpdateTaskArgs,
     "complete_task": CompleteTaskArgs,
     "delete_task": DeleteTaskArgs,
+    "list_history": ListHistoryArgs,
+    "undo": UndoArgs,
 }
 TOOL_DESCRIPTIONS = {
     "add_task": "Create a task for the user.",
@@ -299,8 +316,12 @@ TOOL_DESCRIPTIONS = {
     "update_task": "Change a task: reschedule (due), rename (title), reprioritise, retag.",
     "complete_task": "Mark a task (or tasks) as done.",
     "delete_task": "Delete a task (or tasks). Always asks the user to confirm first.",
+    "list_history": "What the user changed (from any client, the agent and automation "
+    'included): "what did I change today?"',
+    "undo": 'Undo the user\'s last change, whichever client made it ("undo that"); '
+    "redo=true brings back the last undone one. An undo is itself undoable by redo.",
 }
-CHANGING_TOOLS = {"add_task", "update_task", "complete_task", "delete_task"}
+CHANGING_TOOLS = {"add_task", "update_task", "complete_task", "delete_task", "undo"}
 
 
 def tool_specs() -> list[dict[str, Any]]:
@@ -347,6 +368,14 @@ def describe(task: AnyTask, zone: ZoneInfo) -> str:
     return ", ".join(parts)
 
 
+def agent_client() -> str:
+    """The agent as history names it, with the client that carried the chat."""
+    carrier = changelog.CLIENT.get()
+    if carrier is None or carrier.startswith("agent"):
+        return carrier or "agent"
+    return f"agent (via {carrier})"
+
+
 @dataclass
 class ToolRunner:
     """Runs tool calls for one user, one message; remembers what was mentioned and changed."""
@@ -362,6 +391,8 @@ class ToolRunner:
     fuzzy: set[int] = field(default_factory=set)
     # The current call is proposed (agent/policy.py: the model was not sure), not carried out.
     proposing: bool = False
+    # Who the history records (tasks/changelog.py); default "agent (via <the chat's client>)".
+    client: str | None = None
 
     def run(
         self, name: str, args: dict[str, Any], *, confirmed: bool = False, propose: bool = False
@@ -373,7 +404,12 @@ class ToolRunner:
         try:
             parsed = model.model_validate(args)
             tool: Callable[[Any, bool], str] = getattr(self, f"_{name}")
-            return tool(parsed, confirmed)
+            # One tool call is one changeset in the history, however many tasks it changes.
+            with (
+                changelog.acting_as(self.client or agent_client()),
+                changelog.changeset(self.session),
+            ):
+                return tool(parsed, confirmed)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "arguments"
@@ -582,3 +618,38 @@ class ToolRunner:
             self._act("deleted", deleted)
             done.append(f"#{deleted.number} {deleted.title}")
         return "Deleted " + "; ".join(done) + " (archived: it can still be restored)."
+
+    def _list_history(self, args: ListHistoryArgs, confirmed: bool) -> str:
+        page = history.list_history(self.session, self.user, limit=50 if args.today else args.limit)
+        items = page.items
+        if args.today:
+            start = self.now.astimezone(self.zone).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            items = [c for c in items if c.created_at >= start][: args.limit]
+        if not items:
+            return "You made no changes today." if args.today else "Your history is empty."
+        lines = []
+        for item in items:
+            at = item.created_at.astimezone(self.zone)
+            undone = " (undone)" if item.undone else ""
+            lines.append(f"- {at:%H:%M} {item.summary}, from {item.client}{undone}")
+        head = "Your changes today" if args.today else "Your recent changes"
+        return f"{head}, newest first:\n" + "\n".join(lines)
+
+    def _undo(self, args: UndoArgs, confirmed: bool) -> str:
+        revert = history.redo if args.redo else history.undo
+        result = revert(self.session, self.user, force=args.force)
+        done = result.original
+        for change in done.changes:
+            if change.number is not None:
+                self.actions.append(
+                    {
+                        "action": "redone" if args.redo else "undone",
+                        "number": change.number,
+                        "title": change.title or "",
+                    }
+                )
+        if args.redo:
+            return f"Redid: {done.summary} (from {done.client})."
+        return f"Undid: {done.summary} (from {done.client}). Say “redo” to bring it back."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
@@ -16,7 +17,8 @@ from behflow_server.auth import sessions as account_sessions
 from behflow_server.auth.models import User
 from behflow_server.auth.security import TokenClaims
 from behflow_server.context import AppContext
-from behflow_server.errors import Unauthorized
+from behflow_server.errors import InvalidInput, Unauthorized
+from behflow_server.tasks import changelog
 from behflow_server.timezones import get_zone, is_known_timezone
 
 if TYPE_CHECKING:
@@ -96,6 +98,25 @@ async def get_user_zone(
 
 
 UserZone = Annotated[ZoneInfo, Depends(get_user_zone)]
+
+
+_CLIENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._:/()+-]{0,39}")
+
+
+async def history_client(
+    x_behflow_client: Annotated[str | None, Header(max_length=200)] = None,
+) -> None:
+    """Who this request's changes are recorded as (tasks/changelog.py): the X-Behflow-Client
+    header ("cli/0.1", "tui", "web", "mcp"), at most 40 plain characters; "api" without it."""
+    if x_behflow_client is None:
+        return
+    if not _CLIENT_NAME.fullmatch(x_behflow_client):
+        raise InvalidInput(
+            "X-Behflow-Client must be 1-40 letters, digits, spaces or ._:/()+- characters.",
+            code="invalid_client",
+            details={"field": "X-Behflow-Client"},
+        )
+    changelog.CLIENT.set(x_behflow_client)
 
 
 async def client_ip(request: Request) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from behflow_server.api.deps import history_client
 from behflow_server.auth.routes import router as auth_router
 from behflow_server.calendar.routes import public_router as calendar_feed_router
 from behflow_server.calendar.routes import router as calendar_router
@@ -13,6 +14,7 @@ from behflow_server.interop.routes import router as interop_router
 from behflow_server.notify.routes import router as notify_router
 from behflow_server.processes.routes import router as processes_router
 from behflow_server.processes.routes import stats_router
+from behflow_server.tasks.history_routes import router as history_router
 from behflow_server.tasks.recurrence_routes import router as recurrence_router
 from behflow_server.tasks.routes import labels_router
 from behflow_server.tasks.routes import router as tasks_router
@@ -25,7 +27,7 @@ API_PREFIX = "/api/v1"
 def build_router() -> APIRouter:
     root = APIRouter()
     root.include_router(auth_router)
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(history_client)])
     api.include_router(tasks_router)
     api.include_router(labels_router)
     api.include_router(chat_router)
@@ -37,6 +39,7 @@ def build_router() -> APIRouter:
     api.include_router(interop_router)
     api.include_router(calendar_router)
     api.include_router(notify_router)
+    api.include_router(history_router)
     root.include_router(api)
     root.include_router(calendar_feed_router)
     root.include_router(web_router)

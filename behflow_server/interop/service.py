@@ -35,7 +35,7 @@ from behflow_server.interop.records import (
     check_record,
     check_text,
 )
-from behflow_server.tasks import recurrence, service
+from behflow_server.tasks import changelog, recurrence, service
 from behflow_server.tasks.models import (
     Task,
     TaskCreate,
@@ -146,11 +146,13 @@ def import_text(
         if user is None:
             raise InvalidInput("The account no longer exists.", code="user_not_found")
         known = _known_uuids(session, user)
-        for record, create in zip(records, creates, strict=True):
-            try:
-                items.append(_apply(session, user, record, create, known, zone))
-            except InvalidInput as exc:
-                raise bad_line(record.line, exc.message, fmt=fmt) from None
+        with changelog.changeset(session, client="import"):  # the import: one changeset
+            for record, create in zip(records, creates, strict=True):
+                try:
+                    items.append(_apply(session, user, record, create, known, zone))
+                except InvalidInput as exc:
+                    raise bad_line(record.line, exc.message, fmt=fmt) from None
+            session.flush()
     counts = {action: sum(item.action is action for item in items) for action in ImportAction}
     return ImportResult(
         format=fmt,

@@ -27,16 +27,18 @@ from behflow_server.agent.tools import (
     AddTaskArgs,
     CompleteTaskArgs,
     DeleteTaskArgs,
+    ListHistoryArgs,
     ListTasksArgs,
     TaskRef,
     ToolRunner,
+    UndoArgs,
     UpdateTaskArgs,
     describe,
 )
 from behflow_server.auth.models import User
 from behflow_server.errors import BehflowError
 from behflow_server.mcp.confirmations import Confirmations, Pending
-from behflow_server.tasks import quickadd
+from behflow_server.tasks import changelog, quickadd
 from behflow_server.tasks.models import TaskStatus
 
 
@@ -219,6 +221,20 @@ TOOLS: dict[str, McpTool] = {
             McpDeleteArgs,
             destructive=True,
         ),
+        McpTool(
+            "list_history",
+            "The user's recent changes from every client (what changed, from where, when): "
+            '"what did I change today?"',
+            ListHistoryArgs,
+            read_only=True,
+            idempotent=True,
+        ),
+        McpTool(
+            "undo",
+            "Undo the user's last change, whichever client made it; redo=true brings back the "
+            "last undone one. A change overwritten since is refused unless force=true.",
+            UndoArgs,
+        ),
     )
 }
 
@@ -287,7 +303,8 @@ class ToolCall:
             return _result(ToolOutcome(status="error", message=_invalid(exc)))
         try:
             if isinstance(args, QuickAddArgs):
-                return _result(_quick_add(self.session, self.user, self.zone, args))
+                with changelog.acting_as("mcp"):
+                    return _result(_quick_add(self.session, self.user, self.zone, args))
             return _result(self._run_agent_tool(tool, args))
         except BehflowError as exc:
             self.session.rollback()
@@ -301,7 +318,7 @@ class ToolCall:
         else:
             agent_tool, agent_args = tool.agent_call(args)
             confirmed = False
-        runner = ToolRunner(self.session, self.user, self.zone, self.now)
+        runner = ToolRunner(self.session, self.user, self.zone, self.now, client="mcp")
         text = runner.run(agent_tool, agent_args, confirmed=confirmed)
         if runner.pending is not None and not confirmed:
             return self._ask(tool, runner.pending)

@@ -35,6 +35,7 @@ from behflow_server.processes.models import (
     ExecutionStatus,
 )
 from behflow_server.processes.schedules import parse_schedule
+from behflow_server.tasks import changelog
 from behflow_server.timezones import get_zone
 
 Clock = Callable[[], datetime]
@@ -206,7 +207,9 @@ def run_execution(
         try:
             kind = get_kind(process.kind)
             context = JobContext(session, process, owner, now, get_zone(process.timezone), settings)
-            result = kind.run(context)
+            # One run is one changeset in the owner's history, by "automation:<kind>".
+            with changelog.changeset(session, client=f"automation:{kind.name}"):
+                result = kind.run(context)
         except Exception as exc:
             session.rollback()
             log.warning(

@@ -20,7 +20,7 @@ from behflow_server.config import Settings
 from behflow_server.errors import InvalidInput
 from behflow_server.processes import analytics, cleanup
 from behflow_server.processes.models import AutomatedProcess
-from behflow_server.tasks import overdue, reminders
+from behflow_server.tasks import history, overdue, reminders
 
 
 @dataclass
@@ -116,12 +116,16 @@ def _run_cleanup(ctx: JobContext) -> dict[str, Any]:
     horizon = ctx.now - timedelta(days=ctx.settings.events_retention_days)
     events = cleanup.purge_old_events(ctx.session, horizon)
     executions = cleanup.purge_old_executions(ctx.session, horizon)
+    changesets = history.prune(
+        ctx.session, ctx.now - timedelta(days=ctx.settings.history_retention_days)
+    )
     return {
+        "purged_changesets": changesets,
         "expired_chat_sessions": expired,
         "purged_revocations": revocations,
         "purged_events": events,
         "purged_executions": executions,
-        "count": expired + revocations + events + executions,
+        "count": expired + revocations + events + executions + changesets,
     }
 
 

@@ -16,7 +16,7 @@ from behflow_server.dates import parse_when
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.events.service import record_event
-from behflow_server.tasks import numbers, recurrence
+from behflow_server.tasks import changelog, numbers, recurrence
 from behflow_server.tasks.models import (
     BulkResult,
     LabelCount,
@@ -465,13 +465,14 @@ def list_tags(session: Session, user: User, *, now: datetime | None = None) -> l
 def _bulk(session: Session, user: User, numbers: Iterable[int], action: Any) -> BulkResult:
     changed: list[int] = []
     missing: list[int] = []
-    for number in dict.fromkeys(numbers):
-        try:
-            action(session, user, number)
-        except NotFound:
-            missing.append(number)
-        else:
-            changed.append(number)
+    with changelog.changeset(session):  # one changeset in the history for the whole bulk
+        for number in dict.fromkeys(numbers):
+            try:
+                action(session, user, number)
+            except NotFound:
+                missing.append(number)
+            else:
+                changed.append(number)
     return BulkResult(changed=changed, not_found=missing)
 
 
@@ -483,3 +484,40 @@ def bulk_delete(
     session: Session, user: User, numbers: Iterable[int], *, hard: bool = False
 ) -> BulkResult:
     return _bulk(session, user, numbers, lambda s, u, n: delete_task(s, u, n, hard=hard))
+
+
+def write_fields(
+    session: Session, user: User, task: Task, values: dict[str, Any], *, event: str
+) -> Task:
+    """Set stored columns to recorded values without committing: history's undo and redo
+    (tasks/history.py) put several tasks back in one transaction. The list version and the
+    event (task.updated, or task.deleted for an archive) follow as for any other change."""
+    for name, value in values.items():
+        setattr(task, name, value)
+    task.updated_at = utcnow()
+    session.add(task)
+    _touch(session, user)
+    data: dict[str, Any] = {"task": public(task).model_dump(mode="json")}
+    if event == "task.deleted":
+        data["hard"] = False
+    record_event(session, user.id, event, data)
+    return task
+
+
+def insert_recorded(session: Session, user: User, values: dict[str, Any]) -> Task:
+    """Put a hard-deleted task back as it was recorded (same id and number), not committed."""
+    task = Task(**{**values, "user_id": user.id, "updated_at": utcnow()})
+    session.add(task)
+    _touch(session, user)
+    _event(session, task, "task.created")
+    return task
+
+
+def remove_recorded(session: Session, user: User, task: Task) -> None:
+    """Delete a task for good without committing (redo of an undone hard delete)."""
+    snapshot = public(task)
+    session.delete(task)
+    _touch(session, user)
+    record_event(
+        session, user.id, "task.deleted", {"task": snapshot.model_dump(mode="json"), "hard": True}
+    )

@@ -54,7 +54,7 @@ export function sameOriginUrl(path, query) {
  */
 export function headers(extra = {}) {
   /** @type {Record<string, string>} */
-  const result = { "X-Timezone": ZONE, ...extra };
+  const result = { "X-Timezone": ZONE, "X-Behflow-Client": "web", ...extra };
   if (session.token) result.Authorization = `Bearer ${session.token}`;
   return result;
 }

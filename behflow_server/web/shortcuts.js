@@ -1,8 +1,9 @@
 // @ts-check
 // Keyboard shortcuts, and the `?` overlay that lists them (the one list both use).
 import { byId, el, field } from "./dom.js";
+import { initHistory, revert, showHistory } from "./history.js";
 import { session } from "./session.js";
-import { editTitle, moveSelection, openTask, removeTask, selectedTask, setView, toggleDone } from "./tasks.js";
+import { editTitle, moveSelection, openTask, removeTask, scheduleReload, selectedTask, setView, toggleDone } from "./tasks.js";
 
 /** @typedef {{keys: string[], label: string, run: () => void}} Shortcut */
 
@@ -14,6 +15,9 @@ export const SHORTCUTS = [
   { keys: ["e"], label: "Rename the selected task in place", run: () => withSelected((t) => editTitle(t.number)) },
   { keys: ["x"], label: "Complete / reopen the selected task", run: () => withSelected(toggleDone) },
   { keys: ["Delete", "#"], label: "Delete the selected task (Undo in the notice)", run: () => withSelected((t) => removeTask(t.number)) },
+  { keys: ["u"], label: "Undo your last change (from any client: CLI, TUI, agent too)", run: () => revert(false, scheduleReload) },
+  { keys: ["U"], label: "Redo what the last undo reverted", run: () => revert(true, scheduleReload) },
+  { keys: ["h"], label: "Show the history of your changes", run: () => showHistory() },
   { keys: ["n", "a"], label: "Add a task", run: () => field("quick-text").focus() },
   { keys: ["/"], label: "Search", run: () => field("filter-search").focus() },
   { keys: ["c"], label: "Chat with the agent", run: () => field("chat-text").focus() },
@@ -75,6 +79,7 @@ export function initShortcuts() {
     el("td", { text: s.label }),
   ])));
   byId("help-button").addEventListener("click", showShortcuts);
+  initHistory(scheduleReload);
   byId("shortcuts-close").addEventListener("click", () => overlay().close());
   document.addEventListener("keydown", onKey);
 }

@@ -28,6 +28,8 @@ EXPECTED_TOOLS = {
     "start_task",
     "block_task",
     "delete_task",
+    "list_history",
+    "undo",
 }
 
 

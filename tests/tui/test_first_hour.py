@@ -119,23 +119,31 @@ def test_key_bar_stays_while_typing(client: BehflowClient) -> None:
 def test_undo_right_after_a_change_undoes_that_change(
     client: BehflowClient, other: BehflowClient
 ) -> None:
-    """`u` pressed before the change has landed takes that very change and waits for it."""
+    """`u` pressed before the change has landed waits for it, then undoes it on the server;
+    undo is the server's history, so it goes on to a change made by another client."""
     number = other.create_task("Undo me")["number"]
 
     async def scenario(pilot: Pilot[Any]) -> None:
-        screen = await ready(pilot)
+        await ready(pilot)
         await pilot.press("s", "b", "u", "u")  # no pause: undo while the changes are in flight
-        await until(pilot, lambda: notified(pilot, f"Undid start #{number}"), timeout=15)
-        assert other.get_task(number)["status"] == "not_started"
-        assert len(screen.changes) == 0
+        undid = f"Undid updated #{number} Undo me (from the TUI)"
+        await until(pilot, lambda: notified(pilot, undid), timeout=15)
+        await until(pilot, lambda: other.get_task(number)["status"] == "not_started")
 
         await pilot.press("d", "u")
-        await until(pilot, lambda: notified(pilot, f"Undid complete #{number}"), timeout=15)
+        undid = f"Undid completed #{number} Undo me (from the TUI)"
+        await until(pilot, lambda: notified(pilot, undid), timeout=15)
         task = other.get_task(number)
         assert (task["status"], task["completed_at"]) == ("not_started", None)
         await until(pilot, lambda: "Undo me" in titles(pilot))
-        await pilot.press("u")
-        await until(pilot, lambda: notified(pilot, "Nothing to undo"))
+        await pilot.press("u")  # the create, made by the other client (the CLI)
+        await until(
+            pilot, lambda: notified(pilot, f"Undid created #{number} Undo me (from the CLI)")
+        )
+        assert other.get_task(number)["archived_at"] is not None
+        await pilot.press("U")  # redo: back again
+        await until(pilot, lambda: other.get_task(number)["archived_at"] is None)
+        await until(pilot, lambda: notified(pilot, f"Redid created #{number} Undo me"))
 
     drive(client, scenario)
 

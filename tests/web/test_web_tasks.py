@@ -315,4 +315,28 @@ def test_inline_rename_and_keyboard_shortcuts(
     wait(browser, lambda d: titles(d) == ["Second thing"])
     press(browser, "/")
     assert browser.switch_to.active_element.get_attribute("id") == "filter-search"
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+
+    # u undoes through the server's history, so also a change another client made.
+    renamed = api.patch(
+        f"/api/v1/tasks/{second['number']}",
+        headers={"Authorization": f"Bearer {token}", "X-Behflow-Client": "cli"},
+        json={"title": "Second thing, elsewhere"},
+    )
+    assert renamed.status_code == 200, renamed.text
+    press(browser, "u")
+    wait(browser, lambda d: get(api, token, second["number"])["title"] == "Second thing")
+    undid = f"Undid: updated #{second['number']} Second thing, elsewhere (from the CLI)"
+    wait(browser, lambda d: undid in d.find_element(By.ID, "toasts").text)
+    # h shows the history: every client's changes, newest first.
+    press(browser, "h")
+    panel = wait(browser, lambda d: d.find_element(By.ID, "history"))
+    wait(browser, lambda d: panel.is_displayed())
+    entries = panel.find_elements(By.CSS_SELECTOR, "#history-list li")
+    assert "undo: updated #2 Second thing" in entries[0].text
+    assert "the CLI · updated #2 Second thing, elsewhere" in entries[1].text
+    assert "undone" in (entries[1].get_attribute("class") or "")
+    shoot(browser, "desktop-history", tmp_path)
+    panel.send_keys(Keys.ESCAPE)
+    wait(browser, lambda d: not panel.is_displayed())
     assert console_errors(browser) == []

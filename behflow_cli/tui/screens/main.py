@@ -222,13 +222,31 @@ class MainScreen(Screen[None]):
         self.post_message(TaskChanged(applied.task, applied.verb))
 
     @work(thread=True, group="change", exit_on_error=False)
-    def send_undo(self, target: Change, undo: Change) -> None:
-        with api.failing_as(f"Undo {target.label}"), undo.turn():
-            target.wait()  # the change may still be in flight: undo it once it has landed
-            inverse = None if target.failed else target.inverse
-            if inverse is not None:
-                inverse()
-        self.post_message(Undone(target.label, inverse is not None, target.number))
+    def send_undo(
+        self, step: Change, redo: bool = False, changeset: str | None = None, force: bool = False
+    ) -> None:
+        """The server's undo: it reverts this user's last change whichever client made it (a
+        change still in flight from here lands first: `step` waits for it)."""
+        word = "Redo" if redo else "Undo"
+        try:
+            with api.failing_as(word), step.turn():
+                done = api.undo(self.behflow.client, redo=redo, changeset=changeset, force=force)
+        except api.Conflict as conflict:
+            self.app.call_from_thread(self.ask_force, conflict, redo)
+            return
+        label = f"{done.summary} (from {done.origin})"
+        self.post_message(Undone(("redid " if redo else "") + label, True, done.number))
+
+    def ask_force(self, conflict: api.Conflict, redo: bool) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                step = self.changes.begin("redo" if redo else "undo", undoable=False)
+                self.send_undo(step, redo, conflict.changeset, True)
+
+        word = "Redo" if redo else "Undo"
+        self.app.push_screen(
+            ConfirmScreen(f"{conflict.message.split(' Reverting')[0]}. {word} anyway?"), answered
+        )
 
     def change(self, label: str, request: Callable[[], api.Applied]) -> None:
         self.send_change(self.changes.begin(label), request)
@@ -241,15 +259,15 @@ class MainScreen(Screen[None]):
         self.reload_soon({task["number"]})
 
     def action_undo(self) -> None:
-        target = self.changes.pop()
-        if target is None:
-            self.notify("Nothing to undo.", severity="warning")
-            return
-        self.send_undo(target, self.changes.begin(f"undo {target.label}", undoable=False))
+        self.send_undo(self.changes.begin("undo", undoable=False))
+
+    def action_redo(self) -> None:
+        self.send_undo(self.changes.begin("redo", undoable=False), redo=True)
 
     def on_undone(self, message: Undone) -> None:
         if message.done:
-            self.notify(f"Undid {message.label}", timeout=3)
+            said = message.label if message.label.startswith("redid ") else f"undid {message.label}"
+            self.notify(said[0].upper() + said[1:], timeout=3)
             self.focus_number = message.number
             self.reload_soon({message.number} if message.number is not None else None)
         else:
