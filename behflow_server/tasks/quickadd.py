@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from pydantic import Field
+from pydantic import Field, computed_field
 from sqlmodel import Session, SQLModel
 
 from behflow_server.auth.models import User
@@ -37,6 +37,7 @@ from behflow_server.tasks.models import (
     TaskPriority,
     normalize_tags,
 )
+from behflow_server.tasks.rule_words import describe_rule
 from behflow_server.timezones import get_zone
 
 MAX_TEXT = 2000
@@ -233,6 +234,12 @@ class QuickParsed(SQLModel):
     # Date words left out because they could not be read with confidence ("11 in the
     # afternoon"): a wrong time is worse than none, so the time was not set.
     unsure: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def recurrence_text(self) -> str | None:
+        """The rule in words, as TaskPublic says it."""
+        return describe_rule(self.recurrence)
 
 
 class QuickSpan(SQLModel):
@@ -935,5 +942,7 @@ def preview(data: QuickAdd, user: User, zone: ZoneInfo | None = None) -> QuickPr
 def quick_add(session: Session, user: User, data: QuickAdd, zone: ZoneInfo | None = None) -> Task:
     """Create the task the text describes."""
     zone = zone or get_zone(user.timezone)
-    fields = resolve(data, zone).parsed.model_dump(exclude={"due_has_time", "unsure"})
+    fields = resolve(data, zone).parsed.model_dump(
+        exclude={"due_has_time", "unsure", "recurrence_text"}
+    )
     return service.create_task(session, user, TaskCreate(**fields), zone=zone)

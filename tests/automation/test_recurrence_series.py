@@ -144,9 +144,21 @@ def test_a_from_completion_rule_is_a_plain_interval() -> None:
         ("FREQ=MONTHLY;BYMONTHDAY=1", None, "every month on the 1st"),
         ("FREQ=WEEKLY;INTERVAL=2", None, "every 2 weeks"),
         ("FREQ=YEARLY;BYWEEKNO=20", None, "every year (custom rule)"),
+        ("RRULE:FREQ=WEEKLY;BYDAY=MO,FR", None, "every Monday and Friday"),
+        ("FREQ=MONTHLY;BYMONTHDAY=-1", None, "every month on the last day"),
+        ("FREQ=MONTHLY;BYMONTHDAY=1,15", None, "every month on the 1st and 15th"),
+        ("FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO", None, "every first Monday"),
+        ("FREQ=MONTHLY;BYSETPOS=2;BYDAY=MO,TU", None, "every month (custom rule)"),
+        ("FREQ=MONTHLY;INTERVAL=2;BYDAY=1MO", None, "every first Monday of every other month"),
+        ("FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25", None, "every year on 25 Dec"),
+        ("FREQ=DAILY;BYHOUR=9;BYMINUTE=30", None, "every day at 09:30"),
+        ("FREQ=WEEKLY;BYDAY=MO;COUNT=1", 1, "every Monday, once"),
+        ("FREQ=DAILY;UNTIL=20261231T235959Z", None, "every day until 31 Dec 2026"),
+        ("FREQ=HOURLY", None, "every hour"),
+        (None, None, None),
     ],
 )
-def test_rule_in_words(rule: str, index: int | None, words: str) -> None:
+def test_rule_in_words(rule: str | None, index: int | None, words: str) -> None:
     assert describe_rule(rule, index) == words
 
 
