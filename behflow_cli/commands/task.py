@@ -48,6 +48,7 @@ TASK_FIELDS = (
     "description",
     "recurrence",
     "recurrence_text",
+    "recurrence_index",
     "remind_at",
     "original_due_at",
     "due_moved_by",
