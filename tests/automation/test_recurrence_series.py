@@ -218,3 +218,12 @@ def test_occurrence_over_http(client: TestClient, register: Callable[..., dict[s
     )
     assert stranger.status_code == 404
     assert client.post(f"/api/v1/tasks/{number}/skip", headers=bob).status_code == 404
+
+
+def test_todotxt_rec_without_plus_counts_from_completion() -> None:
+    from behflow_server.interop import todotxt
+
+    strict, after_done = todotxt.parse("Rent rec:+1m\nFerns rec:3d\n", LONDON)
+    assert strict.recurrence == "FREQ=MONTHLY"
+    assert after_done.recurrence == EVERY_3_DAYS_DONE
+    assert todotxt._repeat(EVERY_3_DAYS_DONE) == "rec:3d"
