@@ -44,6 +44,7 @@ class Task(TypedDict):
     tags: list[str]
     project: str | None
     recurrence: str | None
+    recurrence_text: str | None
     remind_at: str | None
     created_at: str
     updated_at: str
@@ -432,6 +433,16 @@ class BehflowClient:
     def reopen_task(self, number: int) -> Task:
         """A completed task back to not started (POST /tasks/{n}/reopen)."""
         result: Task = self.request("POST", f"{TASKS}/{number}/reopen")
+        return result
+
+    def skip_occurrence(self, number: int) -> Task:
+        """A recurring task to its next date, the series unchanged (POST /tasks/{n}/skip)."""
+        result: Task = self.request("POST", f"{TASKS}/{number}/skip")
+        return result
+
+    def move_occurrence(self, number: int, due: str) -> Task:
+        """This occurrence only to another due date (POST /tasks/{n}/occurrence)."""
+        result: Task = self.request("POST", f"{TASKS}/{number}/occurrence", json={"due": due})
         return result
 
     def restore_due(self, number: int) -> Task:

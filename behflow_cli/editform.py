@@ -69,7 +69,7 @@ def from_task(task: dict[str, Any]) -> Form:
             "due": _when(task.get("due_at")),
             "ends": _when(task.get("ends_at")),
             "remind": _when(remind),
-            "repeat": dates.recurrence_words(task.get("recurrence")),
+            "repeat": dates.repeats(task),
             "tags": ", ".join(task.get("tags") or []),
             "project": task.get("project") or "",
         },

@@ -259,7 +259,7 @@ def task_details(task: Mapping[str, Any]) -> None:
         ("Priority", task["priority"]),
         ("Due", due_line),
         ("Ends", local_time(task.get("ends_at"))),
-        ("Repeats", dates.recurrence_words(task.get("recurrence"))),
+        ("Repeats", dates.repeats(task)),
         ("Tags", " ".join("#" + t for t in task.get("tags") or [])),
         ("Project", task.get("project") or ""),
         ("Remind", local_time(task.get("remind_at"))),

@@ -48,6 +48,8 @@ TASK_FIELDS = (
     "project",
     "description",
     "recurrence",
+    "recurrence_text",
+    "recurrence_index",
     "remind_at",
     "original_due_at",
     "due_moved_by",
@@ -71,6 +73,7 @@ EXPLAIN_FIELDS = (
     "tags",
     "project",
     "recurrence",
+    "recurrence_text",
     "remind_at",
     "unsure",
     "spans",
@@ -97,7 +100,7 @@ def _created(tasks: list[dict[str, Any]], out: output.Output) -> None:
             due, _ = output.relative_due(task.get("due_at"))
             notes = [f"due {due}"] if due else []
             if task.get("recurrence"):
-                notes.append(dates.recurrence_words(task["recurrence"]))
+                notes.append(dates.repeats(task))
             notes_text = f" ({', '.join(notes)})" if notes else ""
             output.write(f"Created #{task['number']} {task['title']}{notes_text}")
     elif out.format == "plain" and not out.selected:
@@ -204,14 +207,19 @@ def _explain(previews: list[dict[str, Any]], out: output.Output) -> None:
             output.write(f"  {_quoted(parsed['unsure'])} -> left out: the time was not clear")
         output.key_value_table(
             [
-                (key, dates.recurrence_words(value) if key == "recurrence" else output._text(value))
+                (key, parsed.get("recurrence_text") or "" if key == "recurrence" else _text(value))
                 for key, value in parsed.items()
+                if key != "recurrence_text"
             ]
         )
     else:
         if "spans" in fields and not out.selected:
             fields.remove("spans")
         output.Output(out.format, None, fields).record(rows[0], fields)
+
+
+def _text(value: Any) -> str:
+    return output._text(value)
 
 
 def _quoted(text: str) -> str:
@@ -233,7 +241,7 @@ def _span_meaning(span: dict[str, Any], parsed: dict[str, Any]) -> str:
     if field == "tags":
         return f"tag {value}"
     if field == "recurrence":
-        return f"repeats {dates.recurrence_words(str(value))}"
+        return f"repeats {parsed.get('recurrence_text') or value}"
     if field in ("project", "priority"):
         return f"{field} {value}"
     return f"dropped ({field})"
@@ -641,7 +649,7 @@ def done(
             if number not in result["changed"]:
                 continue
             after = following.get(number)
-            repeats = dates.recurrence_words(task["recurrence"])
+            repeats = dates.repeats(task)
             line = f"Completed #{number} {task['title']} ({repeats})"
             if after is not None and after.get("due_at"):
                 when = output.day_and_time(
@@ -677,6 +685,41 @@ def reopen(
         if task["status"] == "completed":
             task = dict(api.reopen_task(number))
     _report([task], out, "Reopened")
+
+
+@app.command()
+@declares(TASK_FIELDS)
+def skip(
+    number: int = typer.Argument(..., min=1, help="The recurring task's number."),
+    fmt: str | None = FormatOption,
+    json_fields: str | None = JsonOption,
+) -> None:
+    """Skip this occurrence of a recurring task: it moves to its next date, not completed.
+
+    The skipped date counts towards an end such as "5 times".
+
+    Example: behflow task skip 12
+    """
+    from behflow_cli.commands.task_occurrence import occurrence
+
+    occurrence(_client, number, None, fmt, json_fields)
+
+
+@app.command()
+@declares(TASK_FIELDS)
+def move(
+    number: int = typer.Argument(..., min=1, help="The recurring task's number."),
+    when: str = typer.Argument(..., help='The new due date of this occurrence: "fri 9am".'),
+    fmt: str | None = FormatOption,
+    json_fields: str | None = JsonOption,
+) -> None:
+    """Move one occurrence of a recurring task; the series keeps its schedule.
+
+    Example: behflow task move 12 "thursday 9am"
+    """
+    from behflow_cli.commands.task_occurrence import occurrence
+
+    occurrence(_client, number, when, fmt, json_fields)
 
 
 @app.command("restore-due")

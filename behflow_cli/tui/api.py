@@ -78,8 +78,23 @@ def restore_due(client: BehflowClient, number: int) -> Applied:
     )
 
 
+def _rule(client: BehflowClient, words: str) -> str:
+    """The RRULE for the form's repeat words, read by the server's grammar (as `--every`)."""
+    text = words if words.lower().startswith(("every", "on ")) else f"every {words}"
+    rule = client.quick_preview(f"x {text}").get("recurrence")
+    if not rule:
+        raise Failed(
+            "Edit", f"Cannot read {words!r} as a repeat; try 'every 3 days after done'.", 422
+        )
+    return str(rule)
+
+
 def edit(client: BehflowClient, number: int, changes: dict[str, Any]) -> Applied:
-    """Changes from the edit form; None clears a field ("due" is a phrase the server reads)."""
+    """Changes from the edit form; None clears a field ("due" is a phrase the server reads,
+    "repeat" words such as "every 2 weeks after done")."""
+    if "repeat" in changes:
+        words = changes.pop("repeat")
+        changes = {**changes, "recurrence": _rule(client, words) if words else None}
     clear = ["due_at" if name == "due" else name for name, v in changes.items() if v is None]
     fields = {name: value for name, value in changes.items() if value is not None}
     names = {"due_at" if name == "due" else name for name in (*fields, *clear)}

@@ -29,6 +29,6 @@ def moved_from(task: Task, zone: Zone = None) -> str:
     return dates.moved_from(task, zone)
 
 
-def recurrence_words(rule: str | None) -> str:
-    """ "every Monday", "every 2 weeks" (the CLI's words)."""
-    return dates.recurrence_words(rule)
+def recurrence_words(task: Task) -> str:
+    """ "every Monday", "every 3 days after done" (the server's words)."""
+    return dates.repeats(task)

@@ -31,6 +31,7 @@ from behflow_server.tasks.models import (
     TaskUpdate,
 )
 from behflow_server.tasks.query import TaskQuery, parse_statuses
+from behflow_server.tasks.rule_words import describe_rule
 
 # A stored task, or its public record as the list queries return it.
 AnyTask = Task | TaskPublic
@@ -109,7 +110,7 @@ def _update_verb(changes: dict[str, Any], shift: str | None) -> str:
     if changes.get("add_note"):
         parts.append(f"add the note “{changes['add_note']}” to")
     if changes.get("recurrence"):
-        parts.append(f"repeat ({changes['recurrence']})")
+        parts.append(f"repeat {describe_rule(changes['recurrence'])}")
     if changes.get("stop_repeating"):
         parts.append("stop repeating")
     return " and ".join(parts) or "change"
@@ -211,7 +212,11 @@ class AddTaskArgs(BaseModel):
     priority: TaskPriority | None = None
     tags: list[str] | None = None
     project: str | None = None
-    recurrence: str | None = Field(default=None, description="RFC 5545 RRULE, FREQ=WEEKLY;...")
+    recurrence: str | None = Field(
+        default=None,
+        description="RFC 5545 RRULE, FREQ=WEEKLY;...; add ;X-BEHFLOW-FROM=COMPLETION to count "
+        "from when it is done (every 3 days after done)",
+    )
     description: str | None = None
     remind: str | None = Field(
         default=None,
@@ -251,7 +256,10 @@ class UpdateTaskArgs(TaskRef):
         default=None, min_length=1, max_length=5000, description="Text added to the notes."
     )
     recurrence: str | None = Field(
-        default=None, max_length=500, description="Repeat by this RFC 5545 RRULE, FREQ=WEEKLY;..."
+        default=None,
+        max_length=500,
+        description="Repeat by this RFC 5545 RRULE, FREQ=WEEKLY;...; add "
+        ";X-BEHFLOW-FROM=COMPLETION to count from when it is done",
     )
     stop_repeating: bool = Field(default=False, description="The task no longer repeats.")
     title_fix: list[str] | None = Field(
@@ -362,7 +370,7 @@ def describe(task: AnyTask, zone: ZoneInfo) -> str:
     if task.project:
         parts.append(f"project:{task.project}")
     if task.recurrence:
-        parts.append(f"repeats {task.recurrence}")
+        parts.append(f"repeats {describe_rule(task.recurrence, task.recurrence_index or 1)}")
     if task.status == TaskStatus.completed.value:
         parts.append("done")
     return ", ".join(parts)

@@ -457,7 +457,9 @@ _DAY = (
 _DAY_RUN = _rx(rf"\b({_DAY})\s+(?={_DAY}\b)")
 
 
-def _recurrence(body: str, args: dict[str, Any]) -> str:
+def _recurrence(
+    body: str, args: dict[str, Any], zone: ZoneInfo | None = None, now: datetime | None = None
+) -> str:
     stop = _STOP_REPEAT.search(body)
     if stop is not None:
         args["stop_repeating"] = True
@@ -466,7 +468,7 @@ def _recurrence(body: str, args: dict[str, Any]) -> str:
     trimmed = re.sub(r"\s*\b(?:instead|now|please|pls)\b\s*$", "", body.rstrip(" .!"), flags=re.I)
     trimmed = _DAY_RUN.sub(r"\1, ", trimmed)  # "every mon wed fri"
     work = _Text(original=trimmed, text=trimmed)
-    rule = _take_recurrence(work)
+    rule = _take_recurrence(work, zone, now)
     if rule is None:
         return body
     args["recurrence"] = rule
@@ -638,7 +640,7 @@ def update_args(
     ref = ref or project_ref
     # "sunday not saturday", "weekly instead of daily": the old value is not a change.
     body = _CORRECTION.sub(" ", body)
-    body = _recurrence(body, args)
+    body = _recurrence(body, args, zone, now)
     body = _priority(body, args)
     if "clear_due" not in args:
         body = _when(body, zone, now, args)

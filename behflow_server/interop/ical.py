@@ -18,6 +18,7 @@ from icalendar import Alarm, Calendar, Event, Todo, vRecur
 
 from behflow_server.interop.records import is_all_day
 from behflow_server.tasks.models import TaskPriority, TaskPublic, TaskStatus
+from behflow_server.tasks.recurrence import split_mode
 
 PRODID = "-//Behflow//Calendar feed//EN"
 PRIORITY = {
@@ -56,10 +57,14 @@ def _common(component: Todo | Event, task: TaskPublic, suffix: str = "") -> None
     if priority:
         component.add("priority", priority)
     if task.recurrence and task.due_at is not None:
-        try:
-            component.add("rrule", vRecur.from_ical(task.recurrence))
-        except ValueError:  # a rule dateutil reads and icalendar does not: keep it as text
+        schedule, from_completion = split_mode(task.recurrence)
+        if from_completion:  # no RRULE part says "from completion": the interval, and ours
             component.add("x-behflow-recurrence", task.recurrence)
+        try:
+            component.add("rrule", vRecur.from_ical(schedule))
+        except ValueError:  # a rule dateutil reads and icalendar does not: keep it as text
+            if not from_completion:
+                component.add("x-behflow-recurrence", task.recurrence)
 
 
 def _alarm(task: TaskPublic, anchor: datetime | None, related_end: bool) -> Alarm | None:

@@ -25,6 +25,7 @@ FORMAT = "json"
 _DATES = ("due_at", "ends_at", "remind_at")
 # Read-only or server-kept fields of an exported task: accepted and left alone.
 _IGNORED = {"number", "updated_at", "extra", "original_due_at", "due_moved_by"}
+_IGNORED |= {"recurrence_index", "recurrence_text"}
 _KNOWN = TASK_FIELDS | _IGNORED | {"id", "uuid", "created_at", "completed_at", "archived_at"}
 
 

@@ -5,7 +5,8 @@
 Read: `x` and the completion date, `(A)` priority (A urgent, B high, C medium, D-Z low; on a
 done line the `pri:` extension), the creation date, `+project` (the first; more become tags),
 `@context` as tags, and the extensions `due:` (a date, all day, or date and time), `rec:`
-(`[+]N` and d, w, m, y or b for business days), `rrule:` (an RFC 5545 rule, for repeats `rec:`
+(`[+]N` and d, w, m, y or b for business days; without `+` counted from completion, as
+todo.txt's rec: extension means it), `rrule:` (an RFC 5545 rule, for repeats `rec:`
 cannot say), `status:` (in_progress or blocked) and `uuid:` (matches the task it came from).
 Other `key:value` words stay in the title.
 
@@ -31,6 +32,7 @@ from behflow_server.interop.records import (
 )
 from behflow_server.interop.taskwarrior import WEEKDAYS_RULE
 from behflow_server.tasks.models import TaskPriority, TaskPublic, TaskStatus
+from behflow_server.tasks.rule_words import FROM_COMPLETION, MODE_KEY
 
 FORMAT = "todotxt"
 FIELDS = frozenset({"title", "status", "priority", "due_at", "tags", "project", "recurrence"})
@@ -68,7 +70,9 @@ def _rule(value: str, line: int) -> str:
             raise bad_line(line, f"rec:{value}: only rec:1b (every weekday) is kept", fmt=FORMAT)
         return WEEKDAYS_RULE
     frequency = _REC_FREQ[match.group(3)]
-    return f"FREQ={frequency}" + (f";INTERVAL={count}" if count > 1 else "")
+    rule = f"FREQ={frequency}" + (f";INTERVAL={count}" if count > 1 else "")
+    # todo.txt's rec: without "+" counts from completion ("rec:1w": a week after it is done).
+    return rule if match.group(1) else f"{rule};{MODE_KEY}={FROM_COMPLETION}"
 
 
 def _due(value: str, line: int, zone: ZoneInfo) -> datetime:
@@ -167,6 +171,8 @@ def _repeat(rule: str) -> str:
         return "rec:+1b"
     if not parts and frequency in _FREQ_REC:
         return f"rec:+{interval}{_FREQ_REC[frequency]}"
+    if parts == {MODE_KEY: FROM_COMPLETION} and frequency in _FREQ_REC:
+        return f"rec:{interval}{_FREQ_REC[frequency]}"
     return f"rrule:{rule}"
 
 

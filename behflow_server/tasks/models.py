@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import Field as PydanticField
-from pydantic import StringConstraints, field_validator
+from pydantic import StringConstraints, computed_field, field_validator
 from sqlmodel import Field, SQLModel
 
 from behflow_server.db import JSONType, UTCDateTime, utcnow
+from behflow_server.tasks.rule_words import describe_rule
 
 
 class TaskStatus(StrEnum):
@@ -171,6 +172,9 @@ class Task(SQLModel, table=True):
             sa.Uuid, sa.ForeignKey("tasks.id", ondelete="SET NULL"), unique=True, nullable=True
         ),
     )
+    # This occurrence's place in its series (1 = first; None on older rows means 1): a rule's
+    # COUNT holds across the chain (tasks/recurrence.py).
+    recurrence_index: int | None = Field(default=None)
     extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -199,6 +203,14 @@ class TaskPublic(SQLModel):
     # Set when automation moved the due date: the date the user had set, and which process.
     original_due_at: datetime | None = None
     due_moved_by: str | None = None
+    # Which occurrence of its series this is (1 = first); None for a task that never recurred.
+    recurrence_index: int | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def recurrence_text(self) -> str | None:
+        """The rule in words ("every 3 days after done"): what clients show, never the RRULE."""
+        return describe_rule(self.recurrence, self.recurrence_index or 1)
 
 
 class TaskPage(SQLModel):

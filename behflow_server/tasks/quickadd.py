@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from pydantic import Field
+from pydantic import Field, computed_field
 from sqlmodel import Session, SQLModel
 
 from behflow_server.auth.models import User
@@ -29,7 +29,7 @@ from behflow_server.db import utcnow
 from behflow_server.errors import InvalidInput
 from behflow_server.phrases.vocabulary import SMALL, TENS
 from behflow_server.tasks import recurrence as recurrence_rules
-from behflow_server.tasks import service
+from behflow_server.tasks import recurrence_phrases, service
 from behflow_server.tasks.models import (
     Task,
     TaskCreate,
@@ -37,6 +37,7 @@ from behflow_server.tasks.models import (
     TaskPriority,
     normalize_tags,
 )
+from behflow_server.tasks.rule_words import describe_rule
 from behflow_server.timezones import get_zone
 
 MAX_TEXT = 2000
@@ -116,13 +117,37 @@ _MONTH_NUMBERS = {
 }
 _EVERY = r"(?:every|each)"
 _NTH = r"(?P<md>\d{1,2})(?:st|nd|rd|th)?"
+_POSITION = r"(?P<pos>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)"
 _RECURRENCE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # "2 weeks after completion": an interval counted from completion, said without "every".
+    (
+        "after",
+        re.compile(
+            rf"\b(?:{_EVERY}\s+)?(?P<count>\d{{1,3}}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
+            rf"|twelve)\s+(?P<unit>day|week|month|year)s?(?=\s+{recurrence_phrases.DONE}"
+            r"(?!\s+(?:the|a|an|my|your|his|her|their|our|this|that|with|of)\b))",
+            re.I,
+        ),
+    ),
+    # "every last friday", "the 2nd tuesday of every month": a weekday's place in the month.
+    (
+        "monthpos",
+        re.compile(
+            rf"\b{_EVERY}\s+{_POSITION}\s+(?P<day>{_WD})(?:\s+of\s+(?:the|every|each)\s+month)?\b"
+            rf"|\b(?:on\s+)?the\s+{_POSITION.replace('pos>', 'pos2>')}\s+(?P<day2>{_WD})"
+            rf"\s+of\s+{_EVERY}\s+month\b",
+            re.I,
+        ),
+    ),
     (
         "monthday",
         re.compile(rf"\b(?:on\s+)?(?:the\s+)?{_NTH}\s+(?:day\s+)?of\s+{_EVERY}\s+month\b", re.I),
     ),
     ("monthday", re.compile(rf"\b(?:{_EVERY}\s+month|monthly)\s+on\s+the\s+{_NTH}\b", re.I)),
-    ("monthday", re.compile(rf"\b{_EVERY}\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)\b", re.I)),
+    (
+        "monthday",
+        re.compile(rf"\b{_EVERY}\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)\b(?!\s+{_WD}\b)", re.I),
+    ),
     (
         "yearday",
         re.compile(rf"\b{_EVERY}\s+(?:year\s+on\s+)?(?P<month>{_MONTHS})\s+{_NTH}\b", re.I),
@@ -162,6 +187,9 @@ _RECURRENCE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# First four letters of a weekday's place in the month -> its BYDAY prefix.
+_POSITIONS = {"firs": 1, "1st": 1, "seco": 2, "2nd": 2, "thir": 3, "3rd": 3, "four": 4, "4th": 4}
+_POSITIONS |= {"fift": 5, "5th": 5, "last": -1}
 _FREQ = {
     "day": "DAILY",
     "everyday": "DAILY",
@@ -206,6 +234,12 @@ class QuickParsed(SQLModel):
     # Date words left out because they could not be read with confidence ("11 in the
     # afternoon"): a wrong time is worse than none, so the time was not set.
     unsure: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def recurrence_text(self) -> str | None:
+        """The rule in words, as TaskPublic says it."""
+        return describe_rule(self.recurrence)
 
 
 class QuickSpan(SQLModel):
@@ -475,7 +509,7 @@ def read_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickRe
     tags = _take_tags(work)
     projects = attributes.projects
     priority = _take_priority_marks(work) or attributes.priority
-    rule = _take_recurrence(work)
+    rule = _take_recurrence(work, zone, now)
     word_priority = _take_priority_words(work)
     priority = priority or word_priority or TaskPriority.none
     when = attributes.when
@@ -626,7 +660,11 @@ def _take_priority_words(work: _Text) -> TaskPriority | None:
     return None
 
 
-def _take_recurrence(work: _Text) -> str | None:
+def _take_recurrence(
+    work: _Text, zone: ZoneInfo | None = None, now: datetime | None = None
+) -> str | None:
+    zone = zone or ZoneInfo("UTC")
+    now = (now or utcnow()).astimezone(zone)
     for kind, pattern in _RECURRENCE_PATTERNS:
         match = pattern.search(work.text)
         if match is None:
@@ -634,8 +672,19 @@ def _take_recurrence(work: _Text) -> str | None:
         rule = _rule(kind, match)
         if rule is None:
             continue
-        rule = recurrence_rules.validate_rule(rule)
-        work.take(_with_article(work, match.start()), match.end(), "recurrence", rule)
+        end = match.end()
+        # "... after done", "... 5 times", "... until march 1" (tasks/recurrence_phrases.py).
+        tail = recurrence_phrases.read_tail(work.text, end, zone, now)
+        if tail is not None:
+            end, extra, from_completion = tail
+            if from_completion and any(part in rule for part in ("BYDAY", "BYMONTHDAY")):
+                end, extra = match.end(), ""  # "every monday after done" says no interval
+            rule += extra
+        try:
+            rule = recurrence_rules.validate_rule(rule)
+        except InvalidInput:
+            continue
+        work.take(_with_article(work, match.start()), end, "recurrence", rule)
         return rule
     return None
 
@@ -796,6 +845,19 @@ def _rule(kind: str, match: re.Match[str]) -> str | None:
         return "FREQ=WEEKLY;BYDAY=SA,SU"
     if kind == "adverb":
         return _ADVERBS[match.group("adverb").lower()]
+    if kind == "monthpos":
+        position = (match.group("pos") or match.group("pos2")).lower()
+        if position[:4] in ("seco", "2nd", "thir", "3rd") and "month" not in match.group().lower():
+            return None  # "every 2nd tuesday" is every other Tuesday (the "days" rule below)
+        code = _DAY_CODES[(match.group("day") or match.group("day2"))[:2].lower()]
+        return f"FREQ=MONTHLY;BYDAY={_POSITIONS[position[:4]]}{code}"
+    if kind == "after":
+        raw = match.group("count").lower()
+        interval = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw, 0)
+        if not 1 <= interval <= 999:
+            return None
+        suffix = f";INTERVAL={interval}" if interval > 1 else ""
+        return f"FREQ={_FREQ[match.group('unit').lower()]}{suffix}"
     interval = _count(match)
     suffix = f";INTERVAL={interval}" if interval > 1 else ""
     if interval < 1 or interval > 999:
@@ -820,7 +882,8 @@ def _first_occurrence(
         start_day = now.date()
     start = datetime.combine(start_day, clock).replace(tzinfo=None)
     floor = max(start, now.replace(tzinfo=None, second=0, microsecond=0))
-    occurrence = rrulestr(rule, dtstart=start).after(floor, inc=True)
+    schedule = recurrence_rules.split_mode(rule)[0]
+    occurrence = rrulestr(schedule, dtstart=start).after(floor, inc=True)
     if occurrence is None:
         return datetime.combine(start_day, clock, tzinfo=zone), has_time
     return occurrence.replace(tzinfo=zone), has_time
@@ -879,5 +942,7 @@ def preview(data: QuickAdd, user: User, zone: ZoneInfo | None = None) -> QuickPr
 def quick_add(session: Session, user: User, data: QuickAdd, zone: ZoneInfo | None = None) -> Task:
     """Create the task the text describes."""
     zone = zone or get_zone(user.timezone)
-    fields = resolve(data, zone).parsed.model_dump(exclude={"due_has_time", "unsure"})
+    fields = resolve(data, zone).parsed.model_dump(
+        exclude={"due_has_time", "unsure", "recurrence_text"}
+    )
     return service.create_task(session, user, TaskCreate(**fields), zone=zone)

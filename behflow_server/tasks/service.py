@@ -199,20 +199,49 @@ def restore_due(session: Session, user: User, number: int) -> Task:
     return reschedule(session, user, number, task.original_due_at)
 
 
-def skip_occurrence(session: Session, user: User, number: int, *, zone: ZoneInfo) -> Task:
-    """Move a recurring task to its next occurrence without completing it."""
+def _recurring(session: Session, user: User, number: int, verb: str) -> Task:
     task = get_task(session, user, number)
     if not task.recurrence:
         raise InvalidInput(
-            f"Task #{number} does not repeat; only recurring tasks can skip an occurrence.",
+            f"Task #{number} does not repeat; only recurring tasks can {verb} an occurrence.",
             code="not_recurring",
         )
+    return task
+
+
+def skip_occurrence(session: Session, user: User, number: int, *, zone: ZoneInfo) -> Task:
+    """Move a recurring task to its next occurrence without completing it. The skipped
+    occurrence counts towards the rule's COUNT ("5 times" means five dates)."""
+    task = _recurring(session, user, number, "skip")
     following = recurrence.next_task(task, zone, utcnow())
     if following is None or following.due_at is None:
         raise InvalidInput(
             f"Task #{number}'s recurrence has no further occurrence.", code="recurrence_ended"
         )
-    return reschedule(session, user, number, following.due_at, zone=zone)
+    task.recurrence_index = following.recurrence_index
+    task = reschedule(session, user, number, following.due_at, zone=zone)
+    if task in session.dirty:  # the same due date again (from completion): the index moved
+        task = _save(session, user, task, "task.updated")
+    return task
+
+
+MOVED_OCCURRENCE = "move_occurrence"
+
+
+def move_occurrence(
+    session: Session, user: User, number: int, due_at: datetime, *, zone: ZoneInfo
+) -> Task:
+    """Give this occurrence of a recurring task another due date, leaving the series alone:
+    the date the schedule gave it stays in original_due_at (the series anchor), so the next
+    occurrence still comes on schedule. Moving it back to that date forgets the move."""
+    task = _recurring(session, user, number, "move")
+    due_at = _aware(due_at, zone) or due_at
+    if task.original_due_at is not None and due_at == task.original_due_at:
+        return reschedule(session, user, number, due_at, zone=zone)
+    if task.due_at is None:
+        # Nothing to keep: a task without a due date has no place in the schedule yet.
+        return reschedule(session, user, number, due_at, zone=zone)
+    return reschedule(session, user, number, due_at, by=MOVED_OCCURRENCE, zone=zone)
 
 
 def reopen_task(session: Session, user: User, number: int) -> Task:

@@ -4,13 +4,13 @@ import { ApiError } from "./api.js";
 import { byId, field } from "./dom.js";
 import { isAllDay, shortDate } from "./due.js";
 import { report } from "./notices.js";
-import { describeRule } from "./recurrence.js";
 import * as tasks from "./taskapi.js";
 import { OPEN_TASK, removeTask, scheduleReload } from "./tasks.js";
 
 /** @typedef {import("./types.js").Task} Task */
 
 const WEEKDAYS = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"];
+const DAY_WORDS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const REMIND_OFFSETS = ["0", "10", "30", "60", "1440"];
 const MINUTE = 60_000;
 
@@ -53,24 +53,37 @@ function fillRepeat(task) {
   else if (presets.includes(rule)) repeat.value = rule;
   else if (rule === weeklyRule(task.due_at)) repeat.value = "weekly";
   else repeat.value = "custom";
-  field("detail-rule").value = task.recurrence || "";
+  field("detail-rule").value = task.recurrence_text || "";
   showRepeat();
 }
 
-/** @returns {string | null} the rule the form says */
+/** @returns {string | null} the rule the form says; custom words are read on save (readRule) */
 function formRule() {
   const choice = select("detail-repeat").value;
   if (!choice) return null;
-  if (choice === "custom") return field("detail-rule").value.trim() || null;
+  if (choice === "custom") return current.task?.recurrence || null;
   if (choice === "weekly") return weeklyRule(formDue());
   return choice;
 }
 
+/** The custom words, when they differ from what the task says now. @returns {string | null} */
+function newWords() {
+  if (select("detail-repeat").value !== "custom") return null;
+  const words = field("detail-rule").value.trim();
+  return words && words !== (current.task?.recurrence_text || "") ? words : null;
+}
+
 function showRepeat() {
-  const custom = select("detail-repeat").value === "custom";
-  byId("detail-rule-label").hidden = !custom;
-  const rule = formRule();
-  byId("detail-repeat-words").textContent = rule ? `Repeats ${describeRule(rule)}.` : "";
+  const choice = select("detail-repeat");
+  byId("detail-rule-label").hidden = choice.value !== "custom";
+  const task = current.task;
+  const same = task && (formRule() || "").toUpperCase() === (task.recurrence || "").toUpperCase();
+  const due = formDue();
+  const weekly = due ? `every ${DAY_WORDS[new Date(due).getDay()]}` : "every week";
+  const words = choice.value === "custom" ? field("detail-rule").value.trim()
+    : same ? task?.recurrence_text
+      : choice.value === "weekly" ? weekly : choice.selectedOptions[0]?.text.toLowerCase();
+  byId("detail-repeat-words").textContent = choice.value && words ? `Repeats ${words}.` : "";
 }
 
 /** @returns {string | null} */
@@ -196,6 +209,12 @@ async function onSave(event) {
   byId("detail-error").textContent = "";
   try {
     const body = changes(task);
+    const words = newWords();
+    if (words) {
+      const rule = await tasks.readRule(words);
+      if (!rule) throw new Error(`Cannot read "${words}" as a repeat; try "every 3 days after done".`);
+      body.recurrence = rule;
+    }
     const status = select("detail-status").value;
     // Completing and reopening are the server's own commands (a recurring task's next
     // occurrence, completed_at); other status changes are plain fields.

@@ -28,6 +28,17 @@ export const quickAdd = (text) => api(`${BASE}/quick`, { method: "POST", body: {
 export const updateTask = (number, changes) => api(`${BASE}/${number}`, { method: "PATCH", body: changes });
 
 /** @param {number} number @returns {Promise<Task>} */
+/**
+ * The RRULE for repeat words ("every 3 days after done"), read by the server's grammar.
+ * @param {string} words
+ * @returns {Promise<string | null>}
+ */
+export const readRule = async (words) => {
+  const text = /^(every|each|on)\b/i.test(words) ? words : `every ${words}`;
+  const preview = await api(`${BASE}/quick`, { method: "POST", body: { text: `x ${text}`, dry_run: true } });
+  return preview.parsed.recurrence || null;
+};
+
 export const completeTask = (number) => api(`${BASE}/${number}/complete`, { method: "POST" });
 
 /** One server rule for reopening (status back to not started, completed_at cleared).

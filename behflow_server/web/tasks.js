@@ -5,7 +5,6 @@ import { ApiError } from "./api.js";
 import { byId, debounce, el, field } from "./dom.js";
 import { relativeDue, shortDate } from "./due.js";
 import { report, toast } from "./notices.js";
-import { describeRule } from "./recurrence.js";
 import { session } from "./session.js";
 import * as tasks from "./taskapi.js";
 
@@ -98,7 +97,7 @@ function taskRow(task) {
     meta.append(el("span", { className: `badge status-${task.status}`, text: task.status.replace("_", " ") }));
   }
   if (task.recurrence) {
-    const words = describeRule(task.recurrence);
+    const words = task.recurrence_text || "";
     meta.append(el("span", { className: "recurring", title: `Repeats ${words}`, "aria-label": `repeats ${words}`, text: "↻" }));
   }
   for (const tag of task.tags) meta.append(el("span", { className: "tag", text: `#${tag}` }));
@@ -306,6 +305,22 @@ async function restore(number) {
 }
 
 /**
+ * "Done. Next: Fri 12 Dec" for a completed recurring task: its next occurrence is the open task
+ * the completion created (same title and rule, a higher number), as the CLI finds it.
+ * @param {Task} done
+ * @returns {Promise<string>}
+ */
+async function doneAndNext(done) {
+  const page = await tasks.listTasks({ status: "open", search: done.title, sort: "number", limit: 50 });
+  const next = page.items.find((item) => item.number > done.number && item.title === done.title
+    && item.recurrence === done.recurrence);
+  if (!next) return `Done: #${done.number}. That was the last one (${done.recurrence_text}).`;
+  if (!next.due_at) return `Done: #${done.number}. Next: #${next.number} (${done.recurrence_text}).`;
+  const day = new Date(next.due_at).toLocaleDateString("en-GB", { weekday: "short" });
+  return `Done: #${done.number}. Next: ${day} ${shortDate(next.due_at)} (#${next.number}, ${done.recurrence_text}).`;
+}
+
+/**
  * Complete or reopen; the server's rules do the rest (a recurring task's next occurrence).
  * @param {Task} task
  */
@@ -315,7 +330,7 @@ export async function toggleDone(task) {
       await tasks.reopenTask(task.number);
     } else {
       const done = await tasks.completeTask(task.number);
-      if (task.recurrence) toast(`Done: #${done.number}. It repeats ${describeRule(task.recurrence)}.`);
+      if (task.recurrence) toast(await doneAndNext(done));
     }
     scheduleReload([task.number]);
   } catch (error) {

@@ -21,6 +21,7 @@
  * @property {string[]} tags
  * @property {string | null} project
  * @property {string | null} recurrence RFC 5545 RRULE text, e.g. "FREQ=WEEKLY;BYDAY=MO"
+ * @property {string | null} [recurrence_text] the rule in the server's words: "every 3 days after done"
  * @property {string | null} remind_at
  * @property {string} created_at
  * @property {string} updated_at

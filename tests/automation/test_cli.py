@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -147,3 +148,34 @@ def test_stats_and_every(cli: Cli) -> None:
     chart = cli("stats", "--days", "3", "--format", "table")
     assert chart.returncode == 0, chart.stderr
     assert "█ 1" in chart.stdout and "Streak: 1 day" in chart.stdout
+
+
+def test_from_completion_then_move_and_skip(cli: Cli) -> None:
+    added = cli(
+        "task", "add", "Water ferns", "--every", "3 days after done", "--due", "2099-01-05 09:00",
+        "--json",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    task = json.loads(added.stdout)
+    assert task["recurrence"] == "FREQ=DAILY;INTERVAL=3;X-BEHFLOW-FROM=COMPLETION"
+    shown = cli("task", "show", str(task["number"]), "--format", "table")
+    assert "every 3 days after done" in shown.stdout and "FREQ" not in shown.stdout
+    done = cli("task", "done", str(task["number"]), "--format", "table")
+    assert done.returncode == 0, done.stderr
+    assert "(every 3 days after done); the next one" in done.stdout
+    following = json.loads(cli("task", "show", str(task["number"] + 1), "--json").stdout)
+    # Counted from today (the completion day), at the task's own time of day.
+    expected = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
+    assert following["due_at"].startswith(f"{expected}T09:00")
+    moved = cli("task", "move", str(following["number"]), "2099-02-01 10:00", "--format", "table")
+    assert moved.returncode == 0, moved.stderr
+    assert (
+        "Moved this occurrence only" in moved.stdout and "every 3 days after done" in moved.stdout
+    )
+    skipped = cli("task", "skip", str(following["number"]), "--json")
+    assert skipped.returncode == 0, skipped.stderr
+    assert json.loads(skipped.stdout)["recurrence_index"] == 3
+    plain = json.loads(cli("task", "add", "Once only", "--json").stdout)
+    refused = cli("task", "skip", str(plain["number"]))
+    assert refused.returncode == 2 and "does not repeat" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1

@@ -65,6 +65,7 @@ def test_moved_due_date_and_recurrence_in_words() -> None:
         original_due_at=f"{year}-11-20T17:00:00Z",
         due_moved_by="reschedule_overdue",
         recurrence="FREQ=WEEKLY;BYDAY=MO",
+        recurrence_text="every Monday",
     )
 
     async def run() -> None:

@@ -92,15 +92,18 @@ def test_keys_change_tasks_through_the_api(client: BehflowClient, other: Behflow
         form.query_one("#title", Input).value = "Buy oat milk"
         form.query_one("#tags", Input).value = "home shop"
         form.query_one("#due", Input).value = ""
+        form.query_one("#repeat", Input).value = "every 2 weeks after done"  # words, not RRULE
         await pilot.press("ctrl+s")
         await until(pilot, lambda: other.get_task(number)["title"] == "Buy oat milk")
         saved = other.get_task(number)
         assert saved["tags"] == ["home", "shop"] and saved["due_at"] is None
+        assert saved["recurrence_text"] == "every 2 weeks after done"
         await until(pilot, lambda: screen.changes.labels()[-1] == f"edit #{number}")
         await pilot.press("u")  # undo the edit: title, tags and due date come back
         await until(pilot, lambda: other.get_task(number)["title"] == "Buy milk")
         restored = other.get_task(number)
         assert restored["tags"] == ["home"] and restored["due_at"] == task["due_at"]
+        assert restored["recurrence"] is None
 
         # A bad due date: the server says no, the TUI shows it and carries on.
         await pilot.press("e")

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -86,43 +87,6 @@ def test_relative_due_labels_follow_the_one_rule_in_every_zone(
     web = [module_call(browser, "due.js", "shortDate", day) for day in days]
     assert web == [short_day(day, "Europe/Berlin") for day in days]
     assert console_errors(browser) == []
-
-
-RULES_IN_WORDS = [
-    ("FREQ=WEEKLY;BYDAY=MO", "every Monday"),
-    ("FREQ=DAILY", "every day"),
-    ("FREQ=DAILY;INTERVAL=2", "every 2 days"),
-    ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "every weekday"),
-    ("FREQ=WEEKLY;BYDAY=TU,TH", "every Tuesday and Thursday"),
-    ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "every 2 weeks on Friday"),
-    ("FREQ=MONTHLY;BYMONTHDAY=15", "every month on the 15th"),
-    ("FREQ=MONTHLY;BYDAY=-1FR", "every month on the last Friday"),
-    ("FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=4", "every year on 4 Jul"),
-    ("FREQ=WEEKLY;BYDAY=SA,SU", "every Saturday and Sunday"),
-    ("FREQ=MONTHLY;BYMONTHDAY=-1", "every month on the last day"),
-    ("FREQ=MONTHLY;BYMONTHDAY=1,15", "every month on the 1st and 15th"),
-    ("FREQ=MONTHLY;BYDAY=1MO", "every month on the first Monday"),
-    ("FREQ=DAILY;BYHOUR=9;BYMINUTE=30", "every day at 09:30"),
-    ("FREQ=WEEKLY;BYDAY=MO;COUNT=1", "every Monday, once"),
-    ("FREQ=HOURLY", "every hour"),
-    ("RRULE:FREQ=WEEKLY;COUNT=5", "every week, 5 times"),
-    ("FREQ=DAILY;UNTIL=20261120T230000Z", "every day, until 20 Nov 2026"),
-    ("FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO", "every month on the first Monday"),
-    ("FREQ=MONTHLY;BYSETPOS=2;BYDAY=MO,TU", "FREQ=MONTHLY;BYSETPOS=2;BYDAY=MO,TU"),
-]
-
-
-def test_recurrence_is_said_in_words(browser: WebDriver, live_server: LiveServer) -> None:
-    browser.get(live_server.url + "/")
-    said = {
-        rule: module_call(browser, "recurrence.js", "describeRule", rule)
-        for rule, _ in RULES_IN_WORDS
-    }
-    assert said == dict(RULES_IN_WORDS)  # a rule it cannot say is shown as written
-    # The CLI and the TUI say every rule the same way (behflow_cli.dates, one Python version).
-    from behflow_cli.dates import recurrence_words
-
-    assert {rule: recurrence_words(rule) for rule, _ in RULES_IN_WORDS} == said
 
 
 def open_detail(driver: WebDriver, title: str) -> None:
@@ -207,9 +171,28 @@ def test_detail_view_edits_every_field(
     browser.find_element(By.ID, "detail-save").click()
     wait(browser, lambda d: d.find_element(By.ID, "detail-error").text, message="no error shown")
     assert browser.find_element(By.ID, "detail").is_displayed()
-    browser.find_element(By.ID, "detail-title").send_keys(Keys.ESCAPE)
-    wait(browser, lambda d: not d.find_element(By.ID, "detail").is_displayed())
     assert get(api, token, task["number"])["recurrence"] is None
+    # Words the server reads: counted from completion; completing says the next date.
+    browser.find_element(By.ID, "detail-rule").clear()
+    browser.find_element(By.ID, "detail-rule").send_keys("every 2 weeks after done")
+    browser.find_element(By.ID, "detail-save").click()
+    wait(browser, lambda d: not d.find_element(By.ID, "detail").is_displayed())
+    saved = get(api, token, task["number"])
+    assert saved["recurrence"] == "FREQ=WEEKLY;INTERVAL=2;X-BEHFLOW-FROM=COMPLETION"
+    assert saved["recurrence_text"] == "every 2 weeks after done"
+
+    def complete(driver: WebDriver) -> bool:
+        try:  # the list re-renders after the save
+            row(driver, "Plan the team offsite").find_element(
+                By.CSS_SELECTOR, "button[data-action='complete']"
+            ).click()
+        except StaleElementReferenceException:
+            return False
+        return True
+
+    wait(browser, complete)
+    toast = wait(browser, lambda d: "Next:" in d.find_element(By.ID, "toasts").text)
+    assert toast and "every 2 weeks after done" in browser.find_element(By.ID, "toasts").text
     # Status: completing and reopening from the dialog use the server's own commands.
     other = add(api, token, title="Finish me")
     open_detail(browser, "Finish me")

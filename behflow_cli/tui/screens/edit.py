@@ -1,4 +1,4 @@
-"""The edit form: title, notes, due, priority, status, tags and project of one task."""
+"""The edit form: title, notes, due, repeats, priority, status, tags and project of one task."""
 
 from __future__ import annotations
 
@@ -59,6 +59,14 @@ class EditScreen(ModalScreen[dict[str, Any] | None]):
                     placeholder="tomorrow 5pm, 2026-12-01 (empty: none)",
                     compact=True,
                 )
+                yield Label("Repeats")
+                yield Input(
+                    recurrence_words(task),
+                    id="repeat",
+                    max_length=200,
+                    placeholder="every 3 days after done, every last friday (empty: no repeat)",
+                    compact=True,
+                )
                 yield Label("Priority")
                 yield Select(
                     [(p, p) for p in PRIORITIES],
@@ -97,7 +105,7 @@ class EditScreen(ModalScreen[dict[str, Any] | None]):
         task = self.task_data
         note = Text()
         if task.get("recurrence"):
-            note.append(f"↻ Repeats {recurrence_words(task['recurrence'])}")
+            note.append(f"↻ Repeats {recurrence_words(task)}")
         moved = moved_from(task, self.zone)
         if moved:
             note.append("  " if note else "")
@@ -111,7 +119,7 @@ class EditScreen(ModalScreen[dict[str, Any] | None]):
         task = self.task_data
         value = {
             name: self.query_one(f"#{name}", Input).value.strip()
-            for name in ("title", "description", "due", "tags", "project")
+            for name in ("title", "description", "due", "repeat", "tags", "project")
         }
         changes: dict[str, Any] = {}
         if value["title"] != task["title"]:
@@ -120,6 +128,8 @@ class EditScreen(ModalScreen[dict[str, Any] | None]):
             changes["description"] = value["description"] or None
         if value["due"] != local_due(task.get("due_at")):
             changes["due"] = value["due"] or None
+        if value["repeat"] != recurrence_words(task):
+            changes["repeat"] = value["repeat"] or None  # words the server reads (tui/api.py)
         tags = value["tags"].replace(",", " ").split()
         if tags != list(task.get("tags") or []):
             changes["tags"] = tags

@@ -49,7 +49,7 @@ class TaskDetail(Static):
             text.append(f" · {moved}", style=f"bold {theme.warning}")
             text.append(" (m puts it back)", style="dim")
         if task.get("recurrence"):
-            text.append(f" · ↻ {recurrence_words(task['recurrence'])}")
+            text.append(f" · ↻ {recurrence_words(task)}")
         if task.get("project"):
             text.append(f" · project {task['project']}")
         return text
