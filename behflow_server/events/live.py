@@ -10,13 +10,15 @@ import signal
 import threading
 import uuid
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from behflow_server.context import AppContext
 from behflow_server.events.bus import EventBus
-from behflow_server.events.pg import PgListener, announce_commits, stop_announcing
 from behflow_server.events.service import add_revocation_sink, remove_revocation_sink
 from behflow_server.events.sinks import sinks_of
+
+if TYPE_CHECKING:
+    from behflow_server.events.pg import PgListener
 
 _SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -40,6 +42,8 @@ class LiveEvents:
         sinks_of(db).add(self.bus.sink)
         add_revocation_sink(db.engine, self.bus.revoke)
         if db.kind == "postgresql":
+            from behflow_server.events.pg import PgListener, announce_commits
+
             announce_commits(db.engine, self.origin)
             self.listener = PgListener(db, self.bus, self.origin).start()
         self._close_streams_on_shutdown_signal()
@@ -52,6 +56,8 @@ class LiveEvents:
         sinks_of(self.context.db).remove(self.bus.sink)
         remove_revocation_sink(self.context.db.engine, self.bus.revoke)
         if self.listener is not None:
+            from behflow_server.events.pg import stop_announcing
+
             stop_announcing(self.context.db.engine)
             self.listener.stop()
 
