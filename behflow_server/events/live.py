@@ -19,6 +19,7 @@ from behflow_server.events.sinks import sinks_of
 
 if TYPE_CHECKING:
     from behflow_server.events.pg import PgListener
+    from behflow_server.events.poll import TablePoller
 
 _SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -29,6 +30,7 @@ class LiveEvents:
         self.bus = EventBus(context.settings.events_queue_size)
         self.origin = uuid.uuid4().hex
         self.listener: PgListener | None = None
+        self.poller: TablePoller | None = None
         self._previous_handlers: dict[int, Any] = {}
 
     @classmethod
@@ -46,6 +48,11 @@ class LiveEvents:
 
             announce_commits(db.engine, self.origin)
             self.listener = PgListener(db, self.bus, self.origin).start()
+        elif self.context.settings.workers > 1:
+            from behflow_server.events.poll import TablePoller
+
+            every = self.context.settings.events_poll_seconds
+            self.poller = TablePoller(db, self.bus, every).start()
         self._close_streams_on_shutdown_signal()
         self.context.live_events = self
 
@@ -55,6 +62,8 @@ class LiveEvents:
         self.bus.close()
         sinks_of(self.context.db).remove(self.bus.sink)
         remove_revocation_sink(self.context.db.engine, self.bus.revoke)
+        if self.poller is not None:
+            self.poller.stop()
         if self.listener is not None:
             from behflow_server.events.pg import stop_announcing
 
