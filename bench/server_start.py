@@ -42,6 +42,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used: steadier than wall time on a loaded machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def call(port: int, method: str, path: str, body: object = None, token: str = "") -> object:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Content-Type": "application/json", "User-Agent": "bench"}
@@ -55,8 +61,8 @@ def call(port: int, method: str, path: str, body: object = None, token: str = ""
     return json.loads(data)
 
 
-def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int, float]:
-    """(process, port, seconds from exec to a healthy /health)."""
+def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int, float, float]:
+    """(process, port, seconds from exec to a healthy /health, CPU seconds used by then)."""
     port = free_port()
     began = time.perf_counter()
     process = subprocess.Popen(
@@ -72,7 +78,8 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int, float]:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/health")
             if conn.getresponse().status == 200:
-                return process, port, time.perf_counter() - began
+                elapsed = time.perf_counter() - began
+                return process, port, elapsed, cpu_seconds(process.pid)
         except OSError:
             pass
         time.sleep(0.005)
@@ -100,6 +107,8 @@ def main() -> None:
     env.pop("BEHFLOW_URL", None)
     fresh: list[float] = []
     existing: list[float] = []
+    fresh_cpu: list[float] = []
+    existing_cpu: list[float] = []
     idle: list[float] = []
     try:
         for _ in range(args.runs):
@@ -108,16 +117,18 @@ def main() -> None:
                 reset_postgres(args.database_url)
             else:
                 shutil.rmtree(work / "data", ignore_errors=True)
-            process, _, seconds = start(env)
+            process, _, seconds, cpu = start(env)
             fresh.append(seconds)
+            fresh_cpu.append(cpu)
             stop(process)
         for _ in range(args.runs):
-            process, port, seconds = start(env)
+            process, port, seconds, cpu = start(env)
             existing.append(seconds)
+            existing_cpu.append(cpu)
             time.sleep(1.0)  # idle: after start-up work settles
             idle.append(rss_mb(process.pid))
             stop(process)
-        process, port, _ = start(env)
+        process, port, _, _ = start(env)
         token = call(port, "POST", "/register", {"username": "bench", "password": "bench-pw-1"})
         access = str(token["access_token"])  # type: ignore[index]
         before = rss_mb(process.pid)
@@ -139,6 +150,10 @@ def main() -> None:
     for name, value, target, unit in rows:
         verdict = "met" if value < target else "NOT met"
         print(f"  {name}: {value:.2f} {unit} (target < {target:g} {unit}: {verdict})")
+    print(
+        f"  CPU used by then (user+system, less sensitive to load): fresh "
+        f"{statistics.median(fresh_cpu):.2f} s, existing {statistics.median(existing_cpu):.2f} s"
+    )
     print(f"  resident memory after registering: {before:.0f} MB")
     print(f"  first chat: {first_chat:.2f} s, resident memory after it: {after:.0f} MB")
     print(f"  all fresh: {', '.join(f'{v:.2f}' for v in fresh)}")

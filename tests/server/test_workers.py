@@ -39,6 +39,7 @@ def test_two_workers_share_events_and_elect_one_leader(tmp_path: Path, database:
         "BEHFLOW_STATE_DIR": str(tmp_path / "state"),
         "BEHFLOW_SECRET_KEY": "workers-test-secret-key-0123456789abcdef",
         "BEHFLOW_LOG_LEVEL": "info",
+        "BEHFLOW_SCHEDULER_ENABLED": "true",
         "BEHFLOW_SCHEDULER_TICK_SECONDS": "0.2",
         "BEHFLOW_EVENTS_POLL_SECONDS": "0.1",
     }
@@ -72,11 +73,14 @@ def test_two_workers_share_events_and_elect_one_leader(tmp_path: Path, database:
             except httpx.HTTPError:
                 time.sleep(0.1)
         agent = {"User-Agent": "workers-test"}
-        token = httpx.post(
+        registered = httpx.post(
             f"{base}/register",
             json={"username": "worker1", "password": "workers-password"},
             headers=agent,
-        ).json()["access_token"]
+            timeout=60,
+        )
+        assert registered.status_code == 201, registered.text
+        token = registered.json()["access_token"]
         auth = {**agent, "Authorization": f"Bearer {token}"}
         with (
             httpx.Client(base_url=base, headers=auth, timeout=20) as streaming,
