@@ -1,4 +1,7 @@
-"""BehflowClient: the Behflow HTTP API over httpx, for the CLI, the TUI and other clients.
+"""BehflowClient: the Behflow HTTP API, for the CLI, the TUI and other clients.
+
+Plain http:// requests go over the standard library (behflow_cli/wire.py); httpx is imported
+only for https://, streaming (chat) and a caller's own transport.
 
 Every failure is an ApiError carrying the server's error code, message and HTTP status; a
 server that cannot be reached is ApiError(code="unreachable", status=0).
@@ -10,7 +13,12 @@ import sys
 import types
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, cast
+
+if TYPE_CHECKING:
+    import httpx
+
+    from behflow_cli.wire import Wire
 
 
 def _skip_httpx_cli() -> None:
@@ -23,7 +31,8 @@ def _skip_httpx_cli() -> None:
 
 
 _skip_httpx_cli()
-import httpx  # noqa: E402
+
+USER_AGENT = "behflow-cli"
 
 API = "/api/v1"
 TASKS = f"{API}/tasks"
@@ -159,6 +168,22 @@ class ApiError(Exception):
         return self.message
 
 
+class _Answer(Protocol):
+    """What _decode reads: an httpx.Response or a wire.Response."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def is_success(self) -> bool: ...
+    @property
+    def text(self) -> str: ...
+    def json(self) -> Any: ...
+
+
 def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
@@ -185,11 +210,14 @@ class BehflowClient:
         self._timeout = timeout
         self._transport = transport
         self._http: httpx.Client | None = None
+        self._wire: Wire | None = None
 
     @property
     def http(self) -> httpx.Client:
         """The underlying httpx.Client (for streaming responses, e.g. chat)."""
         if self._http is None:
+            import httpx
+
             transport = self._transport
             if transport is None and self.base_url.startswith("http://"):
                 # No TLS context, no httpcore import: ~30 ms less per CLI call.
@@ -200,11 +228,22 @@ class BehflowClient:
                 base_url=self.base_url,
                 timeout=self._timeout,
                 transport=transport,
-                headers={"User-Agent": "behflow-cli"},
+                headers={"User-Agent": USER_AGENT},
             )
         return self._http
 
+    def _plain(self) -> Wire | None:
+        """The stdlib connection pool, for a plain http:// server and no custom transport."""
+        if self._wire is None and self._transport is None and self.base_url.startswith("http://"):
+            from behflow_cli.wire import Wire
+
+            self._wire = Wire(self.base_url, self._timeout)
+        return self._wire
+
     def close(self) -> None:
+        if self._wire is not None:
+            self._wire.close()
+            self._wire = None
         if self._http is not None:
             self._http.close()
             self._http = None
@@ -216,7 +255,8 @@ class BehflowClient:
         self.close()
 
     def headers(self, auth: bool = True) -> dict[str, str]:
-        headers: dict[str, str] = {}
+        """Every request's headers, built here only (both transports send these)."""
+        headers: dict[str, str] = {"User-Agent": USER_AGENT}
         if auth and self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.timezone:
@@ -227,25 +267,36 @@ class BehflowClient:
     @contextmanager
     def _transport_errors(self) -> Iterator[None]:
         """httpx's failures to reach the server, as ApiError with status 0."""
+        import httpx
+
         try:
             yield
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ApiError(
-                f"cannot reach the Behflow server at {self.base_url}: start it with "
-                "`behflow server start --background`, or point BEHFLOW_URL at a running one",
-                code="unreachable",
-                status=0,
-            ) from exc
+            raise self._unreachable() from exc
         except httpx.TimeoutException as exc:
-            raise ApiError(
-                f"the Behflow server at {self.base_url} did not answer in time",
-                code="timeout",
-                status=0,
-            ) from exc
+            raise self._timed_out() from exc
         except httpx.HTTPError as exc:
-            raise ApiError(
-                f"request to {self.base_url} failed: {exc}", code="transport_error", status=0
-            ) from exc
+            raise self._failed(exc) from exc
+
+    def _unreachable(self) -> ApiError:
+        return ApiError(
+            f"cannot reach the Behflow server at {self.base_url}: start it with "
+            "`behflow server start --background`, or point BEHFLOW_URL at a running one",
+            code="unreachable",
+            status=0,
+        )
+
+    def _timed_out(self) -> ApiError:
+        return ApiError(
+            f"the Behflow server at {self.base_url} did not answer in time",
+            code="timeout",
+            status=0,
+        )
+
+    def _failed(self, exc: Exception) -> ApiError:
+        return ApiError(
+            f"request to {self.base_url} failed: {exc}", code="transport_error", status=0
+        )
 
     def request(
         self,
@@ -257,6 +308,25 @@ class BehflowClient:
         auth: bool = True,
     ) -> Any:
         """Send one request; returns the decoded JSON body (None for 204). Raises ApiError."""
+        wire = self._plain()
+        if wire is not None:
+            from behflow_cli import wire as plain
+
+            try:
+                answer = wire.send(
+                    method,
+                    path,
+                    params=_drop_none(params) if params else None,
+                    json_body=json,
+                    headers=self.headers(auth),
+                )
+            except plain.Unreachable as exc:
+                raise self._unreachable() from exc
+            except plain.ReadTimeout as exc:
+                raise self._timed_out() from exc
+            except OSError as exc:
+                raise self._failed(exc) from exc
+            return self._decode(answer)
         with self._transport_errors():
             response = self.http.request(
                 method,
@@ -268,7 +338,7 @@ class BehflowClient:
         return self._decode(response)
 
     @staticmethod
-    def _decode(response: httpx.Response) -> Any:
+    def _decode(response: _Answer) -> Any:
         if response.is_success:
             if response.status_code == 204 or not response.content:
                 return None
@@ -588,6 +658,7 @@ class BehflowClient:
         ("token", {"text"}) pieces of the reply as they come, then ("done", ChatReply).
 
         An `error` event, or an error answer before the stream starts, raises ApiError."""
+        import httpx
         from httpx_sse import SSEError, connect_sse
 
         body = _drop_none({"message": message, "session_id": session_id})

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     expensive_request_wait_seconds: float = Field(default=2.0, ge=0, le=60)
 
     scheduler_enabled: bool = True
+    # Server processes sharing the port (uvicorn workers, `behflow server start --workers N`).
+    # The scheduler runs in one of them (the elected leader); on SQLite each worker reads the
+    # others' live events from the events table every `events_poll_seconds`.
+    workers: int = Field(default=1, ge=1, le=32)
+    events_poll_seconds: float = Field(default=0.2, gt=0, le=10)
     chat_session_ttl_hours: int = Field(default=24 * 7, ge=1)
     # Automation (docs/automation.md): how often the scheduler looks for due work, the
     # shortest interval a process may use, retry back-off, event retention, webhooks.

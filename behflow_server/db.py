@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import JSONB
@@ -181,9 +181,11 @@ def _unavailable(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return True
         return exc.orig is not None and _unavailable(exc.orig)
-    if isinstance(exc, psycopg.InterfaceError):
+    # psycopg is imported by the PostgreSQL engine only: without it, no error is one of its.
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(exc, psycopg.InterfaceError):
         return True  # e.g. "the connection is closed"
-    if isinstance(exc, psycopg.OperationalError):
+    if psycopg is not None and isinstance(exc, psycopg.OperationalError):
         # Connection failures, shutdowns, restarts, too many connections, statement or lock
         # timeouts. Not class 54 (program limit exceeded): that one is the request's size.
         sqlstate = getattr(exc, "sqlstate", None) or ""
@@ -197,6 +199,9 @@ def _unavailable(exc: BaseException) -> bool:
 def is_statement_timeout(exc: BaseException) -> bool:
     """`exc` (or what caused it) is PostgreSQL cancelling a statement that ran longer than the
     statement timeout (SQLSTATE 57014)."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None:
+        return False  # only the PostgreSQL engine imports psycopg
     current: BaseException | None = exc
     for _ in range(8):
         if current is None:

@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r'^revision(?:: *str)? *= *"([^"]+)"', re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:: *[^=]+)? *= *(.+)$", re.MULTILINE)
+
+
+def script_heads() -> set[str]:
+    """The head revisions, read from the migration files' text (no alembic import: ~0.2 s
+    less per start). Empty when a file does not parse; then upgrade() asks alembic."""
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN.search(text)
+        if revision is None or down is None:
+            return set()
+        revisions.add(revision.group(1))
+        downs.update(re.findall(r'"([^"]+)"', down.group(1)))
+    return revisions - downs
+
+
+def current_heads(engine: Engine) -> set[str]:
+    """The revisions the database is at (empty for a new database)."""
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return set()
+        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+        return {str(row[0]) for row in rows}
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url:
@@ -23,6 +53,9 @@ def alembic_config(url: str | None = None) -> Config:
 
 def pending_revisions(engine: Engine) -> list[str]:
     """Revisions not yet applied, oldest first."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
@@ -35,6 +68,11 @@ def pending_revisions(engine: Engine) -> list[str]:
 
 def upgrade(engine: Engine) -> list[str]:
     """Bring the schema to the newest revision; returns the revisions applied."""
+    heads = script_heads()
+    if heads and current_heads(engine) == heads:
+        return []  # the usual start: schema current, alembic never imported
+    from alembic import command
+
     pending = pending_revisions(engine)
     if not pending:
         return []

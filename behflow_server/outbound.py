@@ -24,8 +24,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-import httpx
-
 if TYPE_CHECKING:
     from behflow_server.config import Settings
 
@@ -303,6 +301,10 @@ def send(
         addresses = addresses_for(target, policy)
     except (BadURL, Refused):
         return Outcome("refused")
+    # Imported on the first delivery: at start-up httpx (and the click, rich and pygments its
+    # __init__ pulls in for its own CLI) cost ~0.1 s and several MB of every idle server.
+    import httpx
+
     original = httpx.URL(target.url)
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as http:
         for address in addresses:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from behflow_server.config import Settings
+from behflow_server.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def configure_logging(level: str) -> None:
@@ -20,6 +25,25 @@ def configure_logging(level: str) -> None:
 
 def redacted(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process (`--workers N`): settings from the environment."""
+    from behflow_server.main import create_app
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    sys.setswitchinterval(0.0005)
+    return create_app(settings)
+
+
+def __getattr__(name: str) -> Any:
+    # uvicorn's workers import their protocol class by name ("behflow_server.serve:...").
+    if name == "WorkerHTTPProtocol":
+        from behflow_server.protocol import with_header_timeout
+
+        return with_header_timeout(load_settings().header_timeout_seconds)
+    raise AttributeError(name)
 
 
 def serve(settings: Settings) -> None:
@@ -43,14 +67,30 @@ def serve(settings: Settings) -> None:
         raise SystemExit(
             f"error: cannot reach the database {redacted(database.url)}: {reason}"
         ) from None
+    options: dict[str, Any] = {}
+    if settings.workers > 1:
+        # Each worker builds its own app from the environment: make it say what this one does.
+        os.environ.update(
+            BEHFLOW_HOST=settings.host,
+            BEHFLOW_PORT=str(settings.port),
+            BEHFLOW_WORKERS=str(settings.workers),
+            BEHFLOW_DATABASE_URL=database.url,
+        )
+        target: Any = "behflow_server.serve:worker_app"
+        options = {"factory": True, "workers": settings.workers}
+        http: Any = "behflow_server.serve:WorkerHTTPProtocol"
+        database.dispose()
+    else:
+        target, http = app, with_header_timeout(settings.header_timeout_seconds)
     uvicorn.run(
-        app,
+        target,
+        **options,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,  # behflow.access logs each request with its id
         server_header=False,
-        http=with_header_timeout(settings.header_timeout_seconds),
+        http=http,
         # X-Forwarded-For decides the client address (and so the login limits): believe it
         # only from the configured proxies, never by default (uvicorn trusts loopback).
         proxy_headers=bool(settings.forwarded_allow_ips),

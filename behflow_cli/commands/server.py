@@ -40,6 +40,14 @@ def start(
         "-b",
         help="Run detached; the log and pid files go in the state directory.",
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        "-w",
+        min=1,
+        max=32,
+        help="Server processes sharing the port (default 1, or BEHFLOW_WORKERS).",
+    ),
 ) -> None:
     """Start the server (in the foreground unless --background; Ctrl-C stops it).
 
@@ -48,9 +56,15 @@ def start(
       behflow server start --port 9000
 
       behflow server start --background
+
+      behflow server start --workers 2
     """
+    import os
+
     from behflow_cli import autostart, config
 
+    if workers is not None:
+        os.environ["BEHFLOW_WORKERS"] = str(workers)  # read by the server (and a background one)
     if background:
         host = host or config.DEFAULT_HOST
         port = port or config.default_port()

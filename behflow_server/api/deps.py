@@ -12,6 +12,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from behflow_server.auth import cache as token_cache
 from behflow_server.auth import service as auth_service
 from behflow_server.auth import sessions as account_sessions
 from behflow_server.auth.models import User
@@ -79,8 +80,12 @@ CurrentClaims = Annotated[TokenClaims, Depends(get_claims)]
 
 
 async def get_current_user(session: SessionDep, claims: CurrentClaims) -> User:
-    # One primary-key lookup, run on the event loop: cheaper than a thread-pool round trip.
-    user = auth_service.user_for_token(session, claims)
+    # One primary-key lookup, run on the event loop: cheaper than a thread-pool round trip;
+    # none when this token was checked less than a second ago (auth/cache.py).
+    user = token_cache.recall(session, claims.jti)
+    if user is None:
+        user = auth_service.user_for_token(session, claims)
+        token_cache.remember(claims.jti, user)
     account_sessions.seen(session, claims)  # a write at most every few minutes per session
     return user
 

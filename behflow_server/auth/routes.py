@@ -55,8 +55,10 @@ def password_gate(context: AppContext) -> PasswordGate:
 def registration_limiter(context: AppContext) -> AddressRateLimiter:
     if context.registration_limiter is None:
         settings = context.settings
+        # Counted in process memory: with N workers each takes its share, so the machine as a
+        # whole never registers more than the limit from one address (login limits are rows).
         context.registration_limiter = AddressRateLimiter(
-            settings.registration_max_per_address,
+            max(1, settings.registration_max_per_address // settings.workers),
             settings.registration_window_seconds,
             "Too many accounts registered from this address; try again later.",
         )

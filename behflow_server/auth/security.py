@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import secrets
 import threading
@@ -24,8 +25,13 @@ T = TypeVar("T")
 
 ALGORITHM = "HS256"
 _hasher = PasswordHash.recommended()
-# Verified against when a username does not exist, so timing does not reveal which usernames do.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when a username does not exist, so timing does not reveal which
+    usernames do. Made on first use: an Argon2 hash at import cost every start ~0.1 s."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 def hash_password(password: str) -> str:
@@ -34,7 +40,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     if password_hash is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hasher.verify(password, _dummy_hash())
         return False
     return _hasher.verify(password, password_hash)
 

@@ -18,7 +18,6 @@ from behflow_server.auth.models import User
 from behflow_server.calendar.models import CalendarFeed, FeedStatus
 from behflow_server.db import utcnow
 from behflow_server.errors import NotFound
-from behflow_server.interop import ical
 from behflow_server.interop.service import matching_tasks
 from behflow_server.tasks.models import OPEN_STATUSES, TaskStatus
 from behflow_server.tasks.query import TaskQuery, TaskSort
@@ -97,4 +96,6 @@ def render(session: Session, user: User, *, events: bool = False) -> bytes:
         zone,
     )
     tasks = sorted(open_tasks + done, key=lambda task: task.number)
+    from behflow_server.interop import ical  # icalendar: imported when a feed is read
+
     return ical.feed(tasks, zone, name=f"Behflow: {user.username}", events=events)

@@ -10,13 +10,16 @@ import signal
 import threading
 import uuid
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from behflow_server.context import AppContext
 from behflow_server.events.bus import EventBus
-from behflow_server.events.pg import PgListener, announce_commits, stop_announcing
 from behflow_server.events.service import add_revocation_sink, remove_revocation_sink
 from behflow_server.events.sinks import sinks_of
+
+if TYPE_CHECKING:
+    from behflow_server.events.pg import PgListener
+    from behflow_server.events.poll import TablePoller
 
 _SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -27,6 +30,7 @@ class LiveEvents:
         self.bus = EventBus(context.settings.events_queue_size)
         self.origin = uuid.uuid4().hex
         self.listener: PgListener | None = None
+        self.poller: TablePoller | None = None
         self._previous_handlers: dict[int, Any] = {}
 
     @classmethod
@@ -40,8 +44,15 @@ class LiveEvents:
         sinks_of(db).add(self.bus.sink)
         add_revocation_sink(db.engine, self.bus.revoke)
         if db.kind == "postgresql":
+            from behflow_server.events.pg import PgListener, announce_commits
+
             announce_commits(db.engine, self.origin)
             self.listener = PgListener(db, self.bus, self.origin).start()
+        elif self.context.settings.workers > 1:
+            from behflow_server.events.poll import TablePoller
+
+            every = self.context.settings.events_poll_seconds
+            self.poller = TablePoller(db, self.bus, every).start()
         self._close_streams_on_shutdown_signal()
         self.context.live_events = self
 
@@ -51,7 +62,11 @@ class LiveEvents:
         self.bus.close()
         sinks_of(self.context.db).remove(self.bus.sink)
         remove_revocation_sink(self.context.db.engine, self.bus.revoke)
+        if self.poller is not None:
+            self.poller.stop()
         if self.listener is not None:
+            from behflow_server.events.pg import stop_announcing
+
             stop_announcing(self.context.db.engine)
             self.listener.stop()
 

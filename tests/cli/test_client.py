@@ -36,10 +36,9 @@ def test_typed_methods_errors_and_keep_alive(cli_server: LiveServer) -> None:
             api.create_task("x", priority="extreme")
         assert invalid.value.status == 422 and "priority" in invalid.value.message
 
-        # Several requests ran over one idle keep-alive connection.
-        transport = api.http._transport
-        assert isinstance(transport, PlainHTTPTransport)
-        assert sum(len(pool) for pool in transport._idle.values()) == 1
+        # Several requests ran over one idle keep-alive connection, without httpx.
+        assert api._wire is not None and api._wire.idle_connections() == 1
+        assert api._http is None
 
         # Streaming through the same transport (what chat uses for SSE).
         with api.http.stream("GET", "/api/v1/tasks", headers=api.headers()) as response:

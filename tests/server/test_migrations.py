@@ -50,3 +50,13 @@ def test_downgrade_to_base_and_up_again(database: Database) -> None:
     assert pending_revisions(database.engine) != []
     assert upgrade(database.engine) != []
     assert pending_revisions(database.engine) == []
+
+
+def test_the_cheap_head_check_agrees_with_alembic() -> None:
+    """upgrade() skips alembic when the database is at script_heads(): they must agree."""
+    from alembic.script import ScriptDirectory
+
+    from behflow_server import migrate
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    assert migrate.script_heads() == set(script.get_heads())
