@@ -95,6 +95,9 @@ class TaskFields(TaskDetails):
     ends_at: datetime | None = None
     remind_at: datetime | None = None
     extra: dict[str, Any] | None = None
+    # The parent task's number, making this a subtask; null on update detaches it. The rules
+    # (same user, no cycle, depth, archived parent) live in tasks/subtasks.py.
+    parent: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
 
 class TaskCreate(TaskFields):
@@ -142,6 +145,7 @@ class Task(SQLModel, table=True):
         sa.Index("ix_tasks_user_archived", "user_id", "archived_at"),
         sa.Index("ix_tasks_user_created", "user_id", "created_at"),
         sa.Index("ix_tasks_user_updated", "user_id", "updated_at"),
+        sa.Index("ix_tasks_user_parent", "user_id", "parent_id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -176,6 +180,20 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The task this one is a subtask of (tasks/subtasks.py). A hard-deleted parent takes its
+    # subtree with it (the service deletes them in one statement); without an ON DELETE action
+    # the database refuses any delete that would leave a subtask pointing nowhere.
+    parent_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("tasks.id"), nullable=True),
+    )
+
+
+class SubtaskProgress(SQLModel):
+    """How many of a task's direct subtasks (archived ones left out) are completed."""
+
+    done: int = 0
+    total: int = 0
 
 
 class TaskPublic(SQLModel):
@@ -199,6 +217,9 @@ class TaskPublic(SQLModel):
     # Set when automation moved the due date: the date the user had set, and which process.
     original_due_at: datetime | None = None
     due_moved_by: str | None = None
+    # Subtasks: the parent's number, and progress over this task's direct subtasks.
+    parent: int | None = None
+    subtasks: SubtaskProgress = PydanticField(default_factory=SubtaskProgress)
 
 
 class TaskPage(SQLModel):
