@@ -186,6 +186,8 @@ class QuickAdd(TaskDetails):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
     due: str | None = Field(default=None, min_length=1, max_length=200)
     priority: TaskPriority | None = None
+    # The parent task's number: the new task is its subtask (tasks/subtasks.py).
+    parent: int | None = Field(default=None, ge=1, le=2_147_483_647)
     dry_run: bool = False
 
 
@@ -880,4 +882,4 @@ def quick_add(session: Session, user: User, data: QuickAdd, zone: ZoneInfo | Non
     """Create the task the text describes."""
     zone = zone or get_zone(user.timezone)
     fields = resolve(data, zone).parsed.model_dump(exclude={"due_has_time", "unsure"})
-    return service.create_task(session, user, TaskCreate(**fields), zone=zone)
+    return service.create_task(session, user, TaskCreate(**fields, parent=data.parent), zone=zone)
