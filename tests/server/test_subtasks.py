@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
+
+from behflow_server.tasks.quickadd import parse_text
 
 from tests.conftest import AuthHeaders
 
@@ -197,3 +201,19 @@ def test_another_user_cannot_see_or_use_my_tasks_as_parents(
     assert response.status_code == 404
     assert client.get(f"{API}/tree?root={child}", headers=bob).status_code == 404
     assert [n["title"] for n in client.get(f"{API}/tree", headers=bob).json()["items"]] == ["Bob's"]
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "parent"),
+    [
+        ("Buy tape subtask of #12", "Buy tape", 12),
+        ("pack socks as a subtask of task 7", "Pack socks", 7),
+        ("Hide gifts under #3 #xmas", "Hide gifts", 3),
+        ("wait under 5 minutes", "Wait under 5 minutes", None),  # no "#": not a parent
+        ("call #12", "Call", None),  # a tag
+        ('"subtask of #4" notes', "subtask of #4 notes", None),  # quoted: literal
+    ],
+)
+def test_quick_add_reads_a_parent(text: str, title: str, parent: int | None) -> None:
+    parsed = parse_text(text, ZoneInfo("UTC"))
+    assert (parsed.title, parsed.parent) == (title, parent)
