@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from behflow_server.tasks.quickadd import parse_text
-
 from tests.conftest import AuthHeaders
 
 API = "/api/v1/tasks"
