@@ -24,7 +24,15 @@ from behflow_server.tasks.models import TaskPublic
 FORMAT = "json"
 _DATES = ("due_at", "ends_at", "remind_at")
 # Read-only or server-kept fields of an exported task: accepted and left alone.
-_IGNORED = {"number", "updated_at", "extra", "original_due_at", "due_moved_by"}
+_IGNORED = {
+    "number",
+    "updated_at",
+    "extra",
+    "original_due_at",
+    "due_moved_by",
+    "parent",
+    "subtasks",
+}
 _KNOWN = TASK_FIELDS | _IGNORED | {"id", "uuid", "created_at", "completed_at", "archived_at"}
 
 
@@ -66,6 +74,12 @@ def _record(item: Any, line: int, zone: ZoneInfo) -> ImportRecord:
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise bad_line(line, "tags must be a list of strings", fmt=FORMAT)
     record.tags = tags
+    # `parent` is a number within the file: linked once every record is imported.
+    for name, target in (("number", "file_number"), ("parent", "file_parent")):
+        value = item.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise bad_line(line, f"{name} must be a task number", fmt=FORMAT)
+        setattr(record, target, value)
     return record
 
 

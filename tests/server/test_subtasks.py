@@ -216,3 +216,39 @@ def test_another_user_cannot_see_or_use_my_tasks_as_parents(
 def test_quick_add_reads_a_parent(text: str, title: str, parent: int | None) -> None:
     parsed = parse_text(text, ZoneInfo("UTC"))
     assert (parsed.title, parsed.parent) == (title, parent)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_behflows_own_files_keep_subtasks(
+    client: TestClient, register: Callable[..., AuthHeaders], fmt: str
+) -> None:
+    """Exported from one account, imported into another: each subtask hangs under the task
+    its parent became (numbers differ between the accounts)."""
+    alice, bob = register("alice"), register("bob")
+    _add(client, bob, "Bob's own first task")  # Bob's numbers are taken apart from Alice's
+    trip = _add(client, alice, "Trip")["number"]
+    pack = _add(client, alice, "Pack", parent=trip)["number"]
+    _add(client, alice, "Socks", parent=pack)
+    text = client.get("/api/v1/export", params={"format": fmt}, headers=alice).text
+    response = client.post(
+        "/api/v1/import",
+        params={"format": fmt},
+        content=text.encode(),
+        headers={**bob, "Content-Type": "text/plain"},
+    )
+    assert response.status_code == 200, response.text
+    tree = client.get(f"{API}/tree", params={"sort": "number"}, headers=bob).json()["items"]
+    assert [(n["title"], n["depth"]) for n in tree] == [
+        ("Bob's own first task", 0),
+        ("Trip", 0),
+        ("Pack", 1),
+        ("Socks", 2),
+    ]
+    # Imported again: the same tasks, nothing duplicated or moved.
+    again = client.post(
+        "/api/v1/import",
+        params={"format": fmt},
+        content=text.encode(),
+        headers={**alice, "Content-Type": "text/plain"},
+    )
+    assert again.json()["created"] == 0 and again.json()["updated"] == 0
