@@ -64,6 +64,9 @@ class Task(TypedDict):
     # user had set, and which process moved it. Absent on servers before the field existed.
     original_due_at: str | None
     due_moved_by: str | None
+    # Subtasks: the parent's number and {"done", "total"} over direct subtasks.
+    parent: int | None
+    subtasks: dict[str, int]
 
 
 class TaskPage(TypedDict):
@@ -445,6 +448,14 @@ class BehflowClient:
         result: TaskPage = self.request("GET", TASKS, params=params)
         return result
 
+    def task_tree(
+        self, root: int | None = None, *, status: Iterable[str] | None = None, **filters: Any
+    ) -> dict[str, Any]:
+        """GET /tasks/tree: items depth-first, each with `depth` and `match`."""
+        params = {"root": root, "status": list(status) if status else None, **filters}
+        result: dict[str, Any] = self.request("GET", f"{TASKS}/tree", params=params)
+        return result
+
     def create_task(self, title: str, **fields: Any) -> Task:
         """Fields as in TaskCreate: description, status, priority, due_at, due (a phrase),
         tags, project, recurrence, remind_at, extra."""
@@ -474,8 +485,11 @@ class BehflowClient:
         result: Task = self.request("PATCH", f"{TASKS}/{number}", json=body)
         return result
 
-    def complete_task(self, number: int) -> Task:
-        result: Task = self.request("POST", f"{TASKS}/{number}/complete")
+    def complete_task(self, number: int, *, subtasks: str | None = None) -> Task:
+        """`subtasks`: complete | leave, for a parent with open subtasks (else 409)."""
+        result: Task = self.request(
+            "POST", f"{TASKS}/{number}/complete", params={"subtasks": subtasks}
+        )
         return result
 
     def restore_task(self, number: int) -> Task:
@@ -485,9 +499,12 @@ class BehflowClient:
     def delete_task(self, number: int, *, hard: bool = False) -> None:
         self.request("DELETE", f"{TASKS}/{number}", params={"hard": "true" if hard else None})
 
-    def bulk_complete(self, numbers: Iterable[int]) -> BulkResult:
+    def bulk_complete(self, numbers: Iterable[int], *, subtasks: str | None = None) -> BulkResult:
         result: BulkResult = self.request(
-            "POST", f"{TASKS}/bulk/complete", json={"numbers": list(numbers)}
+            "POST",
+            f"{TASKS}/bulk/complete",
+            json={"numbers": list(numbers)},
+            params={"subtasks": subtasks},
         )
         return result
 

@@ -191,6 +191,42 @@ def due_cell(task: Mapping[str, Any]) -> tuple[str, str]:
     return (f"{text} ({moved})" if moved else text), style
 
 
+def progress(task: Mapping[str, Any]) -> str:
+    """ "2/5": done of direct subtasks; empty for a task without subtasks."""
+    counts = task.get("subtasks") or {}
+    total = int(counts.get("total") or 0)
+    return f"{int(counts.get('done') or 0)}/{total}" if total else ""
+
+
+def nested(tasks: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int]]:
+    """Each task with its depth: a subtask listed together with its parent goes right under
+    it (the parent's place in the order), the others keep theirs."""
+    listed = {task["number"] for task in tasks}
+    children: dict[int, list[Mapping[str, Any]]] = {}
+    roots: list[Mapping[str, Any]] = []
+    for task in tasks:
+        parent = task.get("parent")
+        if isinstance(parent, int) and parent in listed and parent != task["number"]:
+            children.setdefault(parent, []).append(task)
+        else:
+            roots.append(task)
+    result: list[tuple[Mapping[str, Any], int]] = []
+    seen: set[int] = set()
+
+    def walk(task: Mapping[str, Any], depth: int) -> None:
+        if task["number"] in seen:
+            return
+        seen.add(task["number"])
+        result.append((task, depth))
+        for child in children.get(task["number"], []):
+            walk(child, depth + 1)
+
+    for task in roots:
+        walk(task, 0)
+    result.extend((task, 0) for task in tasks if task["number"] not in seen)
+    return result
+
+
 def task_table(
     tasks: Iterable[Mapping[str, Any]], *, total: int | None = None, empty: str | None = None
 ) -> None:
@@ -209,7 +245,7 @@ def task_table(
     table.add_column("Due")
     table.add_column("Tags", style="magenta")
     table.add_column("Project", style="cyan")
-    for task in rows:
+    for task, depth in nested(rows):
         deleted = bool(task.get("archived_at"))
         mark, mark_style = STATUS_MARKS.get("deleted" if deleted else task["status"], ("?", ""))
         pri, pri_style = PRIORITY_MARKS.get(task["priority"], ("", ""))
@@ -218,6 +254,9 @@ def task_table(
         title = _escape(task["title"])
         if task.get("recurrence"):
             title += f" [dim]{REPEATS_MARK}[/]"
+        if progress(task):
+            title += f" [dim]{progress(task)}[/]"
+        title = "  " * depth + title
         table.add_row(
             str(task["number"]),
             f"[{mark_style}]{mark}[/]" if mark_style else mark,
@@ -262,6 +301,8 @@ def task_details(task: Mapping[str, Any]) -> None:
         ("Repeats", dates.repeats(task)),
         ("Tags", " ".join("#" + t for t in task.get("tags") or [])),
         ("Project", task.get("project") or ""),
+        ("Parent", f"#{task['parent']}" if task.get("parent") else ""),
+        ("Subtasks", f"{progress(task)} done" if progress(task) else ""),
         ("Remind", local_time(task.get("remind_at"))),
         ("Created", local_time(task.get("created_at"))),
         ("Updated", local_time(task.get("updated_at"))),

@@ -1,5 +1,5 @@
-"""`behflow task ...`: add, list, show, edit, update, start, block, done, reopen, restore-due,
-delete."""
+"""`behflow task ...`: add, list, tree, show, edit, update, start, block, done, reopen,
+restore-due, delete."""
 
 from __future__ import annotations
 
@@ -59,7 +59,11 @@ TASK_FIELDS = (
     "archived_at",
     "id",
     "extra",
+    "parent",
+    "subtasks",
 )
+TREE_FIELDS = (*TASK_FIELDS, "depth", "match")
+TREE_COLUMNS = ("number", "depth", "status", "priority", "due_at", "title", "parent")
 TASK_COLUMNS = ("number", "status", "priority", "due_at", "title", "tags", "project")
 BULK_FIELDS = ("changed", "not_found")
 # `add --explain`: the fields the text reads as, and the spans of text each came from.
@@ -138,6 +142,9 @@ def add(
     explain: bool = typer.Option(
         False, "--explain", help="Show how the text is read, without creating anything."
     ),
+    parent: int | None = typer.Option(
+        None, "--parent", min=1, help="Make it a subtask of this task number."
+    ),
     fmt: str | None = FormatOption,
     json_fields: str | None = JsonOption,
 ) -> None:
@@ -157,10 +164,12 @@ def add(
       behflow task add "Pay rent on the 1st p2 @home" --explain
 
       printf 'Water plants\\nPay rent friday\\n' | behflow task add -
+
+      behflow task add Pack --parent 12
     """
     out = output.Output(fmt, json_fields, ADD_FIELDS if explain else TASK_FIELDS)
     texts = _stdin_lines() if title == ["-"] else [" ".join(title)]
-    overrides = {
+    overrides: dict[str, Any] = {
         "due": due,
         "priority": priority.value if priority else None,
         "tags": tag or None,
@@ -168,6 +177,8 @@ def add(
         "description": description,
         "remind": remind,
     }
+    if parent is not None and not explain:
+        overrides["parent"] = parent
     with _client(timezone=True) as api:
         if every is not None:
             overrides["recurrence"], first_due = read_recurrence(api, every)
@@ -360,7 +371,15 @@ def show(
     """
     out = output.Output(fmt, json_fields, TASK_FIELDS)
     with _client() as api:
-        _print_task(dict(api.get_task(number)), out)
+        task = dict(api.get_task(number))
+        below: list[dict[str, Any]] = []
+        if out.human and (task.get("subtasks") or {}).get("total"):
+            subtree = api.task_tree(number)
+            below = [dict(item) for item in subtree["items"] if item["number"] != number]
+    _print_task(task, out)
+    if below:
+        output.write("Subtasks:")
+        output.task_table(below)
 
 
 class TagWords(TyperCommand):
@@ -430,6 +449,9 @@ def update(
     remind: str | None = typer.Option(
         None, "--remind", help='Reminder: "30 minutes before" (the due time) or a date phrase.'
     ),
+    parent: str | None = typer.Option(
+        None, "--parent", help="Make it a subtask of this task number; `none` detaches it."
+    ),
     fmt: str | None = FormatOption,
     json_fields: str | None = JsonOption,
 ) -> None:
@@ -446,6 +468,8 @@ def update(
       behflow task update 4 5 6 --project Garden
 
       behflow task update 12 --due "friday 3pm" --ends "friday 4pm"
+
+      behflow task update 14 --parent 12
     """
     for given, off, name in (
         (due, no_due, "due"),
@@ -466,6 +490,9 @@ def update(
         )
         if flag
     ]
+    parent_number = _parent_option(parent)
+    if parent_number == 0:
+        clear.append("parent")
     fields = {
         "title": title,
         "due": due,
@@ -475,6 +502,7 @@ def update(
         "project": project,
         "description": description,
         "remind": remind,
+        "parent": parent_number or None,
     }
     changing_tags = bool(add_tag or remove_tag)
     nothing = all(value is None for value in fields.values())
@@ -504,6 +532,18 @@ def update(
     _report(changed, out, "Updated")
     if missing:
         raise task_not_found(missing)
+
+
+def _parent_option(value: str | None) -> int | None:
+    """--parent N | none: the number, 0 for none, None when not given."""
+    if value is None:
+        return None
+    if value.strip().lower() in ("none", "-", ""):
+        return 0
+    text = value.strip().lstrip("#")
+    if not text.isdigit() or int(text) < 1:
+        raise usage(f"--parent takes a task number or `none`, not {value!r}")
+    return int(text)
 
 
 def _retag(tags: list[str], add: list[str], remove: list[str]) -> list[str]:
@@ -611,17 +651,27 @@ def _next_occurrence(api: Any, task: dict[str, Any]) -> dict[str, Any] | None:
 @declares(BULK_FIELDS)
 def done(
     numbers: list[int] = typer.Argument(..., min=1, metavar="N...", help="Task numbers."),
+    with_subtasks: bool = typer.Option(
+        False, "--with-subtasks", help="Complete a parent's open subtasks too."
+    ),
+    leave_subtasks: bool = typer.Option(
+        False, "--leave-subtasks", help="Complete a parent and leave its subtasks open."
+    ),
     fmt: str | None = FormatOption,
     json_fields: str | None = JsonOption,
 ) -> None:
     """Complete one or more tasks (a recurring task gets its next occurrence, and says when).
 
-    Plain output: the completed numbers, one a line.
+    A task with open subtasks asks on a terminal whether to complete them too; elsewhere give
+    --with-subtasks or --leave-subtasks. Plain output: the completed numbers, one a line.
 
     Example: behflow task done 3 7 12
     """
     from behflow_cli.client import ApiError
 
+    if with_subtasks and leave_subtasks:
+        raise usage("give either --with-subtasks or --leave-subtasks, not both")
+    action = "complete" if with_subtasks else "leave" if leave_subtasks else None
     out = output.Output(fmt, json_fields, BULK_FIELDS)
     with _client() as api:
         recurring: dict[int, dict[str, Any]] = {}
@@ -635,7 +685,7 @@ def done(
                     continue
                 if task.get("recurrence") and task["status"] != "completed":
                     recurring[number] = task
-        result = dict(api.bulk_complete(numbers))
+        result = _complete_asking(api, numbers, action)
         following = {
             number: _next_occurrence(api, recurring[number])
             for number in result["changed"]
@@ -664,6 +714,90 @@ def done(
             raise task_not_found(result["not_found"])
         return
     _bulk_report(result, out, "Completed")
+
+
+def _complete_asking(api: Any, numbers: list[int], action: str | None) -> dict[str, Any]:
+    """bulk_complete; a parent with open subtasks and no flag: ask on a terminal, else fail
+    with one line naming the flags."""
+    from behflow_cli.client import ApiError
+
+    try:
+        return dict(api.bulk_complete(numbers, subtasks=action))
+    except ApiError as exc:
+        if exc.code != "open_subtasks" or not isinstance(exc.details, dict):
+            raise
+        parent = exc.details.get("number")
+        pending = list(exc.details.get("open_subtasks") or [])
+    count = len(pending)
+    noun = "subtask" if count == 1 else "subtasks"
+    listed = ", ".join(f"#{n}" for n in pending)
+    if not (sys.stdin.isatty() and output.stdout_is_tty()):
+        raise CliError(
+            f"task #{parent} has {count} open {noun} ({listed}); give --with-subtasks to "
+            "complete them too or --leave-subtasks to leave them open",
+            FAILURE,
+        )
+    answer = typer.prompt(
+        f"Task #{parent} has {count} open {noun} ({listed}). "
+        f"Complete its {count} open {noun} too? [y/N/leave]",
+        default="n",
+        show_default=False,
+    )
+    word = answer.strip().lower()
+    if word in ("y", "yes"):
+        return dict(api.bulk_complete(numbers, subtasks="complete"))
+    if word in ("l", "leave"):
+        return dict(api.bulk_complete(numbers, subtasks="leave"))
+    raise CliError("nothing completed", FAILURE)
+
+
+@app.command()
+@declares(TREE_FIELDS)
+def tree(
+    number: int | None = typer.Argument(None, min=1, help="Only this task and its subtasks."),
+    status: list[str] = typer.Option(
+        [], "--status", "-s", help="Show tasks with this status (and their parents); default open."
+    ),
+    all_: bool = typer.Option(False, "--all", "-a", help="Include completed and deleted tasks."),
+    tag: list[str] = typer.Option([], "--tag", "-t", help="Has this tag (and its parents)."),
+    project: str | None = typer.Option(None, "--project", "-P", help="In this project."),
+    sort: str | None = typer.Option(None, "--sort", help="Order of siblings, as in task list."),
+    fmt: str | None = FormatOption,
+    json_fields: str | None = JsonOption,
+) -> None:
+    """Show tasks as a tree: subtasks indented under their parent, with progress (2/5).
+
+    A filter keeps the tasks that match and the parents above them, so a matching subtask
+    is always shown in its place.
+
+    Examples:
+
+      behflow task tree
+
+      behflow task tree 12 --all
+
+      behflow task tree --json number,depth,title
+    """
+    out = output.Output(fmt, json_fields, TREE_FIELDS)
+    statuses = status or ([] if all_ else ["open"])
+    with _client() as api:
+        result = api.task_tree(
+            number,
+            status=statuses,
+            tag=tag or None,
+            project=project,
+            sort=sort,
+            archived="include" if all_ else None,
+        )
+    items = [dict(item) for item in result["items"]]
+    if out.human:
+        output.task_table(items, empty="No tasks. Add one: behflow task add 'Buy milk'")
+        if result.get("truncated"):
+            output.info(f"only the first {result['total']} matching tasks are shown")
+    elif out.format in ("json", "ndjson"):
+        out.records(items, TREE_COLUMNS)
+    else:
+        out.records([output.shown_status(task) for task in items], TREE_COLUMNS)
 
 
 @app.command()

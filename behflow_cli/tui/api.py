@@ -51,16 +51,30 @@ def _put_status_back(client: BehflowClient, number: int, before: str) -> Any:
     return current
 
 
-def set_status(client: BehflowClient, number: int, status: str, verb: str) -> Applied:
+def set_status(
+    client: BehflowClient, number: int, status: str, verb: str, subtasks: str | None = None
+) -> Applied:
+    """`subtasks` (complete | leave) for a parent with open subtasks; undo reopens the
+    subtasks completing it completed too."""
     # The row may be a moment old: undo must restore what the server had.
     before = client.get_task(number)["status"]
+    also: list[int] = []
+    if status == "completed" and subtasks == "complete":
+        tree = client.task_tree(number)  # open tasks of the subtree, as the server has them
+        also = [item["number"] for item in tree["items"] if item["number"] != number]
     if status == "completed":
-        task = dict(client.complete_task(number))
+        task = dict(client.complete_task(number, subtasks=subtasks))
     elif status == "not_started" and before == "completed":
         task = dict(client.reopen_task(number))
     else:
         task = dict(client.update_task(number, status=status))
-    return Applied(task, verb, lambda: _put_status_back(client, number, before))
+
+    def undo() -> Any:
+        for sub in also:
+            client.reopen_task(sub)
+        return _put_status_back(client, number, before)
+
+    return Applied(task, verb, undo)
 
 
 def delete(client: BehflowClient, task: Task) -> Applied:

@@ -374,6 +374,8 @@ def _add(message: str, zone: ZoneInfo, now: datetime) -> Interpretation:
         args["recurrence"] = parsed.recurrence
     if parsed.remind_at is not None:
         args["remind_at"] = parsed.remind_at.astimezone(zone).isoformat()
+    if parsed.parent is not None:
+        args["parent"] = parsed.parent
     result = Interpretation("add_task", args)
     if parsed.unsure:
         result.note = f"(I left out “{parsed.unsure}”: I was not sure of the time.)"

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from behflow_server.agent import listing
 from behflow_server.auth.models import User
-from behflow_server.errors import BehflowError, InvalidInput
+from behflow_server.errors import BehflowError, Conflict, InvalidInput
 from behflow_server.tasks import changelog, history, matching, service
 from behflow_server.tasks.models import (
     Task,
@@ -32,6 +32,7 @@ from behflow_server.tasks.models import (
 )
 from behflow_server.tasks.query import TaskQuery, parse_statuses
 from behflow_server.tasks.rule_words import describe_rule
+from behflow_server.tasks.subtasks import SubtaskAction
 
 # A stored task, or its public record as the list queries return it.
 AnyTask = Task | TaskPublic
@@ -113,6 +114,8 @@ def _update_verb(changes: dict[str, Any], shift: str | None) -> str:
         parts.append(f"repeat {describe_rule(changes['recurrence'])}")
     if changes.get("stop_repeating"):
         parts.append("stop repeating")
+    if changes.get("parent"):
+        parts.append(f"put under #{changes['parent']}")
     return " and ".join(parts) or "change"
 
 
@@ -224,6 +227,13 @@ class AddTaskArgs(BaseModel):
         description='A reminder: "30 minutes before" (the due time), or a date/time phrase.',
     )
     remind_at: datetime | None = Field(default=None, description="A reminder at this time.")
+    parent: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        description='Make it a subtask of this task number: "add buy tape under 12", '
+        '"as a subtask of #12".',
+    )
 
 
 class UpdateTaskArgs(TaskRef):
@@ -262,6 +272,12 @@ class UpdateTaskArgs(TaskRef):
         ";X-BEHFLOW-FROM=COMPLETION to count from when it is done",
     )
     stop_repeating: bool = Field(default=False, description="The task no longer repeats.")
+    parent: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        description='Move it under this task number, as a subtask ("put #14 under #12").',
+    )
     title_fix: list[str] | None = Field(
         default=None,
         min_length=2,
@@ -286,7 +302,11 @@ _EDITS = (
 
 
 class CompleteTaskArgs(TaskRef):
-    pass
+    subtasks: SubtaskAction | None = Field(
+        default=None,
+        description="For a task with open subtasks: complete them too, or leave them open. "
+        "Only when the user said which; otherwise leave it out and the user is asked.",
+    )
 
 
 class DeleteTaskArgs(TaskRef):
@@ -371,6 +391,11 @@ def describe(task: AnyTask, zone: ZoneInfo) -> str:
         parts.append(f"project:{task.project}")
     if task.recurrence:
         parts.append(f"repeats {describe_rule(task.recurrence, task.recurrence_index or 1)}")
+    record = service.public(task)
+    if record.parent is not None:
+        parts.append(f"subtask of #{record.parent}")
+    if record.subtasks.total:
+        parts.append(f"{record.subtasks.done}/{record.subtasks.total} subtasks done")
     if task.status == TaskStatus.completed.value:
         parts.append("done")
     return ", ".join(parts)
@@ -608,10 +633,27 @@ class ToolRunner:
     def _complete_task(self, args: CompleteTaskArgs, confirmed: bool) -> str:
         tasks = self.resolve(args)
         if (len(tasks) > 1 and not confirmed) or self._must_ask(tasks, confirmed):
-            return self._confirm("complete_task", tasks, {}, "mark as done")
-        done = []
+            kept = {"subtasks": args.subtasks.value} if args.subtasks else {}
+            return self._confirm("complete_task", tasks, kept, "mark as done")
+        done: list[str] = []
         for task in tasks:
-            completed = service.complete_task(self.session, self.user, task.number)
+            try:
+                completed = service.complete_task(
+                    self.session, self.user, task.number, subtask_action=args.subtasks
+                )
+            except Conflict as exc:
+                if exc.code != "open_subtasks" or done:
+                    raise
+                # Ask, as every client does: "yes" completes the open subtasks too.
+                self.session.rollback()
+                pending = exc.details["open_subtasks"]
+                listed = ", ".join(f"#{n}" for n in pending)
+                return self._ask(
+                    "complete_task",
+                    {"numbers": [task.number], "subtasks": SubtaskAction.complete.value},
+                    f"mark as done #{task.number} {task.title} and its {len(pending)} open "
+                    f"subtask{'s' if len(pending) != 1 else ''} ({listed})",
+                )
             self._act("completed", completed)
             done.append(f"#{completed.number} {completed.title}")
         return "Marked as done: " + "; ".join(done) + "."

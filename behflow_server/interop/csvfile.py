@@ -2,9 +2,10 @@
 
 Columns (any order, only `title` required): uuid (or id), number, title, description, status,
 priority, due_at, ends_at, remind_at, tags (separated by spaces or commas), project,
-recurrence, created_at, updated_at, completed_at, archived_at. Dates are ISO 8601; a date
-without a time is all day; a time without an offset is the user's local time. On import a row
-changes only the columns the file has; number and updated_at are ignored.
+recurrence, created_at, updated_at, completed_at, archived_at, parent (the parent task's
+number in the same file). Dates are ISO 8601; a date without a time is all day; a time without
+an offset is the user's local time. On import a row changes only the columns the file has;
+updated_at is ignored, and number only says which row a `parent` names.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ COLUMNS = (
     "updated_at",
     "completed_at",
     "archived_at",
+    "parent",
 )
 _ACCEPTED = {*COLUMNS, "id"}
 
@@ -75,6 +77,7 @@ def dump(tasks: list[TaskPublic], zone: ZoneInfo) -> str:
                 _iso(task.updated_at),
                 _iso(task.completed_at),
                 _iso(task.archived_at),
+                task.parent or "",
             ]
         )
     return buffer.getvalue()
@@ -137,5 +140,10 @@ def parse(text: str, zone: ZoneInfo) -> list[ImportRecord]:
         if row.get("status"):
             record.status = parse_status(row["status"], line, FORMAT)
         record.priority = parse_priority(row.get("priority", ""), line, FORMAT)
+        for name, target in (("number", "file_number"), ("parent", "file_parent")):
+            value = row.get(name, "").lstrip("#")
+            if value and not value.isdigit():
+                raise bad_line(line, f"{name} must be a task number", fmt=FORMAT)
+            setattr(record, target, int(value) if value else None)
         records.append(record)
     return records

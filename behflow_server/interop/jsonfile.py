@@ -25,7 +25,7 @@ FORMAT = "json"
 _DATES = ("due_at", "ends_at", "remind_at")
 # Read-only or server-kept fields of an exported task: accepted and left alone.
 _IGNORED = {"number", "updated_at", "extra", "original_due_at", "due_moved_by"}
-_IGNORED |= {"recurrence_index", "recurrence_text"}
+_IGNORED |= {"recurrence_index", "recurrence_text", "parent", "subtasks"}
 _KNOWN = TASK_FIELDS | _IGNORED | {"id", "uuid", "created_at", "completed_at", "archived_at"}
 
 
@@ -67,6 +67,12 @@ def _record(item: Any, line: int, zone: ZoneInfo) -> ImportRecord:
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise bad_line(line, "tags must be a list of strings", fmt=FORMAT)
     record.tags = tags
+    # `parent` is a number within the file: linked once every record is imported.
+    for name, target in (("number", "file_number"), ("parent", "file_parent")):
+        value = item.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise bad_line(line, f"{name} must be a task number", fmt=FORMAT)
+        setattr(record, target, value)
     return record
 
 

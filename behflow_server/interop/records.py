@@ -65,6 +65,10 @@ class ImportRecord:
     skip: str | None = None
     # Keys to keep in the task's `extra` (what the other tool has that Behflow does not).
     extra: dict[str, Any] = field(default_factory=dict)
+    # Behflow's own files: the task's number in the file and its parent's number there; the
+    # import links each subtask to the task made from its parent's record (service.py).
+    file_number: int | None = None
+    file_parent: int | None = None
 
 
 def bad_line(line: int, message: str, *, fmt: str) -> InvalidInput:

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from behflow_server.auth.models import User
 from behflow_server.db import Database
-from behflow_server.errors import InvalidInput
+from behflow_server.errors import BehflowError, InvalidInput
 from behflow_server.events.models import Event
 from behflow_server.events.service import SINK, pending_events
 from behflow_server.interop.formats import get_format
@@ -152,6 +152,7 @@ def import_text(
                     items.append(_apply(session, user, record, create, known, zone))
                 except InvalidInput as exc:
                     raise bad_line(record.line, exc.message, fmt=fmt) from None
+            _link_parents(session, user, records, items, zone)
             session.flush()
     counts = {action: sum(item.action is action for item in items) for action in ImportAction}
     return ImportResult(
@@ -285,6 +286,39 @@ def _apply(
     if not changed:
         return _item(record, ImportAction.skipped, number=number, reason="unchanged")
     return _item(record, ImportAction.updated, number=number, changed=changed)
+
+
+def _link_parents(
+    session: Session,
+    user: User,
+    records: list[ImportRecord],
+    items: list[ImportItem],
+    zone: ZoneInfo,
+) -> None:
+    """Behflow's own files name a subtask's parent by its number in the file: hang each
+    imported subtask under the task its parent's record became (through the task rules; a
+    link they refuse, e.g. to a deleted parent, is left out and the task imported alone)."""
+    became = {
+        record.file_number: item.number
+        for record, item in zip(records, items, strict=True)
+        if record.file_number is not None and item.number is not None
+    }
+    for record, item in zip(records, items, strict=True):
+        parent = became.get(record.file_parent) if record.file_parent is not None else None
+        if parent is None or item.number is None:
+            continue
+        if service.public(service.get_task(session, user, item.number)).parent == parent:
+            continue
+        try:
+            service.update_task(session, user, item.number, TaskUpdate(parent=parent), zone=zone)
+        except BehflowError:
+            # Back to the last service commit (a savepoint here): only this link is undone.
+            session.rollback()
+            continue
+        if item.action is ImportAction.skipped and item.reason == "unchanged":
+            item.action, item.reason = ImportAction.updated, None
+        if item.action is ImportAction.updated:
+            item.changed = sorted({*item.changed, "parent"})
 
 
 def _keep_dates(task: Task, record: ImportRecord, *, created: bool) -> None:

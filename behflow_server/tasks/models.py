@@ -96,6 +96,9 @@ class TaskFields(TaskDetails):
     ends_at: datetime | None = None
     remind_at: datetime | None = None
     extra: dict[str, Any] | None = None
+    # The parent task's number, making this a subtask; null on update detaches it. The rules
+    # (same user, no cycle, depth, archived parent) live in tasks/subtasks.py.
+    parent: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
 
 class TaskCreate(TaskFields):
@@ -143,6 +146,7 @@ class Task(SQLModel, table=True):
         sa.Index("ix_tasks_user_archived", "user_id", "archived_at"),
         sa.Index("ix_tasks_user_created", "user_id", "created_at"),
         sa.Index("ix_tasks_user_updated", "user_id", "updated_at"),
+        sa.Index("ix_tasks_user_parent", "user_id", "parent_id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -180,6 +184,20 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The task this one is a subtask of (tasks/subtasks.py). A hard-deleted parent takes its
+    # subtree with it (the service deletes them in one statement); without an ON DELETE action
+    # the database refuses any delete that would leave a subtask pointing nowhere.
+    parent_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("tasks.id"), nullable=True),
+    )
+
+
+class SubtaskProgress(SQLModel):
+    """How many of a task's direct subtasks (archived ones left out) are completed."""
+
+    done: int = 0
+    total: int = 0
 
 
 class TaskPublic(SQLModel):
@@ -205,6 +223,9 @@ class TaskPublic(SQLModel):
     due_moved_by: str | None = None
     # Which occurrence of its series this is (1 = first); None for a task that never recurred.
     recurrence_index: int | None = None
+    # Subtasks: the parent's number, and progress over this task's direct subtasks.
+    parent: int | None = None
+    subtasks: SubtaskProgress = PydanticField(default_factory=SubtaskProgress)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -21,6 +21,7 @@ from behflow_server.phrases.windows import (
     Window,
     parsed_window,
 )
+from behflow_server.tasks import subtasks
 from behflow_server.tasks.models import (
     OPEN_STATUSES,
     PRIORITY_RANK,
@@ -124,7 +125,32 @@ def is_overdue(now: datetime) -> sa.ColumnElement[bool]:
 
 # SQLModel table classes get __table__ at runtime; its stubs do not declare it.
 TASKS_TABLE = table_of(Task)
-_PUBLIC_COLUMNS = [TASKS_TABLE.c[name] for name in TaskPublic.model_fields]
+_PUBLIC_COLUMNS = [TASKS_TABLE.c[name] for name in TaskPublic.model_fields if name in TASKS_TABLE.c]
+# A subtask's `parent` is its parent's number, read with the page by a self-join.
+_PARENT = TASKS_TABLE.alias("parent_task")
+
+
+def public_select() -> sa.Select[Any]:
+    """The public columns of tasks, `parent` (the number) included; add where/order."""
+    return sa.select(*_PUBLIC_COLUMNS, _PARENT.c.number.label("parent")).outerjoin(
+        _PARENT, _PARENT.c.id == TASKS_TABLE.c.parent_id
+    )
+
+
+def public_rows(session: Session, statement: sa.Select[Any]) -> list[TaskPublic]:
+    """Run a public_select statement: rows as TaskPublic, with subtask progress (one grouped
+    query for the whole page, not one a row)."""
+    validate = TaskPublic.__pydantic_validator__.validate_python
+    rows: list[TaskPublic] = [
+        validate(dict(row)) for row in session.connection().execute(statement).mappings()
+    ]
+    counts = subtasks.progress(session, [row.id for row in rows])
+    for row in rows:
+        found = counts.get(row.id)
+        if found is not None:
+            row.subtasks = found
+    return rows
+
 
 PRIORITY_ORDER = sa.case(
     {name: rank for name, rank in PRIORITY_RANK.items()}, value=col(Task.priority), else_=0
@@ -260,16 +286,13 @@ def select_page(
     # Core rows straight into the public model's validator: a page of ORM objects (or
     # SQLModel's model_validate wrapper) costs about twice as much per row.
     page = (
-        sa.select(*_PUBLIC_COLUMNS)
+        public_select()
         .where(*conditions)
         .order_by(*order_by(query))
         .limit(query.limit)
         .offset(query.offset)
     )
-    validate = TaskPublic.__pydantic_validator__.validate_python
-    rows: list[TaskPublic] = [
-        validate(dict(row)) for row in session.connection().execute(page).mappings()
-    ]
+    rows = public_rows(session, page)
     if query.offset == 0 and len(rows) < query.limit:
         return rows, len(rows)
     key = _total_key(user_id, data_version, query, zone, now)

@@ -68,6 +68,13 @@ PRIORITY_WORDS: list[tuple[str, TaskPriority]] = [
 
 _QUOTED = re.compile(r"\"([^\"]*)\"|“([^”]*)”|'([^']{2,})'(?!\w)")
 # Tags: #tag (Behflow), @label (Todoist), +tag (Taskwarrior; a letter first, so "+1" stays).
+# "subtask of #12", "as a subtask of task 12", "under #12": the parent's number (read before
+# tags, which would take "#12"). "under" needs the "#": "under 5 minutes" is no parent.
+_PARENT = re.compile(
+    r"(?<!\S)(?:(?:as\s+)?(?:an?\s+)?sub-?task\s+of\s+(?:task\s+)?#?|under\s+(?:task\s+)?#)"
+    r"(\d{1,9})(?!\S)",
+    re.IGNORECASE,
+)
 _TAGS = re.compile(r"(?<!\S)(?:#([\w][\w\-/.]*)|[@+]([^\W\d_][\w\-/.]*))")
 _PRIORITY = re.compile(
     r"(?<!\S)(?:!(urgent|high|medium|med|low|none|[1-4])|p([1-4]))(?!\S)", re.IGNORECASE
@@ -214,6 +221,8 @@ class QuickAdd(TaskDetails):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
     due: str | None = Field(default=None, min_length=1, max_length=200)
     priority: TaskPriority | None = None
+    # The parent task's number: the new task is its subtask (tasks/subtasks.py).
+    parent: int | None = Field(default=None, ge=1, le=2_147_483_647)
     dry_run: bool = False
 
 
@@ -231,6 +240,8 @@ class QuickParsed(SQLModel):
     remind_at: datetime | None = None
     # The end of a range such as "friday 3-4pm" (due_at is its start).
     ends_at: datetime | None = None
+    # The parent task's number ("subtask of #12"): the new task is its subtask.
+    parent: int | None = None
     # Date words left out because they could not be read with confidence ("11 in the
     # afternoon"): a wrong time is worse than none, so the time was not set.
     unsure: str | None = None
@@ -245,7 +256,7 @@ class QuickParsed(SQLModel):
 class QuickSpan(SQLModel):
     """Characters text[start:end] that were read as `field` (and so left the title).
 
-    field: due, priority, tags, project, recurrence, remind ("remind me an hour before"),
+    field: due, priority, tags, project, recurrence, remind ("remind me an hour before"), parent,
     lead-in ("I need to") or filler (a word such as "by" or "the" that the removed parts left
     dangling, or one said around the task: "too", "please"). `value` is what the span became:
     a UTC ISO time for due (an ISO interval "start/end" for a range) and remind, the tag,
@@ -506,6 +517,7 @@ def read_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickRe
     work = _Text(text, text)
     attributes = _take_attributes(work, zone, now)
     _mask_quotes(work)
+    parent = _take_parent(work)
     tags = _take_tags(work)
     projects = attributes.projects
     priority = _take_priority_marks(work) or attributes.priority
@@ -557,6 +569,7 @@ def read_text(text: str, zone: ZoneInfo, now: datetime | None = None) -> QuickRe
         remind_at=remind_at,
         ends_at=ends_at.astimezone(UTC) if ends_at else None,
         unsure=getattr(when, "unsure", None) if when is not None else None,
+        parent=parent,
     )
     return QuickReading(parsed=parsed, spans=sorted(work.spans, key=lambda span: span.start))
 
@@ -625,6 +638,14 @@ def _mask_quotes(work: _Text) -> None:
         pieces += [work.text[last : match.start()], marker * (match.end() - match.start())]
         last = match.end()
     work.text = "".join(pieces) + work.text[last:]
+
+
+def _take_parent(work: _Text) -> int | None:
+    parent: int | None = None
+    for match in list(_PARENT.finditer(work.text)):
+        parent = int(match.group(1))
+        work.take(match.start(), match.end(), "parent", str(parent))
+    return parent if parent is None or 1 <= parent <= 2_147_483_647 else None
 
 
 def _take_tags(work: _Text) -> list[str]:
@@ -929,6 +950,7 @@ def resolve(data: QuickAdd, zone: ZoneInfo, now: datetime | None = None) -> Quic
         ends_at=ends_at,
         # An explicit due replaces what the text said, and with it any doubt about the text.
         unsure=parsed.unsure if data.due is None else None,
+        parent=data.parent if data.parent is not None else parsed.parent,
     )
     return QuickReading(parsed=resolved, spans=reading.spans)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from behflow_server.api.concurrency import LARGE_PAGE
 from behflow_server.api.deps import CurrentUser, SessionDep, UserZone
 from behflow_server.api.responses import model_json
-from behflow_server.tasks import quickadd, service
+from behflow_server.tasks import quickadd, service, tree
 from behflow_server.tasks.models import (
     BulkResult,
     LabelList,
@@ -23,11 +23,21 @@ from behflow_server.tasks.models import (
     TaskUpdate,
 )
 from behflow_server.tasks.params import TaskFilters, sort_order
+from behflow_server.tasks.subtasks import SubtaskAction
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 labels_router = APIRouter(tags=["tasks"])
 
 TaskNumber = Annotated[int, Path(ge=1, le=2_147_483_647, description="The task's #number")]
+# Completing a parent with open subtasks: complete them too, or leave them open; without it
+# the request is refused with 409 open_subtasks (docs/api.md, Subtasks).
+SubtasksParam = Annotated[
+    SubtaskAction | None,
+    Query(alias="subtasks", description="complete | leave: what completing does to open subtasks"),
+]
+OPEN_SUBTASKS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "open_subtasks: say ?subtasks=complete or leave"}
+}
 
 
 # Reads are short indexed queries: they run on the event loop, which serves them about twice
@@ -59,6 +69,23 @@ async def list_tasks(
     return await run_in_threadpool(page) if limit > LARGE_PAGE else page()
 
 
+@router.get("/tree", response_model=tree.TaskTree)
+def task_tree(
+    session: SessionDep,
+    user: CurrentUser,
+    zone: UserZone,
+    filters: TaskFilters,
+    root: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    sort: Annotated[str, Query(max_length=20)] = "due",
+    limit: Annotated[int, Query(ge=1, le=tree.MAX_TREE_NODES)] = 1000,
+) -> tree.TaskTree:
+    """Tasks depth-first with `depth`; filters apply to every node, and a matching subtask
+    comes with its ancestors (`match: false`). `root` limits it to one task's subtree."""
+    sort_key, descending = sort_order(sort)
+    query = replace(filters, sort=sort_key, descending=descending)
+    return tree.task_tree(session, user, query, zone, root=root, limit=limit)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskPublic)
 def create_task(
     data: TaskCreate, session: SessionDep, user: CurrentUser, zone: UserZone
@@ -82,9 +109,11 @@ def quick_add(
     return service.public(quickadd.quick_add(session, user, data, zone))
 
 
-@router.post("/bulk/complete", response_model=BulkResult)
-def bulk_complete(data: TaskNumbers, session: SessionDep, user: CurrentUser) -> BulkResult:
-    return service.bulk_complete(session, user, data.numbers)
+@router.post("/bulk/complete", response_model=BulkResult, responses=OPEN_SUBTASKS)
+def bulk_complete(
+    data: TaskNumbers, session: SessionDep, user: CurrentUser, subtasks: SubtasksParam = None
+) -> BulkResult:
+    return service.bulk_complete(session, user, data.numbers, subtask_action=subtasks)
 
 
 @router.post("/bulk/delete", response_model=BulkResult)
@@ -99,16 +128,25 @@ async def get_task(number: TaskNumber, session: SessionDep, user: CurrentUser) -
     return model_json(service.public(service.get_task(session, user, number)))
 
 
-@router.patch("/{number}", response_model=TaskPublic)
+@router.patch("/{number}", response_model=TaskPublic, responses=OPEN_SUBTASKS)
 def update_task(
-    number: TaskNumber, data: TaskUpdate, session: SessionDep, user: CurrentUser, zone: UserZone
+    number: TaskNumber,
+    data: TaskUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    zone: UserZone,
+    subtasks: SubtasksParam = None,
 ) -> TaskPublic:
-    return service.public(service.update_task(session, user, number, data, zone=zone))
+    return service.public(
+        service.update_task(session, user, number, data, zone=zone, subtask_action=subtasks)
+    )
 
 
-@router.post("/{number}/complete", response_model=TaskPublic)
-def complete_task(number: TaskNumber, session: SessionDep, user: CurrentUser) -> TaskPublic:
-    return service.public(service.complete_task(session, user, number))
+@router.post("/{number}/complete", response_model=TaskPublic, responses=OPEN_SUBTASKS)
+def complete_task(
+    number: TaskNumber, session: SessionDep, user: CurrentUser, subtasks: SubtasksParam = None
+) -> TaskPublic:
+    return service.public(service.complete_task(session, user, number, subtask_action=subtasks))
 
 
 @router.post("/{number}/reopen", response_model=TaskPublic)

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from behflow_server.auth.models import User
@@ -16,7 +17,7 @@ from behflow_server.dates import parse_when
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.events.service import record_event
-from behflow_server.tasks import changelog, numbers, recurrence
+from behflow_server.tasks import changelog, numbers, recurrence, subtasks
 from behflow_server.tasks.models import (
     BulkResult,
     LabelCount,
@@ -27,13 +28,21 @@ from behflow_server.tasks.models import (
     TaskUpdate,
 )
 from behflow_server.tasks.query import TaskQuery, is_open, is_overdue, select_page
+from behflow_server.tasks.subtasks import SubtaskAction
 from behflow_server.timezones import get_zone
 
 
 def public(task: Task | TaskPublic) -> TaskPublic:
     if isinstance(task, TaskPublic):
         return task
-    return TaskPublic.model_validate(task, from_attributes=True)
+    record = TaskPublic.model_validate(task, from_attributes=True)
+    session = object_session(task)
+    if session is not None:
+        record.parent = subtasks.parent_number(session, task)  # type: ignore[arg-type]
+        found = subtasks.progress(session, [task.id]).get(task.id)  # type: ignore[arg-type]
+        if found is not None:
+            record.subtasks = found
+    return record
 
 
 def _event(session: Session, task: Task, type: str) -> None:
@@ -288,6 +297,7 @@ def create_task(
         if data.remind
         else _aware(data.remind_at, zone)
     )
+    parent = subtasks.check_parent(session, user, data.parent, None) if data.parent else None
     # Everything is checked before the number is taken: a refused create uses up no number.
     number, alone = numbers.take(session, user)
     task = Task(
@@ -303,6 +313,7 @@ def create_task(
         recurrence=rule,
         remind_at=remind_at,
         extra=data.extra or {},
+        parent_id=parent.id if parent is not None else None,
         created_at=now,
         updated_at=now,
     )
@@ -349,12 +360,28 @@ def list_tasks(
 
 
 def update_task(
-    session: Session, user: User, number: int, data: TaskUpdate, *, zone: ZoneInfo | None = None
+    session: Session,
+    user: User,
+    number: int,
+    data: TaskUpdate,
+    *,
+    zone: ZoneInfo | None = None,
+    subtask_action: SubtaskAction | None = None,
+    completing_too: Iterable[int] = (),
 ) -> Task:
+    """Change a task. Completing one with open subtasks needs `subtask_action` (complete them
+    too, or leave them) unless they are all in `completing_too` (Conflict `open_subtasks`)."""
     zone = zone or get_zone(user.timezone)
     task = get_task(session, user, number)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     now = utcnow()
+    if "parent" in changes:
+        parent_number = changes.pop("parent")
+        task.parent_id = (
+            subtasks.check_parent(session, user, parent_number, task).id
+            if parent_number is not None
+            else None
+        )
     due_text = changes.pop("due", None)
     if due_text is not None:
         changes["due_at"] = resolve_due(due_text, zone, now)
@@ -381,6 +408,11 @@ def update_task(
     if "extra" in changes and changes["extra"] is None:
         changes["extra"] = {}
     status = changes.pop("status", None)
+    also_done: list[Task] = []
+    if status == TaskStatus.completed and task.status != TaskStatus.completed.value:
+        also_done = subtasks.check_completion(
+            session, task, subtask_action, also=list(completing_too)
+        )
     if "priority" in changes and changes["priority"] is not None:
         changes["priority"] = changes["priority"].value
     elif "priority" in changes:
@@ -395,6 +427,11 @@ def update_task(
     completed_now = not was_completed and task.status == TaskStatus.completed.value
     _touch(session, user)
     _event(session, task, "task.completed" if completed_now else "task.updated")
+    for sub in also_done:
+        _apply_status(sub, TaskStatus.completed, now)
+        sub.updated_at = now
+        session.add(sub)
+        _event(session, sub, "task.completed")
     if completed_now and task.recurrence:
         _create_next_occurrence(session, user, task, zone, now)
     session.commit()
@@ -412,47 +449,76 @@ def _create_next_occurrence(
     following = recurrence.next_task(task, zone, now)
     if following is None:
         return
+    # A recurring subtask's next occurrence stays under the same parent.
+    following.parent_id = task.parent_id
     try:
         with session.begin_nested():
             following.number = numbers.next_in_transaction(session, user)
             session.add(following)
+            copies = subtasks.copy_subtree(session, user, task, following, now)
     except sa.exc.IntegrityError:
         return
     _event(session, following, "task.created")
+    for copy in copies:
+        _event(session, copy, "task.created")
 
 
-def set_status(session: Session, user: User, number: int, status: TaskStatus) -> Task:
-    return update_task(session, user, number, TaskUpdate(status=status))
+def set_status(
+    session: Session,
+    user: User,
+    number: int,
+    status: TaskStatus,
+    *,
+    subtask_action: SubtaskAction | None = None,
+) -> Task:
+    return update_task(
+        session, user, number, TaskUpdate(status=status), subtask_action=subtask_action
+    )
 
 
-def complete_task(session: Session, user: User, number: int) -> Task:
-    return set_status(session, user, number, TaskStatus.completed)
+def complete_task(
+    session: Session, user: User, number: int, *, subtask_action: SubtaskAction | None = None
+) -> Task:
+    return set_status(session, user, number, TaskStatus.completed, subtask_action=subtask_action)
 
 
 def delete_task(session: Session, user: User, number: int, *, hard: bool = False) -> Task:
-    """Archive the task (the default, undoable) or remove it for good."""
+    """Archive the task (the default, undoable) or remove it for good; either way its
+    subtasks go with it (restore_task brings back the ones archived with it)."""
     task = get_task(session, user, number)
     snapshot = public(task)
+    below: list[Task]
     if hard:
-        session.delete(task)
+        below = subtasks.descendants(session, task)
+        gone = [public(t) for t in below]
+        ids = [task.id, *(t.id for t in below)]
+        for doomed in [task, *below]:
+            session.expunge(doomed)
+        # One statement: the parent_id constraint is checked once the whole subtree is gone.
+        session.execute(sa.delete(Task).where(col(Task.id).in_(ids)))
     else:
         task.archived_at = task.archived_at or utcnow()
         task.updated_at = utcnow()
         session.add(task)
+        below = subtasks.archive_subtree(session, task, task.archived_at)
+        gone = [public(t) for t in below]
     _touch(session, user)
-    record_event(
-        session,
-        user.id,
-        "task.deleted",
-        {"task": snapshot.model_dump(mode="json"), "hard": hard},
-    )
+    for record in [snapshot, *gone]:
+        record_event(
+            session,
+            user.id,
+            "task.deleted",
+            {"task": record.model_dump(mode="json"), "hard": hard},
+        )
     session.commit()
     return task
 
 
 def restore_task(session: Session, user: User, number: int) -> Task:
-    """Bring an archived task back."""
+    """Bring an archived task back, with the subtasks archived together with it."""
     task = get_task(session, user, number)
+    for sub in subtasks.restore_subtree(session, task, task.archived_at, utcnow()):
+        _event(session, sub, "task.updated")
     task.archived_at = None
     return _save(session, user, task, "task.updated")
 
@@ -505,8 +571,37 @@ def _bulk(session: Session, user: User, numbers: Iterable[int], action: Any) -> 
     return BulkResult(changed=changed, not_found=missing)
 
 
-def bulk_complete(session: Session, user: User, numbers: Iterable[int]) -> BulkResult:
-    return _bulk(session, user, numbers, complete_task)
+def bulk_complete(
+    session: Session,
+    user: User,
+    numbers: Iterable[int],
+    *,
+    subtask_action: SubtaskAction | None = None,
+) -> BulkResult:
+    """Complete each task. Without `subtask_action`, a parent whose open subtasks are not all
+    in the request refuses the whole request (Conflict `open_subtasks`) before any change."""
+    wanted = list(dict.fromkeys(numbers))
+    if subtask_action is None:
+        for number in wanted:
+            try:
+                task = get_task(session, user, number)
+            except NotFound:
+                continue
+            if task.status != TaskStatus.completed.value:
+                subtasks.check_completion(session, task, None, also=wanted)
+    return _bulk(
+        session,
+        user,
+        wanted,
+        lambda s, u, n: update_task(
+            s,
+            u,
+            n,
+            TaskUpdate(status=TaskStatus.completed),
+            subtask_action=subtask_action,
+            completing_too=wanted,
+        ),
+    )
 
 
 def bulk_delete(

@@ -13,11 +13,13 @@ export class ApiError extends Error {
    * @param {number} status HTTP status; 0 when the server could not be reached
    * @param {string} code the error body's code
    * @param {string} message one readable sentence
+   * @param {unknown} [details] the error body's details (e.g. open_subtasks)
    */
-  constructor(status, code, message) {
+  constructor(status, code, message, details = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -75,7 +77,8 @@ async function fail(response) {
   const detail = (payload && payload.error) || { code: "error", message: "" };
   if (response.status === 401 && session.token) window.dispatchEvent(new CustomEvent(UNAUTHORIZED));
   throw new ApiError(response.status, detail.code || "error",
-    detail.message || `The server answered ${response.status}.`);
+    detail.message || `The server answered ${response.status}.`,
+    /** @type {{details?: unknown}} */ (detail).details);
 }
 
 /**

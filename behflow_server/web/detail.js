@@ -1,9 +1,10 @@
 // @ts-check
 // The task detail/edit view: every field of a task in one dialog; saving sends only what changed.
 import { ApiError } from "./api.js";
-import { byId, field } from "./dom.js";
+import { byId, el, field } from "./dom.js";
 import { isAllDay, shortDate } from "./due.js";
 import { report } from "./notices.js";
+import { completeAsking, progressLabel } from "./subtasks.js";
 import * as tasks from "./taskapi.js";
 import { OPEN_TASK, removeTask, scheduleReload } from "./tasks.js";
 
@@ -154,6 +155,48 @@ function fill(task) {
   fillRemind(task);
   byId("detail-error").textContent = "";
   byId("detail-delete").hidden = task.archived_at !== null;
+  fillSubtasks(task);
+}
+
+/** The subtasks section: the parent, the subtree (click one to open it), the add box.
+ * @param {Task} task */
+async function fillSubtasks(task) {
+  const parent = byId("detail-parent");
+  parent.hidden = !task.parent;
+  parent.textContent = task.parent ? `A subtask of #${task.parent}.` : "";
+  byId("detail-subtasks-progress").textContent = progressLabel(task) ? `${progressLabel(task)} done` : "";
+  field("detail-subtask-text").value = "";
+  const target = byId("detail-subtask-list");
+  target.replaceChildren();
+  field("detail-subtask-text").disabled = task.archived_at !== null;
+  if (!task.subtasks || !task.subtasks.total) return;
+  try {
+    const tree = await tasks.taskTree(task.number);
+    if (!current.task || current.task.number !== task.number) return;
+    target.replaceChildren(...tree.items.filter((t) => t.number !== task.number).map((sub) => el("li", {
+      className: sub.status === "completed" ? "done" : "",
+      dataset: { number: sub.number, depth: Math.min(sub.depth, 4) },
+      title: `Open #${sub.number}`,
+      text: `#${sub.number} ${sub.title}${progressLabel(sub) ? ` ${progressLabel(sub)}` : ""}`,
+    })));
+  } catch (error) {
+    byId("detail-error").textContent = error instanceof Error ? error.message : String(error);
+  }
+}
+
+async function onAddSubtask() {
+  const task = current.task;
+  const input = field("detail-subtask-text");
+  const text = input.value.trim();
+  if (!task || !text) return;
+  try {
+    const added = await tasks.quickAdd(text, task.number);
+    fill(await tasks.getTask(task.number));
+    scheduleReload([added.number]);
+    field("detail-subtask-text").focus();
+  } catch (error) {
+    byId("detail-error").textContent = error instanceof Error ? error.message : String(error);
+  }
 }
 
 /** @param {number} number */
@@ -224,7 +267,7 @@ async function onSave(event) {
     const reopenedAs = reopening ? "not_started" : task.status;
     if (!completing && status !== reopenedAs) body.status = status;
     if (Object.keys(body).length) await tasks.updateTask(task.number, body);
-    if (completing) await tasks.completeTask(task.number);
+    if (completing && !(await completeAsking(task))) return;
     dialog().close();
     scheduleReload([task.number]);
   } catch (error) {
@@ -254,6 +297,16 @@ export function initDetail() {
     dialog().close();
   });
   byId("detail-restore-due").addEventListener("click", onRestoreDue);
+  byId("detail-subtask-add").addEventListener("click", onAddSubtask);
+  field("detail-subtask-text").addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault(); // adds the subtask instead of saving the form
+    onAddSubtask();
+  });
+  byId("detail-subtask-list").addEventListener("click", (event) => {
+    const item = /** @type {HTMLElement} */ (event.target).closest("li[data-number]");
+    if (item) openDetail(Number(/** @type {HTMLElement} */ (item).dataset.number));
+  });
   select("detail-repeat").addEventListener("change", showRepeat);
   field("detail-rule").addEventListener("input", showRepeat);
   field("detail-due-date").addEventListener("change", showRepeat);

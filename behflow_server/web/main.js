@@ -6,6 +6,7 @@ import { initChat } from "./chat.js";
 import { initDetail } from "./detail.js";
 import { initOffline } from "./offline.js";
 import { initShortcuts } from "./shortcuts.js";
+import { initSubtasks } from "./subtasks.js";
 import { initTasks } from "./tasks.js";
 import { initTheme } from "./theme.js";
 
@@ -13,6 +14,7 @@ initTheme();
 initAuth();
 initTasks();
 initDetail();
+initSubtasks();
 initChat();
 initShortcuts();
 initOffline();

@@ -17,8 +17,13 @@ export const listTasks = (query) => api(BASE, { query });
 /** @param {number} number @returns {Promise<Task>} */
 export const getTask = (number) => api(`${BASE}/${number}`);
 
-/** @param {string} text @returns {Promise<Task>} */
-export const quickAdd = (text) => api(`${BASE}/quick`, { method: "POST", body: { text } });
+/** @param {string} text @param {number} [parent] a subtask of this task @returns {Promise<Task>} */
+export const quickAdd = (text, parent) =>
+  api(`${BASE}/quick`, { method: "POST", body: parent ? { text, parent } : { text } });
+
+/** A task and its subtasks, depth-first (GET /tasks/tree?root=N).
+ * @param {number} root @returns {Promise<{items: Array<Task & {depth: number}>, total: number}>} */
+export const taskTree = (root) => api(`${BASE}/tree`, { query: { root } });
 
 /**
  * @param {number} number
@@ -27,7 +32,6 @@ export const quickAdd = (text) => api(`${BASE}/quick`, { method: "POST", body: {
  */
 export const updateTask = (number, changes) => api(`${BASE}/${number}`, { method: "PATCH", body: changes });
 
-/** @param {number} number @returns {Promise<Task>} */
 /**
  * The RRULE for repeat words ("every 3 days after done"), read by the server's grammar.
  * @param {string} words
@@ -39,7 +43,10 @@ export const readRule = async (words) => {
   return preview.parsed.recurrence || null;
 };
 
-export const completeTask = (number) => api(`${BASE}/${number}/complete`, { method: "POST" });
+/** `subtasks`: complete | leave, for a parent with open subtasks (else 409 open_subtasks).
+ * @param {number} number @param {"complete" | "leave"} [subtasks] @returns {Promise<Task>} */
+export const completeTask = (number, subtasks) =>
+  api(`${BASE}/${number}/complete`, { method: "POST", query: subtasks ? { subtasks } : undefined });
 
 /** One server rule for reopening (status back to not started, completed_at cleared).
  * @param {number} number @returns {Promise<Task>} */

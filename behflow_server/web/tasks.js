@@ -6,6 +6,7 @@ import { byId, debounce, el, field } from "./dom.js";
 import { relativeDue, shortDate } from "./due.js";
 import { report, toast } from "./notices.js";
 import { session } from "./session.js";
+import { completeAsking, nest, progressLabel } from "./subtasks.js";
 import * as tasks from "./taskapi.js";
 
 /** @typedef {import("./types.js").Task} Task */
@@ -83,9 +84,10 @@ function actionButton(action, task, label, props) {
 
 /**
  * @param {Task} task
+ * @param {number} [depth] how deep it sits under a listed parent
  * @returns {HTMLElement}
  */
-function taskRow(task) {
+function taskRow(task, depth = 0) {
   const done = task.status === "completed";
   const trashed = task.archived_at !== null;
   const overdue = isOverdue(task);
@@ -99,6 +101,10 @@ function taskRow(task) {
   if (task.recurrence) {
     const words = task.recurrence_text || "";
     meta.append(el("span", { className: "recurring", title: `Repeats ${words}`, "aria-label": `repeats ${words}`, text: "↻" }));
+  }
+  const progress = progressLabel(task);
+  if (progress) {
+    meta.append(el("span", { className: "progress", title: `${progress} subtasks done`, text: progress }));
   }
   for (const tag of task.tags) meta.append(el("span", { className: "tag", text: `#${tag}` }));
   // Written as quick add reads it: `+name` would be a tag, a project is `project:name`.
@@ -132,7 +138,9 @@ function taskRow(task) {
   if (overdue) classes.push("overdue");
   if (list.highlight.has(task.number)) classes.push("flash");
   if (list.selected === task.number) classes.push("selected");
-  return el("li", { className: classes.join(" "), dataset: { number: task.number, status: task.status } }, [
+  if (depth) classes.push("subtask");
+  const dataset = { number: task.number, status: task.status, depth: Math.min(depth, 4) };
+  return el("li", { className: classes.join(" "), dataset }, [
     first,
     el("span", { className: "number", text: `#${task.number}` }),
     el("span", { className: "title", title: task.title, text: task.title }),
@@ -146,7 +154,7 @@ function render() {
   if (list.selected !== null && !list.items.some((t) => t.number === list.selected)) {
     list.selected = null;
   }
-  listNode.replaceChildren(...list.items.map(taskRow));
+  listNode.replaceChildren(...nest(list.items).map(({ task, depth }) => taskRow(task, depth)));
   byId("empty").hidden = list.items.length > 0;
   list.highlight.clear();
 }
@@ -161,7 +169,8 @@ export async function loadTasks() {
   try {
     const page = await tasks.listTasks(currentQuery());
     if (generation !== list.generation || list.editing) return;
-    list.items = page.items;
+    // Subtasks under their parents, so j/k walk the rows in the order they are shown.
+    list.items = nest(page.items).map(({ task }) => task);
     byId("task-count").textContent = page.total ? `(${page.total})` : "";
     render();
   } catch (error) {
@@ -329,7 +338,8 @@ export async function toggleDone(task) {
     if (task.status === "completed") {
       await tasks.reopenTask(task.number);
     } else {
-      const done = await tasks.completeTask(task.number);
+      const done = await completeAsking(task);
+      if (!done) return;
       if (task.recurrence) toast(await doneAndNext(done));
     }
     scheduleReload([task.number]);

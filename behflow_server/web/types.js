@@ -30,6 +30,8 @@
  * @property {string | null} [original_due_at] the due date the user set, when automation moved it
  * @property {string | null} [due_moved_by] what moved it, e.g. "reschedule_overdue"
  * @property {Record<string, unknown>} extra
+ * @property {number | null} [parent] the parent task's number, for a subtask
+ * @property {{done: number, total: number}} [subtasks] progress over direct subtasks
  */
 
 /**

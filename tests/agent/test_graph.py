@@ -314,3 +314,25 @@ def test_done_tasks_are_found_when_no_open_one_matches(session: Session) -> None
     chat = Conversation(build_graph(OfflineChatModel()), session, user)
     reply, _ = chat.say("delete the grocery task")
     assert chat.pending is not None and "#1 Buy groceries" in reply
+
+
+def test_offline_model_adds_a_subtask_and_asks_before_completing_a_parent(
+    session: Session,
+) -> None:
+    """Issue #14: "subtask of #1" makes a subtask; completing its parent asks, and yes
+    completes the open subtasks too."""
+    user = _user(session, "alice")
+    tasks.create_task(session, user, TaskCreate(title="Pack for the trip"), zone=ZONE)
+    chat = Conversation(build_graph(OfflineChatModel()), session, user)
+
+    reply, runner = chat.say("add buy tape as a subtask of #1")
+    assert runner.actions == [{"action": "created", "number": 2, "title": "Buy tape"}]
+    assert "subtask of #1" in reply
+    assert tasks.public(tasks.get_task(session, user, 1)).subtasks.total == 1
+
+    reply, runner = chat.say("mark #1 done")
+    assert runner.actions == [] and "open subtask" in reply and "#2" in reply
+    assert tasks.get_task(session, user, 1).status == "not_started"
+    reply, runner = chat.say("yes")
+    assert [a["number"] for a in runner.actions] == [1]
+    assert [tasks.get_task(session, user, n).status for n in (1, 2)] == ["completed"] * 2

@@ -3,6 +3,7 @@ subprocess end-to-end tests. `output.stdout_is_tty` is the one switch the comman
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 
@@ -79,3 +80,69 @@ def test_usage_errors_are_one_line(behflow: Behflow) -> None:
     assert code == 2 and out == "" and err.count("\n") == 1 and "Did you mean title?" in err
     code, _, err = behflow("task", "updte", "1")
     assert code == 2 and "Did you mean `update`?" in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_subtasks_from_the_cli(behflow: Behflow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #14: add/update --parent, tree, list indenting and progress, show listing the
+    subtasks, done asking about open subtasks."""
+
+    def answering(answer: str, *args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", _Terminal(answer + "\n"))
+        return behflow(*args, tty=True)
+
+    behflow("task", "add", "Trip")  # 1
+    assert behflow("task", "add", "Pack", "--parent", "1")[1].strip() == "2"
+    behflow("task", "add", "Socks", "--parent", "2")  # 3
+    behflow("task", "add", "Tickets", "--parent", "1", "--json", "number")  # 4
+    behflow("task", "add", "Other")  # 5
+    code, _, err = behflow("task", "add", "Orphan", "--parent", "99")
+    assert code == 1 and "#99" in err
+
+    code, out, _ = behflow("task", "tree", "--json", "number,depth")
+    assert code == 0
+    assert [(r["number"], r["depth"]) for r in json.loads(out)] == [
+        (1, 0),
+        (2, 1),
+        (3, 2),
+        (4, 1),
+        (5, 0),
+    ]
+    code, table, _ = behflow("task", "list", "--sort", "number", tty=True)
+    lines = [line for line in table.splitlines() if "Socks" in line or "Trip" in line]
+    assert "Trip 0/2" in lines[0]
+    assert "    Socks" in lines[1]  # two levels down, two spaces a level
+    code, shown, _ = behflow("task", "show", "1", tty=True)
+    assert "Subtasks" in shown and "0/2 done" in shown and "Pack 0/1" in shown
+
+    code, _, err = behflow("task", "update", "1", "--parent", "3")
+    assert code == 2 and "subtasks" in err  # a cycle: a usage error (422)
+    assert behflow("task", "update", "4", "--parent", "none", "--json", "parent")[1].strip() == (
+        '{\n  "parent": null\n}'
+    )
+
+    # done: not a terminal and no flag -> exit 1 naming the flags; nothing changed.
+    code, _, err = behflow("task", "done", "1")
+    assert code == 1
+    assert err.count("\n") == 1 and "--with-subtasks" in err and "--leave-subtasks" in err
+    assert "#2, #3" in err
+    # On a terminal it asks.
+    code, out, _ = answering("n", "task", "done", "1")
+    assert code == 1 and "Complete its 2 open subtasks too? [y/N/leave]" in out
+    code, out, _ = answering("y", "task", "done", "1")
+    assert code == 0 and "Completed #1" in out
+    code, out, _ = behflow("task", "tree", "1", "--all", "--json", "number,status")
+    assert {r["number"]: r["status"] for r in json.loads(out)} == {
+        1: "completed",
+        2: "completed",
+        3: "completed",
+    }
+    behflow("task", "add", "Hike", "--parent", "5")  # 6
+    code, out, _ = behflow("task", "done", "5", "--leave-subtasks")
+    assert code == 0
+    code, out, _ = behflow("task", "show", "6", "--json", "status,parent")
+    assert json.loads(out) == {"status": "not_started", "parent": 5}

@@ -16,7 +16,7 @@ from textual.widgets import Input
 
 from behflow_cli.client import BehflowClient
 from behflow_cli.tui.app import create_app
-from behflow_cli.tui.screens.confirm import ConfirmScreen
+from behflow_cli.tui.screens.confirm import ConfirmScreen, SubtasksQuestion
 from behflow_cli.tui.screens.edit import EditScreen
 from behflow_cli.tui.screens.help import HelpScreen
 from behflow_cli.tui.widgets.chat_pane import ChatPane
@@ -245,5 +245,40 @@ def test_chat_pane_adds_a_task(client: BehflowClient, other: BehflowClient) -> N
         await until(pilot, lambda: other.get_task(milk["number"])["archived_at"] is not None)
         await until(pilot, lambda: "buy milk" not in [t.lower() for t in titles(pilot)])
         assert not pane.query_one("#confirm").display
+
+    drive(client, scenario)
+
+
+def test_subtasks_are_indented_and_completing_a_parent_asks(
+    client: BehflowClient, other: BehflowClient
+) -> None:
+    """Issue #14: subtasks sit under their parent with its progress; d on a parent with open
+    subtasks asks (n: nothing, y: them too), and u reopens them all."""
+    trip = other.create_task("Trip")["number"]
+    other.create_task("Unrelated")
+    pack = other.create_task("Pack", parent=trip)["number"]
+    tickets = other.create_task("Tickets", parent=trip)["number"]
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        screen = await ready(pilot)
+        table = screen.query_one(TaskTable)
+        assert titles(pilot) == ["Trip", "Pack", "Tickets", "Unrelated"]
+        title_cells = [str(table.get_row_at(row)[3]) for row in range(4)]
+        assert title_cells[:3] == ["Trip 0/2", "  Pack", "  Tickets"]
+
+        await pilot.press("d")  # the cursor is on Trip
+        await until(pilot, lambda: isinstance(pilot.app.screen, SubtasksQuestion))
+        await pilot.press("n")
+        await until(pilot, lambda: screen.is_current)
+        assert status_of(other, trip) == "not_started"
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SubtasksQuestion))
+        await pilot.press("y")
+        await until(pilot, lambda: status_of(other, tickets) == "completed")
+        assert status_of(other, trip) == status_of(other, pack) == "completed"
+        await until(pilot, lambda: screen.changes.labels()[-1] == f"complete #{trip}")
+        await pilot.press("u")
+        await until(pilot, lambda: status_of(other, trip) == "not_started")
+        assert status_of(other, pack) == status_of(other, tickets) == "not_started"
 
     drive(client, scenario)

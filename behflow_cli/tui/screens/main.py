@@ -33,7 +33,7 @@ from behflow_cli.tui.messages import (
     TasksLoaded,
     Undone,
 )
-from behflow_cli.tui.screens.confirm import ConfirmScreen
+from behflow_cli.tui.screens.confirm import ConfirmScreen, SubtasksQuestion
 from behflow_cli.tui.screens.edit import EditScreen
 from behflow_cli.tui.screens.help import HelpScreen
 from behflow_cli.tui.undo import Change, ChangeLog
@@ -289,12 +289,14 @@ class MainScreen(Screen[None]):
         client = self.behflow.client
         self.change("add", lambda: api.add(client, message.text))
 
-    def set_status(self, status: str, verb: str, label: str) -> None:
+    def set_status(self, status: str, verb: str, label: str, subtasks: str | None = None) -> None:
         task = self.selected()
         if task is None:
             return
         client, number = self.behflow.client, task["number"]
-        self.change(f"{label} #{number}", lambda: api.set_status(client, number, status, verb))
+        self.change(
+            f"{label} #{number}", lambda: api.set_status(client, number, status, verb, subtasks)
+        )
 
     def action_start(self) -> None:
         self.set_status("in_progress", "Started", "start")
@@ -303,7 +305,23 @@ class MainScreen(Screen[None]):
         self.set_status("blocked", "Blocked", "block")
 
     def action_done(self) -> None:
-        self.set_status("completed", "Completed", "complete")
+        task = self.selected()
+        counts = (task or {}).get("subtasks") or {}
+        open_count = int(counts.get("total") or 0) - int(counts.get("done") or 0)
+        if task is None or task["status"] == "completed" or open_count <= 0:
+            self.set_status("completed", "Completed", "complete")
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice is not None:
+                self.set_status("completed", "Completed", "complete", subtasks=choice)
+
+        noun = "subtask" if open_count == 1 else "subtasks"
+        question = (
+            f"#{task['number']} {task['title']} has {open_count} open {noun}. "
+            f"Complete its {open_count} open {noun} too?"
+        )
+        self.app.push_screen(SubtasksQuestion(question), answered)
 
     def action_reopen(self) -> None:
         task = self.selected()

@@ -12,7 +12,7 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
-from behflow_cli.output import PRIORITY_MARKS, STATUS_MARKS
+from behflow_cli.output import PRIORITY_MARKS, STATUS_MARKS, nested, progress
 from behflow_cli.tui.format import due_label, moved_from
 
 Task = dict[str, Any]
@@ -48,6 +48,8 @@ class TaskTable(DataTable[Text]):
         self.clock = clock
         self.zone = zone  # the viewer's time zone for "today"/"tomorrow" (None: the system's)
         self.tasks: list[Task] = []
+        # How deep each listed task sits under a listed parent (subtasks go under it).
+        self.depths: dict[int, int] = {}
         self.highlighted: set[int] = set()
         self._width = 0
 
@@ -66,7 +68,9 @@ class TaskTable(DataTable[Text]):
         after a delete it does not jump to the top). Changes from elsewhere only highlight."""
         current = self.selected_task()
         row = self.cursor_row
-        self.tasks = list(tasks)
+        ordered = nested(list(tasks))
+        self.tasks = [dict(task) for task, _ in ordered]
+        self.depths = {task["number"]: depth for task, depth in ordered}
         self.highlighted = set(highlight)
         self._render_rows()
         numbers = [task["number"] for task in self.tasks]
@@ -141,10 +145,12 @@ class TaskTable(DataTable[Text]):
             "medium": theme.warning or "",
             "low": theme.secondary or "",
         }.get(task["priority"], "")
-        title = Text(no_wrap=True)
+        title = Text("  " * self.depths.get(task["number"], 0), no_wrap=True)
         if task.get("recurrence"):
             title.append(RECURRING, style=theme.secondary or "")
         title.append(task["title"], style="strike dim" if done else "")
+        if progress(task):
+            title.append(f" {progress(task)}", style=theme.secondary or "")
         due_text, due_kind = due_label(task, self.clock(), self.zone)
         due_style = {
             "overdue": f"bold {theme.error}",
