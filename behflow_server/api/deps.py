@@ -109,7 +109,8 @@ _CLIENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._:/()+-]{0,39}")
 
 
 async def history_client(
-    x_behflow_client: Annotated[str | None, Header(max_length=200)] = None,
+    # Out of the OpenAPI schema: it is on every route (docs/api.md says it once).
+    x_behflow_client: Annotated[str | None, Header(max_length=200, include_in_schema=False)] = None,
 ) -> None:
     """Who this request's changes are recorded as (tasks/changelog.py): the X-Behflow-Client
     header ("cli/0.1", "tui", "web", "mcp"), at most 40 plain characters; "api" without it."""

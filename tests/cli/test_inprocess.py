@@ -146,3 +146,48 @@ def test_subtasks_from_the_cli(behflow: Behflow, monkeypatch: pytest.MonkeyPatch
     assert code == 0
     code, out, _ = behflow("task", "show", "6", "--json", "status,parent")
     assert json.loads(out) == {"status": "not_started", "parent": 5}
+
+def test_undo_a_web_change_from_the_cli(behflow: Behflow, cli_server: LiveServer) -> None:
+    """History and undo (issue #14): `behflow undo` reverts a change the web page made."""
+    import os
+
+    def say(*args: str) -> tuple[int, str, str]:
+        return behflow(*args, tty=True)
+
+    web = BehflowClient(cli_server.url, os.environ["BEHFLOW_TOKEN"])
+    web.client_name = "web"
+    assert say("task", "add", "Pay rent")[0] == 0
+    web.update_task(1, status="completed")
+
+    code, out, err = say("undo")
+    assert (code, err) == (0, "")
+    assert out.strip() == "Undid: completed #1 Pay rent (from the web, just now)"
+    assert web.get_task(1)["status"] == "not_started"
+    code, out, _ = say("redo")
+    assert out.strip() == "Redid: completed #1 Pay rent (from the web, just now)"
+    assert web.get_task(1)["status"] == "completed"
+
+    code, out, _ = say("history", "--json", "client,summary,undone")
+    assert json.loads(out)[:3] == [
+        {"client": "cli", "summary": "redo: completed #1 Pay rent", "undone": False},
+        {"client": "cli", "summary": "undo: reopened #1 Pay rent", "undone": True},
+        {"client": "web", "summary": "completed #1 Pay rent", "undone": True},
+    ]
+    code, out, _ = say("task", "log", "1")
+    assert code == 0 and "completed from the web" in out
+    assert "status: not_started -> completed" in out
+
+    # Undoing a change that was overwritten since: refused off a terminal (exit 1), --force.
+    web.update_task(1, priority="high")
+    earlier = web.history(limit=1)["items"][0]["id"]
+    web.client_name = "tui"
+    web.update_task(1, priority="low")
+    code, _, err = say("undo", "--changeset", earlier)
+    assert code == 1
+    assert "Changed since: #1 (priority)" in err and "--force" in err
+    code, out, _ = say("undo", "--changeset", earlier, "--force")
+    assert code == 0 and out.startswith("Undid: updated #1 Pay rent")
+    assert web.get_task(1)["priority"] == "none"
+    code, _, err = say("task", "log", "999")
+    assert code == 1 and "#999" in err
+    web.close()
