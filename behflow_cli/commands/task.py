@@ -836,7 +836,7 @@ def skip(
     """
     from behflow_cli.commands.task_occurrence import occurrence
 
-    occurrence(_client, number, None, fmt, json_fields)
+    occurrence(_client, number, None, fmt, json_fields, TASK_FIELDS)
 
 
 @app.command()
@@ -853,7 +853,7 @@ def move(
     """
     from behflow_cli.commands.task_occurrence import occurrence
 
-    occurrence(_client, number, when, fmt, json_fields)
+    occurrence(_client, number, when, fmt, json_fields, TASK_FIELDS)
 
 
 @app.command("restore-due")

@@ -15,17 +15,16 @@ def occurrence(
     when: str | None,
     fmt: str | None,
     json_fields: str | None,
+    fields: tuple[str, ...],
 ) -> None:
     """Skip (when is None) or move the occurrence; says the new date and the series."""
-    from behflow_cli.commands.task import TASK_FIELDS
-
-    out = output.Output(fmt, json_fields, TASK_FIELDS)
+    out = output.Output(fmt, json_fields, fields)
     with client() as api:
         task = dict(
             api.skip_occurrence(number) if when is None else api.move_occurrence(number, when)
         )
     if not out.human:
-        out.record(task, TASK_FIELDS)
+        out.record(task, fields)
         return
     due = task.get("due_at")
     when_text = output.day_and_time(due, with_time=not dates.is_all_day(due))
