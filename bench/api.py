@@ -335,7 +335,7 @@ def measure_store(
         "BEHFLOW_LOG_LEVEL": "warning",
         "BEHFLOW_SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789",
     }
-    server = LiveServer(env, workdir / f"server-{kind}-{size}.log").start()
+    server = LiveServer(env, workdir / f"server-{kind}-{size}.log").start(timeout=180)
     try:
         token = httpx.post(
             f"{server.url}/login", json={"username": username, "password": "bench password"}

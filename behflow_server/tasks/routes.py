@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 
 from behflow_server.api.concurrency import LARGE_PAGE
 from behflow_server.api.deps import CurrentUser, SessionDep, UserZone
-from behflow_server.api.responses import model_json
 from behflow_server.tasks import quickadd, service, tree
 from behflow_server.tasks.models import (
     BulkResult,
@@ -51,17 +50,15 @@ async def list_tasks(
     sort: Annotated[str, Query(max_length=20)] = "due",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> Response:
+) -> TaskPage:
     """List tasks. Filters combine with AND; `status` and `tag` may repeat or be comma lists."""
     sort_key, descending = sort_order(sort)
     query = replace(filters, sort=sort_key, descending=descending, limit=limit, offset=offset)
 
-    def page() -> Response:
+    def page() -> TaskPage:
         tasks, total = service.list_tasks(session, user, query, zone=zone)
-        return model_json(
-            TaskPage(
-                items=[service.public(t) for t in tasks], total=total, limit=limit, offset=offset
-            )
+        return TaskPage(
+            items=[service.public(t) for t in tasks], total=total, limit=limit, offset=offset
         )
 
     # A big page would hold the event loop, and so every other user, for tens of ms (issue
@@ -89,9 +86,8 @@ def task_tree(
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskPublic)
 def create_task(
     data: TaskCreate, session: SessionDep, user: CurrentUser, zone: UserZone
-) -> Response:
-    task = service.public(service.create_task(session, user, data, zone=zone))
-    return model_json(task, status.HTTP_201_CREATED)
+) -> TaskPublic:
+    return service.public(service.create_task(session, user, data, zone=zone))
 
 
 @router.post(
@@ -124,8 +120,8 @@ def bulk_delete(
 
 
 @router.get("/{number}", response_model=TaskPublic)
-async def get_task(number: TaskNumber, session: SessionDep, user: CurrentUser) -> Response:
-    return model_json(service.public(service.get_task(session, user, number)))
+async def get_task(number: TaskNumber, session: SessionDep, user: CurrentUser) -> TaskPublic:
+    return service.public(service.get_task(session, user, number))
 
 
 @router.patch("/{number}", response_model=TaskPublic, responses=OPEN_SUBTASKS)

@@ -1,4 +1,4 @@
-"""Issue #15's server fast paths: the one-second token cache and models sent as JSON bytes."""
+"""Issue #15's server fast path: a checked token is remembered for at most a second."""
 
 from __future__ import annotations
 
@@ -60,24 +60,3 @@ def test_counters_are_never_stale_and_users_stay_apart(
     assert page["total"] == 3 and [t["number"] for t in page["items"]] == [1, 2, 8]
     assert client.get("/api/v1/tasks", headers=bob).json()["total"] == 0
     assert client.get("/api/v1/tasks/1", headers=bob).status_code == 404
-
-
-def test_json_bytes_match_what_fastapi_would_send(
-    client: TestClient, register: Callable[..., dict[str, str]]
-) -> None:
-    from behflow_server.tasks.models import TaskPage, TaskPublic
-
-    auth = register("shape15")
-    created = client.post(
-        "/api/v1/tasks",
-        json={"title": "Ünïcode ✓", "tags": ["a"], "due": "tomorrow 9am", "extra": {"k": [1]}},
-        headers=auth,
-    )
-    assert created.status_code == 201
-    assert created.headers["content-type"] == "application/json"
-    one = client.get("/api/v1/tasks/1", headers=auth)
-    assert one.json() == TaskPublic.model_validate(one.json()).model_dump(mode="json")
-    assert "Ünïcode ✓" in one.text  # UTF-8, not \\u escapes, as FastAPI sends
-    page = client.get("/api/v1/tasks", headers=auth).json()
-    assert page == TaskPage.model_validate(page).model_dump(mode="json")
-    assert page["items"] == [one.json()] == [created.json()]
