@@ -39,7 +39,7 @@ def public(task: Task | TaskPublic) -> TaskPublic:
     session = object_session(task)
     if session is not None:
         record.parent = subtasks.parent_number(session, task)  # type: ignore[arg-type]
-        found = subtasks.progress(session, [task.id]).get(task.id)  # type: ignore[arg-type]
+        found = subtasks.progress(session, task.user_id, [task.id]).get(task.id)  # type: ignore[arg-type]
         if found is not None:
             record.subtasks = found
     return record
@@ -426,12 +426,12 @@ def update_task(
     session.add(task)
     completed_now = not was_completed and task.status == TaskStatus.completed.value
     _touch(session, user)
-    _event(session, task, "task.completed" if completed_now else "task.updated")
     for sub in also_done:
         _apply_status(sub, TaskStatus.completed, now)
         sub.updated_at = now
         session.add(sub)
         _event(session, sub, "task.completed")
+    _event(session, task, "task.completed" if completed_now else "task.updated")
     if completed_now and task.recurrence:
         _create_next_occurrence(session, user, task, zone, now)
     session.commit()

@@ -220,14 +220,24 @@ def copy_subtree(
     return copies
 
 
-def progress(session: Session, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, SubtaskProgress]:
-    """Done/total over the direct, non-archived subtasks of each task: one grouped query."""
+def progress(
+    session: Session, user_id: object, task_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, SubtaskProgress]:
+    """Done/total over the direct, non-archived subtasks of each of the user's tasks: one
+    grouped query on the (user_id, parent_id) index."""
     if not task_ids:
         return {}
     done = sa.func.sum(sa.case((col(Task.status) == TaskStatus.completed.value, 1), else_=0))
-    rows = session.execute(
+    if session.new or session.dirty:
+        session.flush()  # counts include changes of this request not yet sent
+    # Core on the connection: the ORM path costs several times the query itself on a page.
+    rows = session.connection().execute(
         sa.select(col(Task.parent_id), sa.func.count(), done)
-        .where(col(Task.parent_id).in_(list(task_ids)), col(Task.archived_at).is_(None))
+        .where(
+            col(Task.user_id) == user_id,
+            col(Task.parent_id).in_(list(task_ids)),
+            col(Task.archived_at).is_(None),
+        )
         .group_by(col(Task.parent_id))
     )
     return {

@@ -64,7 +64,9 @@ def task_tree(
         subtree = [top.id, *(t.id for t in descendants(session, top))]
         conditions.append(TASKS_TABLE.c.id.in_(subtree))
     matched = public_rows(
-        session, public_select().where(*conditions).order_by(*order_by(query)).limit(limit + 1)
+        session,
+        user.id,
+        public_select().where(*conditions).order_by(*order_by(query)).limit(limit + 1),
     )
     truncated = len(matched) > limit
     matched = matched[:limit]
@@ -85,6 +87,7 @@ def task_tree(
             break
         found = public_rows(
             session,
+            user.id,
             public_select()
             .where(TASKS_TABLE.c.user_id == user.id, TASKS_TABLE.c.number.in_(missing))
             .order_by(TASKS_TABLE.c.number),

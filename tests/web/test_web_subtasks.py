@@ -5,6 +5,7 @@ lists the subtasks and adds one."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -27,6 +28,9 @@ def _indent(driver: WebDriver, title: str) -> float:
     )
 
 
+# The page is a client of the API, whose subtask rules run on both databases in
+# tests/server/test_subtasks.py: one database is enough here (a browser and a server a run).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_subtasks_on_the_page(
     browser: WebDriver, open_browser: BrowserFactory, live_server: LiveServer, api: httpx.Client
 ) -> None:
