@@ -251,27 +251,58 @@ def search_words(text: str) -> list[str]:
 
 
 def task_text_matches(session: Session, task_table: sa.Table, text: str) -> sa.ColumnElement[bool]:
-    """Every word of `text` is a prefix of some word of the task's title or description.
+    """Every word of `text` is a prefix of some word of the task's title, description or one
+    of its notes (the words may come from different places).
 
-    PostgreSQL: the GIN-indexed `search_vector` column. SQLite: the FTS5 table `tasks_fts`.
+    PostgreSQL: the GIN-indexed `search_vector` column and the GIN index on the notes' text.
+    SQLite: the FTS5 tables `tasks_fts` and `task_notes_fts`. Each word is one `id IN (tasks
+    matching it UNION ALL the tasks of notes matching it)`: both halves are index look-ups, so
+    a search never scans the user's tasks row by row.
     """
     words = search_words(text)
     if not words:
         return sa.true()
-    if dialect_of(session) == "postgresql":
-        query = " & ".join(f"{word}:*" for word in words)
-        # A stored, GIN-indexed generated column (migration 0003), unknown to the models.
-        document: sa.ColumnClause[Any] = sa.literal_column("tasks.search_vector")
-        return document.op("@@")(
-            sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), query)
+    postgresql = dialect_of(session) == "postgresql"
+    return sa.and_(
+        *(
+            _pg_word_matches(task_table, word) if postgresql else _word_matches(task_table, word)
+            for word in words
         )
-    query = " ".join(f'"{word}"*' for word in words)
-    matching = sa.text("SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH :fts_query").bindparams(
-        fts_query=query
     )
-    return sa.literal_column("tasks.rowid").in_(matching.columns(sa.column("rowid")))
+
+
+_NOTES = sa.table("task_notes", sa.column("task_id"), sa.column("rowid"))
+
+
+def _pg_word_matches(task_table: sa.Table, word: str) -> sa.ColumnElement[bool]:
+    query = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), f"{word}:*")
+    # search_vector: a stored, GIN-indexed generated column (migration 0003), unknown to the
+    # models. An alias, so the subquery reads the table rather than correlating to the outer row.
+    text_of = sa.table("tasks", sa.column("id"), sa.column("search_vector")).alias("by_text")
+    in_task = sa.select(text_of.c.id).where(text_of.c.search_vector.op("@@")(query))
+    in_note = sa.select(_NOTES.c.task_id).where(
+        sa.literal_column(NOTE_SEARCH_DOCUMENT_SQL).op("@@")(query)
+    )
+    return task_table.c.id.in_(sa.union_all(in_task, in_note))
+
+
+def _word_matches(task_table: sa.Table, word: str) -> sa.ColumnElement[bool]:
+    query = f'"{word}"*'
+    tasks_fts = sa.table("tasks_fts", sa.column("rowid"))
+    notes_fts = sa.table("task_notes_fts", sa.column("rowid"))
+    in_task = sa.select(tasks_fts.c.rowid).where(sa.literal_column("tasks_fts").op("MATCH")(query))
+    in_note = sa.select(_NOTES.c.task_id).where(
+        _NOTES.c.rowid.in_(
+            sa.select(notes_fts.c.rowid).where(
+                sa.literal_column("task_notes_fts").op("MATCH")(query)
+            )
+        )
+    )
+    return sa.or_(sa.literal_column("tasks.rowid").in_(in_task), task_table.c.id.in_(in_note))
 
 
 TASK_SEARCH_DOCUMENT_SQL = (
     "to_tsvector('simple'::regconfig, coalesce(title, '') || ' ' || coalesce(description, ''))"
 )
+# The expression of the notes' GIN index (migration 0012); queries must spell it the same.
+NOTE_SEARCH_DOCUMENT_SQL = "to_tsvector('simple'::regconfig, body)"
