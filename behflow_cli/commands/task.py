@@ -1,5 +1,5 @@
 """`behflow task ...`: add, list, show, edit, update, start, block, done, reopen, restore-due,
-delete."""
+delete, note, notes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperCommand
 
 from behflow_cli import dates, output
+from behflow_cli.commands import task_notes
 from behflow_cli.commands.common import FormatOption, JsonOption
 from behflow_cli.commands.common import json_fields as declares
 from behflow_cli.commands.phrases import read_recurrence, read_time
@@ -75,6 +76,7 @@ EXPLAIN_FIELDS = (
     "spans",
 )
 ADD_FIELDS = tuple(dict.fromkeys(TASK_FIELDS + EXPLAIN_FIELDS))
+SHOW_FIELDS = (*TASK_FIELDS, "notes")
 
 
 def _client(*, timezone: bool = False) -> Any:
@@ -339,7 +341,7 @@ def list_(
 
 
 @app.command()
-@declares(TASK_FIELDS)
+@declares(SHOW_FIELDS)
 def show(
     number: int = typer.Argument(..., min=1, help="The task's number."),
     fmt: str | None = FormatOption,
@@ -349,9 +351,16 @@ def show(
 
     Example: behflow task show 12 --json title,due_at
     """
-    out = output.Output(fmt, json_fields, TASK_FIELDS)
+    out = output.Output(fmt, json_fields, SHOW_FIELDS)
     with _client() as api:
-        _print_task(dict(api.get_task(number)), out)
+        task = dict(api.get_task(number))
+        notes = api.list_notes(number)
+    if out.human:
+        output.task_details(task)
+        if notes:
+            task_notes.print_notes(notes)
+    else:
+        out.record({**task, "notes": notes}, TASK_FIELDS)
 
 
 class TagWords(TyperCommand):
@@ -747,3 +756,7 @@ def delete(
                 raise CliError("nothing deleted", FAILURE)
         result = dict(api.bulk_delete(numbers, hard=hard))
     _bulk_report(result, out, "Deleted")
+
+
+app.command()(task_notes.note)
+app.command()(task_notes.notes)
