@@ -175,6 +175,7 @@ def test_llm_tool_calls_go_over_the_wire(settings: Settings, fake_openai: FakeOp
         "update_task",
         "complete_task",
         "delete_task",
+        "add_note",
     }
     assert first["messages"][0]["role"] == "system"
     assert "Time zone: Europe/Berlin" in first["messages"][0]["content"]
