@@ -65,6 +65,8 @@ class ImportRecord:
     skip: str | None = None
     # Keys to keep in the task's `extra` (what the other tool has that Behflow does not).
     extra: dict[str, Any] = field(default_factory=dict)
+    # The task's notes as (time, text), oldest first; None: the format has no notes.
+    notes: list[tuple[datetime | None, str]] | None = None
 
 
 def bad_line(line: int, message: str, *, fmt: str) -> InvalidInput:

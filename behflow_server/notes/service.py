@@ -8,6 +8,7 @@ first 8 hex digits); the prefix is matched among the task's notes, which are bou
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -148,3 +149,39 @@ def delete_note(session: Session, user: User, number: int, ref: str) -> tuple[Ta
     session.delete(note)
     session.commit()
     return task, note
+
+
+def notes_by_task(
+    session: Session, user: User, task_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[datetime, str]]]:
+    """(time, text) of each of these tasks' notes, oldest first: one query per 500 tasks."""
+    found: dict[uuid.UUID, list[tuple[datetime, str]]] = {}
+    for start in range(0, len(task_ids), 500):
+        rows = session.exec(
+            select(TaskNote.task_id, TaskNote.created_at, TaskNote.body)
+            .where(
+                col(TaskNote.user_id) == user.id,
+                col(TaskNote.task_id).in_(task_ids[start : start + 500]),
+            )
+            .order_by(col(TaskNote.created_at), col(TaskNote.id))
+        )
+        for task_id, created_at, body in rows:
+            found.setdefault(task_id, []).append((created_at, body))
+    return found
+
+
+def merge_notes(
+    session: Session, user: User, number: int, notes: list[tuple[datetime | None, str]]
+) -> int:
+    """Add the notes (import) the task does not have yet, each at its own time; how many."""
+    _, existing = list_notes(session, user, number)
+    have = [note.body for note in existing]
+    added = 0
+    for at, body in notes:
+        text = _clean(body)
+        if text in have:
+            have.remove(text)
+            continue
+        add_note(session, user, number, text, at=at)
+        added += 1
+    return added
