@@ -6,10 +6,11 @@ travels as attributes it keeps untouched (it preserves unknown attributes, "orph
 behflow_status (blocked), behflow_priority (urgent), behflow_recurrence (a rule `recur` can only
 approximate), behflow_ends and behflow_remind. A task's notes are its annotations, each with
 its own time (entry), both ways; the description goes out as the first annotation and as
-behflow_description, which tells that annotation apart on the way back. Taskwarrior's own attributes that Behflow has
-no field for (wait, scheduled, depends, start, a template's mask, the user's UDAs) are kept in
-the task's extra["taskwarrior"] and written back on export, so a template's occurrences are not
-made twice and nothing the user set in Taskwarrior is lost on the way through Behflow.
+behflow_description, which tells that annotation apart on the way back. Taskwarrior's own
+attributes that Behflow has no field for (wait, scheduled, depends, start, a template's mask,
+the user's UDAs) are kept in the task's extra["taskwarrior"] and written back on export, so a
+template's occurrences are not made twice and nothing the user set in Taskwarrior is lost on
+the way through Behflow.
 
 Taskwarrior keeps a repeating task as a template (status "recurring") plus one task per
 occurrence (with `parent`); Behflow keeps one task per series, so a template becomes the task

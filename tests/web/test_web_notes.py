@@ -13,7 +13,8 @@ from tests.web.test_web_tasks import add, headers, open_detail
 
 ATTACK = (
     '<img src=x onerror="window.__xss=1"> and [click me](javascript:window.__xss=2) '
-    "**bold** see https://example.com/x\n\n- [ ] ask about the boiler\n<script>window.__xss=3</script>"
+    "**bold** see https://example.com/x\n\n- [ ] ask about the boiler\n"
+    "<script>window.__xss=3</script>"
 )
 
 
