@@ -290,15 +290,22 @@ def _word_matches(task_table: sa.Table, word: str) -> sa.ColumnElement[bool]:
     query = f'"{word}"*'
     tasks_fts = sa.table("tasks_fts", sa.column("rowid"))
     notes_fts = sa.table("task_notes_fts", sa.column("rowid"))
+    noted = sa.table("tasks", sa.column("rowid"), sa.column("id")).alias("noted")
     in_task = sa.select(tasks_fts.c.rowid).where(sa.literal_column("tasks_fts").op("MATCH")(query))
-    in_note = sa.select(_NOTES.c.task_id).where(
-        _NOTES.c.rowid.in_(
-            sa.select(notes_fts.c.rowid).where(
-                sa.literal_column("task_notes_fts").op("MATCH")(query)
+    # One IN list of task rowids (SQLite builds it once): an OR of two IN tests made it check
+    # every one of the user's tasks.
+    in_note = (
+        sa.select(noted.c.rowid)
+        .join(_NOTES, _NOTES.c.task_id == noted.c.id)
+        .where(
+            _NOTES.c.rowid.in_(
+                sa.select(notes_fts.c.rowid).where(
+                    sa.literal_column("task_notes_fts").op("MATCH")(query)
+                )
             )
         )
     )
-    return sa.or_(sa.literal_column("tasks.rowid").in_(in_task), task_table.c.id.in_(in_note))
+    return sa.literal_column("tasks.rowid").in_(sa.union_all(in_task, in_note))
 
 
 TASK_SEARCH_DOCUMENT_SQL = (
