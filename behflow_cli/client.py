@@ -69,6 +69,14 @@ class Task(TypedDict):
     subtasks: dict[str, int]
 
 
+class Note(TypedDict):
+    id: str
+    task_number: int
+    body: str
+    created_at: str
+    updated_at: str
+
+
 class TaskPage(TypedDict):
     items: list[Task]
     total: int
@@ -536,6 +544,25 @@ class BehflowClient:
         """Put back the due date automation moved (and its reminder)."""
         result: Task = self.request("POST", f"{TASKS}/{number}/restore-due")
         return result
+
+    def list_notes(self, number: int) -> list[Note]:
+        """The task's notes, oldest first."""
+        result: dict[str, list[Note]] = self.request("GET", f"{TASKS}/{number}/notes")
+        return result["items"]
+
+    def add_note(self, number: int, body: str) -> Note:
+        result: Note = self.request("POST", f"{TASKS}/{number}/notes", json={"body": body})
+        return result
+
+    def update_note(self, number: int, note_id: str, body: str) -> Note:
+        """`note_id`: the id or its first 4+ hex digits."""
+        result: Note = self.request(
+            "PATCH", f"{TASKS}/{number}/notes/{note_id}", json={"body": body}
+        )
+        return result
+
+    def delete_note(self, number: int, note_id: str) -> None:
+        self.request("DELETE", f"{TASKS}/{number}/notes/{note_id}")
 
     def preview(self, text: str, **overrides: Any) -> Preview:
         """A quick-add dry run with the spans of text each field came from."""

@@ -189,10 +189,13 @@ def _seed(session: Any, user: Any, seeds: list[dict[str, Any]]) -> None:
 def _snapshot(session: Any, user: Any) -> dict[int, dict[str, Any]]:
     from sqlmodel import col, select
 
+    from behflow_server.notes.models import TaskNote
     from behflow_server.tasks.models import Task
 
     session.expire_all()
     rows = session.exec(select(Task).where(col(Task.user_id) == user.id)).all()
+    # A note added is a change like any other (notes are rows of their own, issue #14).
+    notes = list(session.exec(select(TaskNote.task_id).where(col(TaskNote.user_id) == user.id)))
     return {
         t.number: {
             "title": t.title,
@@ -204,6 +207,7 @@ def _snapshot(session: Any, user: Any) -> dict[int, dict[str, Any]]:
             "archived": t.archived_at is not None,
             "project": t.project,
             "description": t.description,
+            "notes": notes.count(t.id),
         }
         for t in rows
     }

@@ -1,5 +1,5 @@
 """`behflow task ...`: add, list, tree, show, edit, update, start, block, done, reopen,
-restore-due, delete."""
+restore-due, delete, note, notes, log."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperCommand
 
 from behflow_cli import dates, output
+from behflow_cli.commands import task_notes
 from behflow_cli.commands.common import FormatOption, JsonOption
 from behflow_cli.commands.common import json_fields as declares
 from behflow_cli.commands.history import task_log
@@ -83,6 +84,7 @@ EXPLAIN_FIELDS = (
     "spans",
 )
 ADD_FIELDS = tuple(dict.fromkeys(TASK_FIELDS + EXPLAIN_FIELDS))
+SHOW_FIELDS = (*TASK_FIELDS, "notes")
 
 
 def _client(*, timezone: bool = False) -> Any:
@@ -359,7 +361,7 @@ def list_(
 
 
 @app.command()
-@declares(TASK_FIELDS)
+@declares(SHOW_FIELDS)
 def show(
     number: int = typer.Argument(..., min=1, help="The task's number."),
     fmt: str | None = FormatOption,
@@ -369,17 +371,23 @@ def show(
 
     Example: behflow task show 12 --json title,due_at
     """
-    out = output.Output(fmt, json_fields, TASK_FIELDS)
+    out = output.Output(fmt, json_fields, SHOW_FIELDS)
     with _client() as api:
         task = dict(api.get_task(number))
+        notes = api.list_notes(number)
         below: list[dict[str, Any]] = []
         if out.human and (task.get("subtasks") or {}).get("total"):
             subtree = api.task_tree(number)
             below = [dict(item) for item in subtree["items"] if item["number"] != number]
-    _print_task(task, out)
+    if not out.human:
+        out.record({**task, "notes": notes}, TASK_FIELDS)
+        return
+    output.task_details(task)
     if below:
         output.write("Subtasks:")
         output.task_table(below)
+    if notes:
+        task_notes.print_notes(notes)
 
 
 class TagWords(TyperCommand):
@@ -928,3 +936,6 @@ def delete(
 
 
 app.command("log")(task_log)  # behflow task log N: commands/history.py
+
+app.command()(task_notes.note)
+app.command()(task_notes.notes)

@@ -28,6 +28,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("d", "done", "Done", "Complete the selected task (u undoes)", footer=True),
     Action("o", "reopen", "Reopen", "Reopen the selected completed task"),
     Action("x,delete", "delete", "Delete", "Delete the selected task (asks first)", footer=True),
+    Action("N", "note", "Note", "Add a note (Markdown) to the selected task"),
     Action("m", "restore_due", "Due back", "Put back the due date automation moved"),
     Action("u", "undo", "Undo", "Undo the last change (from any client)", footer=True),
     Action("U", "redo", "Redo", "Redo what the last undo reverted"),

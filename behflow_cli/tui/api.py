@@ -39,6 +39,16 @@ def add(client: BehflowClient, text: str) -> Applied:
     return Applied(dict(created), "Added", lambda: client.delete_task(number))
 
 
+def notes(client: BehflowClient, number: int) -> list[Task]:
+    return [dict(note) for note in client.list_notes(number)]
+
+
+def add_note(client: BehflowClient, task: Task, body: str) -> Applied:
+    number = task["number"]
+    note = client.add_note(number, body)
+    return Applied(task, "Added a note to", lambda: client.delete_note(number, note["id"]))
+
+
 def _put_status_back(client: BehflowClient, number: int, before: str) -> Any:
     """Undo a status change: reopening is its own call; other states are a PATCH."""
     if before == "completed":

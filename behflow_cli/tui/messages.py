@@ -66,3 +66,12 @@ class LiveState(Message):
         super().__init__()
         self.online = online
         self.detail = detail
+
+
+class NotesLoaded(Message):
+    """The notes of task `number` (the selection may have moved on meanwhile)."""
+
+    def __init__(self, number: int, notes: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.number = number
+        self.notes = notes

@@ -132,6 +132,10 @@ def _interpret(text: str, zone: ZoneInfo, now: datetime) -> Interpretation:
     if intent in policy.CHANGES and prediction.confidence < policy.CONSIDER:
         intent = "other"
     question = policy.is_question(text)
+    if intent != "update_task" and not question and updating.names_a_note(message):
+        # "note on 12: called the landlord" reads like "done with 12" to the model; the
+        # policy still proposes (asks) when the model's own confidence in an update is low.
+        intent = "update_task"
     if intent in policy.CHANGES and question:
         # "is the report done?", "did you add the milk?": look it up, change nothing.
         intent = "list_tasks" if _is_about_tasks(message, prediction) else "other"

@@ -60,6 +60,8 @@ def is_question(text: str) -> bool:
 
 def intent_of_call(tool: str, args: dict[str, Any]) -> str:
     """The intent a tool call carries out ("update_task" with a status is a start or block)."""
+    if tool == "add_note":
+        return "update_task"  # the classifier reads "add a note to ..." as an update
     if tool == "update_task":
         status = args.get("status")
         if status == "in_progress":

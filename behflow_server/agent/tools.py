@@ -21,6 +21,8 @@ from sqlmodel import Session
 from behflow_server.agent import listing
 from behflow_server.auth.models import User
 from behflow_server.errors import BehflowError, Conflict, InvalidInput
+from behflow_server.notes import service as notes
+from behflow_server.notes.models import MAX_NOTE_LENGTH
 from behflow_server.tasks import changelog, history, matching, service
 from behflow_server.tasks.models import (
     Task,
@@ -263,7 +265,10 @@ class UpdateTaskArgs(TaskRef):
     )
     clear_tags: bool = Field(default=False, description='Take every tag off ("untag it").')
     add_note: str | None = Field(
-        default=None, min_length=1, max_length=5000, description="Text added to the notes."
+        default=None,
+        min_length=1,
+        max_length=MAX_NOTE_LENGTH,
+        description="A note to add to the task (a timestamped Markdown note of its own).",
     )
     recurrence: str | None = Field(
         default=None,
@@ -309,6 +314,14 @@ class CompleteTaskArgs(TaskRef):
     )
 
 
+class AddNoteArgs(TaskRef):
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_NOTE_LENGTH,
+        description='The note, Markdown ("called the landlord, he comes friday").',
+    )
+
+
 class DeleteTaskArgs(TaskRef):
     pass
 
@@ -336,6 +349,7 @@ TOOL_ARGS: dict[str, type[BaseModel]] = {
     "delete_task": DeleteTaskArgs,
     "list_history": ListHistoryArgs,
     "undo": UndoArgs,
+    "add_note": AddNoteArgs,
 }
 TOOL_DESCRIPTIONS = {
     "add_task": "Create a task for the user.",
@@ -348,8 +362,9 @@ TOOL_DESCRIPTIONS = {
     'included): "what did I change today?"',
     "undo": 'Undo the user\'s last change, whichever client made it ("undo that"); '
     "redo=true brings back the last undone one. An undo is itself undoable by redo.",
+    "add_note": 'Add a timestamped note to a task ("note on 12: called the landlord").',
 }
-CHANGING_TOOLS = {"add_task", "update_task", "complete_task", "delete_task", "undo"}
+CHANGING_TOOLS = {"add_task", "update_task", "complete_task", "delete_task", "undo", "add_note"}
 
 
 def tool_specs() -> list[dict[str, Any]]:
@@ -591,9 +606,13 @@ class ToolRunner:
             return self._confirm("update_task", tasks, asked, verb)
         done = []
         for task in tasks:
-            updated = service.update_task(
-                self.session, self.user, task.number, data[task.number], zone=self.zone
-            )
+            updated: AnyTask = task
+            if data[task.number].model_fields_set or not args.add_note:
+                updated = service.update_task(
+                    self.session, self.user, task.number, data[task.number], zone=self.zone
+                )
+            if args.add_note:
+                notes.add_note(self.session, self.user, task.number, args.add_note)
             self._act("updated", updated)
             noted = " (note added)" if args.add_note else ""
             done.append(describe(updated, self.zone) + noted)
@@ -618,9 +637,6 @@ class ToolRunner:
                 raise NeedsAnswer(f"#{task.number} {task.title} is not tagged {names}.")
             tags = [t for t in tags if t not in removing]
             values["tags"] = tags + [t for t in args.add_tags or [] if t not in tags]
-        if args.add_note:
-            notes = (task.description or "").rstrip()
-            values["description"] = f"{notes}\n{args.add_note}" if notes else args.add_note
         if args.title_fix:
             wrong, right = args.title_fix
             title = values.get("title", task.title)
@@ -703,3 +719,16 @@ class ToolRunner:
         if args.redo:
             return f"Redid: {done.summary} (from {done.client})."
         return f"Undid: {done.summary} (from {done.client}). Say “redo” to bring it back."
+
+    def _add_note(self, args: AddNoteArgs, confirmed: bool) -> str:
+        tasks = self.resolve(args)
+        if (len(tasks) > 1 and not confirmed) or self._must_ask(tasks, confirmed):
+            return self._confirm(
+                "add_note", tasks, {"text": args.text}, f"add the note “{args.text}” to"
+            )
+        done = []
+        for task in tasks:
+            notes.add_note(self.session, self.user, task.number, args.text)
+            self._act("noted", task)
+            done.append(f"#{task.number} {task.title}")
+        return f"Added the note “{args.text}” to " + "; ".join(done) + "."

@@ -186,6 +186,16 @@ _NOTES: list[re.Pattern[str]] = [
 ]
 
 
+_NUMBERED = re.compile(r"^(?:#|(?:task|number|no\.?|item)\s*#?)?\s*\d{1,9}$", re.I)
+
+
+def names_a_note(message: str) -> bool:
+    """The message starts by saying it is a note for a numbered task ("note on 12: called
+    the landlord", "add a note to #4 - bring ID"), whatever else its words suggest."""
+    match = _NOTES[0].search(message)
+    return match is not None and _NUMBERED.match(match["ref"].strip()) is not None
+
+
 def _note(message: str) -> tuple[str, dict[str, Any]] | None:
     for pattern in _NOTES:
         match = pattern.search(message)
@@ -626,8 +636,11 @@ def update_args(
         found = reader(text)
         if found is not None:
             ref_text, changes = found
-            # A number inside the new title or note ("his number 07700") names no task.
-            named = [n for n in numbers if re.search(_number_ref(n), ref_text, re.I)]
+            # A number inside the new title or note ("his number 07700") names no task; a
+            # bare number as the task ("note on 12: ...") does.
+            bare = re.fullmatch(r"\s*(\d{1,9})\s*", ref_text)
+            named = [int(bare[1])] if bare else []
+            named += [n for n in numbers if re.search(_number_ref(n), ref_text, re.I)]
             return {**_target(_reference(ref_text), named), **changes}
     args: dict[str, Any] = {}
     body = text

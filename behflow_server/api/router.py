@@ -11,6 +11,7 @@ from behflow_server.calendar.routes import router as calendar_router
 from behflow_server.chat.routes import router as chat_router
 from behflow_server.events.routes import router as events_router
 from behflow_server.interop.routes import router as interop_router
+from behflow_server.notes.routes import router as notes_router
 from behflow_server.notify.routes import router as notify_router
 from behflow_server.processes.routes import router as processes_router
 from behflow_server.processes.routes import stats_router
@@ -40,6 +41,8 @@ def build_router() -> APIRouter:
     api.include_router(calendar_router)
     api.include_router(notify_router)
     api.include_router(history_router)
+
+    api.include_router(notes_router)
     root.include_router(api)
     root.include_router(calendar_feed_router)
     root.include_router(web_router)

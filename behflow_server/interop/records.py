@@ -70,6 +70,9 @@ class ImportRecord:
     file_number: int | None = None
     file_parent: int | None = None
 
+    # The task's notes as (time, text), oldest first; None: the format has no notes.
+    notes: list[tuple[datetime | None, str]] | None = None
+
 
 def bad_line(line: int, message: str, *, fmt: str) -> InvalidInput:
     return InvalidInput(

@@ -25,7 +25,8 @@ from behflow_server.db import Database
 from behflow_server.errors import BehflowError, InvalidInput
 from behflow_server.events.models import Event
 from behflow_server.events.service import SINK, pending_events
-from behflow_server.interop.formats import get_format
+from behflow_server.interop import taskwarrior
+from behflow_server.interop.formats import FileFormat, get_format
 from behflow_server.interop.models import ImportAction, ImportItem, ImportResult
 from behflow_server.interop.records import (
     EXTERNAL_UUID,
@@ -35,6 +36,7 @@ from behflow_server.interop.records import (
     check_record,
     check_text,
 )
+from behflow_server.notes import service as notes_service
 from behflow_server.tasks import changelog, recurrence, service
 from behflow_server.tasks.models import (
     Task,
@@ -70,6 +72,9 @@ def matching_tasks(
 
 def export_text(session: Session, user: User, fmt: str, query: TaskQuery, zone: ZoneInfo) -> str:
     tasks = _one_claim_each(session, user, matching_tasks(session, user, query, zone))
+    if fmt == FileFormat.taskwarrior:  # the one format with a place for notes: annotations
+        notes = notes_service.notes_by_task(session, user, [task.id for task in tasks])
+        return taskwarrior.dump(tasks, zone, notes)
     return get_format(fmt).dump(tasks, zone)
 
 
@@ -268,6 +273,8 @@ def _apply(
         _keep_dates(task, record, created=True)
         if record.uuid is not None:
             known[record.uuid] = task.number
+        if record.notes:
+            notes_service.merge_notes(session, user, task.number, record.notes)
         return _item(record, ImportAction.created, number=task.number)
     task = service.get_task(session, user, number)
     changes = _changes(task, record, create, zone)
@@ -283,6 +290,8 @@ def _apply(
         changed.append("restored")
     if not was_completed:
         _keep_dates(task, record, created=False)
+    if record.notes and notes_service.merge_notes(session, user, number, record.notes):
+        changed.append("notes")
     if not changed:
         return _item(record, ImportAction.skipped, number=number, reason="unchanged")
     return _item(record, ImportAction.updated, number=number, changed=changed)

@@ -4,11 +4,13 @@ Fields both models have map one to one (uuid, description = title, status, entry
 end = completed, due, priority H/M/L, project, tags, recur). What Taskwarrior has no field for
 travels as attributes it keeps untouched (it preserves unknown attributes, "orphaned UDAs"):
 behflow_status (blocked), behflow_priority (urgent), behflow_recurrence (a rule `recur` can only
-approximate), behflow_ends and behflow_remind. A task's notes become one annotation, and
-annotations come back as the notes, one per line. Taskwarrior's own attributes that Behflow has
-no field for (wait, scheduled, depends, start, a template's mask, the user's UDAs) are kept in
-the task's extra["taskwarrior"] and written back on export, so a template's occurrences are not
-made twice and nothing the user set in Taskwarrior is lost on the way through Behflow.
+approximate), behflow_ends and behflow_remind. A task's notes are its annotations, each with
+its own time (entry), both ways; the description goes out as the first annotation and as
+behflow_description, which tells that annotation apart on the way back. Taskwarrior's own
+attributes that Behflow has no field for (wait, scheduled, depends, start, a template's mask,
+the user's UDAs) are kept in the task's extra["taskwarrior"] and written back on export, so a
+template's occurrences are not made twice and nothing the user set in Taskwarrior is lost on
+the way through Behflow.
 
 Taskwarrior keeps a repeating task as a template (status "recurring") plus one task per
 occurrence (with `parent`); Behflow keeps one task per series, so a template becomes the task
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -141,7 +144,10 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime(_STAMP)
 
 
-def to_taskwarrior(task: TaskPublic) -> dict[str, Any]:
+Notes = Sequence[tuple[datetime, str]]
+
+
+def to_taskwarrior(task: TaskPublic, notes: Notes = ()) -> dict[str, Any]:
     status = TaskStatus(task.status)
     kept = task.extra.get(KEPT)
     item: dict[str, Any] = {
@@ -189,27 +195,37 @@ def to_taskwarrior(task: TaskPublic) -> dict[str, Any]:
         if not exact or task.due_at is None:
             item["behflow_recurrence"] = task.recurrence
     item.pop("annotations", None)
+    texts = list(notes)
     if task.description:
-        item["annotations"] = _notes(
-            task, kept.get("annotations") if isinstance(kept, dict) else None
-        )
+        item["behflow_description"] = task.description
+        texts.insert(0, (task.created_at, task.description))
+    if texts:
+        item["annotations"] = _annotated(texts)
     return item
 
 
-def _notes(task: TaskPublic, annotations: Any) -> list[dict[str, Any]]:
-    """The annotations read from Taskwarrior while the notes still say the same, else one."""
-    if isinstance(annotations, list):
-        try:
-            if "\n".join(item["description"] for item in annotations) == task.description:
-                return annotations
-        except (TypeError, KeyError):
-            pass
-    return [{"entry": _stamp(task.created_at), "description": task.description}]
+def _annotated(texts: Notes) -> list[dict[str, Any]]:
+    """Annotations with distinct, rising seconds: Taskwarrior keys an annotation by its entry
+    second and moves one that collides, so two notes in one second would not come back equal."""
+    annotations = []
+    last = 0
+    for at, body in texts:
+        second = max(int(at.timestamp()), last + 1)
+        last = second
+        entry = datetime.fromtimestamp(second, UTC).strftime(_STAMP)
+        annotations.append({"entry": entry, "description": body})
+    return annotations
 
 
-def dump(tasks: list[TaskPublic], zone: ZoneInfo) -> str:
+def dump(
+    tasks: list[TaskPublic], zone: ZoneInfo, notes: Mapping[uuid.UUID, Notes] | None = None
+) -> str:
     """An array, one task a line, as `task export` writes it with json.array=on."""
-    lines = [json.dumps(to_taskwarrior(task), ensure_ascii=False) for task in tasks]
+    notes = notes or {}
+    lines = [
+        json.dumps(to_taskwarrior(task, notes.get(task.id, ())), ensure_ascii=False)
+        for task in tasks
+    ]
     return "[\n" + ",\n".join(lines) + ("\n" if lines else "") + "]\n"
 
 
@@ -279,14 +295,16 @@ def _record(item: Any, line: int) -> ImportRecord:
         raise bad_line(line, "tags must be a list of strings", fmt=FORMAT)
     record.tags = tags
     record.recurrence = _recurrence(item, line)
-    record.description = _annotations(item, line)
+    notes = _annotations(item, line)
+    record.description = _text(item, "behflow_description", line)
+    if record.description is not None and notes and notes[0][1] == record.description:
+        notes = notes[1:]  # the description, sent out as the first annotation
+    record.notes = notes
     kept = {
         key: value
         for key, value in item.items()
         if key not in _MAPPED and not key.startswith("behflow_")
     }
-    if item.get("annotations"):
-        kept["annotations"] = item["annotations"]
     if kept:
         record.extra = {KEPT: kept}
     return record
@@ -315,16 +333,17 @@ def _recurrence(item: dict[str, Any], line: int) -> str | None:
     return converted
 
 
-def _annotations(item: dict[str, Any], line: int) -> str | None:
+def _annotations(item: dict[str, Any], line: int) -> list[tuple[datetime | None, str]]:
     annotations = item.get("annotations") or []
     if not isinstance(annotations, list):
         raise bad_line(line, "annotations must be a list", fmt=FORMAT)
-    texts = []
+    notes = []
     for annotation in annotations:
         if not isinstance(annotation, dict) or not isinstance(annotation.get("description"), str):
             raise bad_line(line, "each annotation needs a description", fmt=FORMAT)
-        texts.append(annotation["description"])
-    return "\n".join(texts) or None
+        if annotation["description"].strip():
+            notes.append((_date(annotation, "entry", line), annotation["description"]))
+    return notes
 
 
 def parse(text: str, zone: ZoneInfo) -> list[ImportRecord]:

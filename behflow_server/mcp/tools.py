@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
 from behflow_server.agent.tools import (
+    AddNoteArgs,
     AddTaskArgs,
     CompleteTaskArgs,
     DeleteTaskArgs,
@@ -72,7 +73,7 @@ class BlockTaskArgs(TaskRef, Confirmable):
         default=None,
         min_length=1,
         max_length=5000,
-        description="What it waits on; added to the task's notes.",
+        description="What it waits on; added to the task as a note.",
     )
 
 
@@ -86,6 +87,10 @@ class SearchTasksArgs(BaseModel):
         default="all", description="open (not done), completed, or all."
     )
     limit: int = Field(default=20, ge=1, le=100)
+
+
+class McpAddNoteArgs(AddNoteArgs, Confirmable):
+    pass
 
 
 class QuickAddArgs(quickadd.QuickAdd):
@@ -213,6 +218,12 @@ TOOLS: dict[str, McpTool] = {
             BlockTaskArgs,
             agent_tool="update_task",
             extra={"status": TaskStatus.blocked.value},
+        ),
+        McpTool(
+            "add_note",
+            'Add a timestamped Markdown note to a task ("called the landlord, he comes '
+            'friday"). Notes are searched with the task (search_tasks).' + _REF + _CONFIRM,
+            McpAddNoteArgs,
         ),
         McpTool(
             "delete_task",

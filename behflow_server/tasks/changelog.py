@@ -18,7 +18,7 @@ reading and undoing changesets is tasks/history.py.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -106,14 +106,21 @@ class Recorded:
     # Bookkeeping that changes with every write; recording it would make every change a
     # conflict with every other.
     ignored: frozenset[str] = frozenset({"updated_at"})
+    # The task number a row belongs to, when the row has no `number` of its own (a note).
+    number_of: Callable[[OrmSession, Any], int | None] | None = None
 
 
 REGISTRY: dict[type[SQLModel], Recorded] = {}
 
 
-def register(model: type[SQLModel], name: str, ignored: frozenset[str] | None = None) -> None:
+def register(
+    model: type[SQLModel],
+    name: str,
+    ignored: frozenset[str] | None = None,
+    number_of: Callable[[OrmSession, Any], int | None] | None = None,
+) -> None:
     """Record changes to `model` (which has `id`, `user_id` and optionally `number`)."""
-    entry = Recorded(name, model, ignored if ignored is not None else Recorded.ignored)
+    entry = Recorded(name, model, ignored if ignored is not None else Recorded.ignored, number_of)
     REGISTRY[model] = entry
     # active_history: the old value is loaded before a set, so `before` is always known.
     for column in sa.inspect(model).column_attrs:
@@ -256,7 +263,9 @@ def _record(
             user_id=obj.user_id,
             model=entry.name,
             row_id=obj.id,
-            number=getattr(obj, "number", None),
+            number=(
+                entry.number_of(session, obj) if entry.number_of else getattr(obj, "number", None)
+            ),
             position=len(group.rows),
             before=before,
             after=after,

@@ -30,15 +30,29 @@ from sqlmodel import Session, col, select
 from behflow_server.auth.models import User
 from behflow_server.db import rowcount, utcnow
 from behflow_server.errors import Conflict, NotFound
+from behflow_server.events.service import record_event
+from behflow_server.notes.models import TaskNote
 from behflow_server.tasks import changelog, service
 from behflow_server.tasks.changelog import ChangeKind, ChangeSet, TaskChange
 from behflow_server.tasks.models import Task, TaskStatus
 
+NOTE = "note"  # the history's name for notes (notes/service.py registers them)
 MAX_PAGE = 200
 # How far back the redo check and the summaries look (a bound on one request's work).
 MAX_ROWS = 1000
 
-Action = Literal["created", "updated", "completed", "reopened", "archived", "restored", "deleted"]
+Action = Literal[
+    "created",
+    "updated",
+    "completed",
+    "reopened",
+    "archived",
+    "restored",
+    "deleted",
+    "noted",
+    "edited note on",
+    "deleted note from",
+]
 
 
 class FieldChange(BaseModel):
@@ -103,6 +117,10 @@ class UndoResult(BaseModel):
 
 # reading ------------------------------------------------------------------------------------
 def _action(row: TaskChange) -> Action:
+    if row.model == NOTE:
+        if row.before is None:
+            return "noted"
+        return "deleted note from" if row.after is None else "edited note on"
     if row.before is None:
         return "created"
     if row.after is None:
@@ -133,6 +151,9 @@ def _fields(row: TaskChange) -> list[FieldChange]:
 
 
 def _title(row: TaskChange, titles: dict[uuid.UUID, str]) -> str | None:
+    if row.model == NOTE:
+        body = str((row.after or row.before or {}).get("body") or "")
+        return f"“{body[:40]}{'…' if len(body) > 40 else ''}”"
     for image in (row.after, row.before):
         if image and image.get("title"):
             return str(image["title"])
@@ -259,16 +280,73 @@ def _adapter(name: str) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
+@cache
+def _note_adapter(name: str) -> TypeAdapter[Any]:
+    annotation: Any = TaskNote.model_fields[name].annotation
+    return TypeAdapter(annotation)
+
+
 def _values(image: dict[str, Any]) -> dict[str, Any]:
     """Recorded JSON values back as column values (only columns Task still has)."""
     return {k: _adapter(k).validate_python(v) for k, v in image.items() if k in Task.model_fields}
 
 
-def _current(task: Task) -> dict[str, Any]:
+def _note_values(image: dict[str, Any]) -> dict[str, Any]:
+    fields = TaskNote.model_fields
+    return {k: _note_adapter(k).validate_python(v) for k, v in image.items() if k in fields}
+
+
+def _note_event(session: Session, user: User, note: TaskNote, type: str) -> None:
+    task = session.get(Task, note.task_id)
+    if task is None or task.user_id != user.id:
+        return
+    record_event(
+        session,
+        user.id,
+        type,
+        {
+            "task": service.public(task).model_dump(mode="json"),
+            "note": {
+                "id": str(note.id),
+                "task_number": task.number,
+                "body": note.body,
+                "created_at": changelog.jsonable(note.created_at),
+                "updated_at": changelog.jsonable(note.updated_at),
+            },
+        },
+    )
+
+
+def _revert_note(session: Session, user: User, row: TaskChange, note: TaskNote | None) -> None:
+    """A note's change undone: an added note goes, a deleted one comes back, an edit reverts."""
+    if row.before is None:
+        if note is not None:
+            _note_event(session, user, note, "task.note_deleted")
+            session.delete(note)
+        return
+    if row.after is None:
+        if note is None:
+            values = _note_values(row.before)
+            task = session.get(Task, values.get("task_id"))
+            if task is None or task.user_id != user.id:
+                return  # its task is gone for good: nothing to put the note on
+            restored = TaskNote(**values)
+            session.add(restored)
+            _note_event(session, user, restored, "task.note_added")
+        return
+    if note is not None:
+        for name, value in _note_values(row.before).items():
+            setattr(note, name, value)
+        note.updated_at = utcnow()
+        session.add(note)
+        _note_event(session, user, note, "task.note_updated")
+
+
+def _current(task: Any) -> dict[str, Any]:
     return changelog.image(task)
 
 
-def _conflicts(rows: list[TaskChange], tasks: dict[uuid.UUID, Task]) -> list[dict[str, Any]]:
+def _conflicts(rows: list[TaskChange], tasks: dict[uuid.UUID, Any]) -> list[dict[str, Any]]:
     """Where the values a changeset left are no longer there: each task and its fields."""
     found = []
     for row in rows:
@@ -373,9 +451,10 @@ def _redo_target(session: Session, user: User, changeset_id: uuid.UUID | None) -
     return target
 
 
-def _revert_row(
-    session: Session, user: User, row: TaskChange, task: Task | None, restoring: bool
-) -> None:
+def _revert_row(session: Session, user: User, row: TaskChange, task: Any, restoring: bool) -> None:
+    if row.model == NOTE:
+        _revert_note(session, user, row, task)
+        return
     if row.before is None:  # created: archive it (or, if an undo had put it back, delete it)
         if task is None:
             return
@@ -397,12 +476,18 @@ def _revert_row(
 def _revert(session: Session, user: User, target: ChangeSet, force: bool) -> UndoResult:
     rows = _rows_of(session, [target.id])[target.id]
     ids = [r.row_id for r in rows]
-    tasks = {
+    tasks: dict[uuid.UUID, Any] = {
         t.id: t
         for t in session.exec(
             select(Task).where(col(Task.user_id) == user.id, col(Task.id).in_(ids))
         ).all()
     }
+    note_ids = [r.row_id for r in rows if r.model == NOTE]
+    if note_ids:
+        notes = select(TaskNote).where(
+            col(TaskNote.user_id) == user.id, col(TaskNote.id).in_(note_ids)
+        )
+        tasks.update({n.id: n for n in session.exec(notes).all()})
     conflicts = _conflicts(rows, tasks)
     if conflicts and not force:
         named = "; ".join(f"#{c['number']} ({', '.join(c['fields'])})" for c in conflicts[:10])

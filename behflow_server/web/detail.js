@@ -3,6 +3,7 @@
 import { ApiError } from "./api.js";
 import { byId, el, field } from "./dom.js";
 import { isAllDay, shortDate } from "./due.js";
+import { initNotes, showNotes } from "./notes.js";
 import { report } from "./notices.js";
 import { completeAsking, progressLabel } from "./subtasks.js";
 import * as tasks from "./taskapi.js";
@@ -208,6 +209,7 @@ export async function openDetail(number) {
     else report(error);
     return;
   }
+  showNotes(number);
   if (!dialog().open) dialog().showModal();
   field("detail-title").focus();
 }
@@ -288,6 +290,7 @@ async function onRestoreDue() {
 }
 
 export function initDetail() {
+  initNotes();
   byId("detail-form").addEventListener("submit", (e) => onSave(/** @type {SubmitEvent} */ (e)));
   byId("detail-close").addEventListener("click", () => dialog().close());
   byId("detail-cancel").addEventListener("click", () => dialog().close());

@@ -5,6 +5,7 @@ import { api } from "./api.js";
 /** @typedef {import("./types.js").Task} Task */
 /** @typedef {import("./types.js").TaskPage} TaskPage */
 /** @typedef {import("./types.js").GroupList} GroupList */
+/** @typedef {import("./types.js").Note} Note */
 
 const BASE = "/api/v1/tasks";
 
@@ -66,3 +67,17 @@ export const listProjects = () => api("/api/v1/projects");
 
 /** @returns {Promise<GroupList>} */
 export const listTags = () => api("/api/v1/tags");
+
+/** A task's notes, oldest first. @param {number} number @returns {Promise<{items: Note[]}>} */
+export const listNotes = (number) => api(`${BASE}/${number}/notes`);
+
+/** @param {number} number @param {string} body Markdown @returns {Promise<Note>} */
+export const addNote = (number, body) => api(`${BASE}/${number}/notes`, { method: "POST", body: { body } });
+
+/** @param {number} number @param {string} id @param {string} body @returns {Promise<Note>} */
+export const updateNote = (number, id, body) =>
+  api(`${BASE}/${number}/notes/${encodeURIComponent(id)}`, { method: "PATCH", body: { body } });
+
+/** @param {number} number @param {string} id @returns {Promise<null>} */
+export const deleteNote = (number, id) =>
+  api(`${BASE}/${number}/notes/${encodeURIComponent(id)}`, { method: "DELETE" });

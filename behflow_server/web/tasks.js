@@ -5,6 +5,7 @@ import { ApiError } from "./api.js";
 import { byId, debounce, el, field } from "./dom.js";
 import { relativeDue, shortDate } from "./due.js";
 import { report, toast } from "./notices.js";
+import { TASK_EVENT } from "./notes.js";
 import { session } from "./session.js";
 import { completeAsking, nest, progressLabel } from "./subtasks.js";
 import * as tasks from "./taskapi.js";
@@ -481,6 +482,7 @@ export function onTaskFrame(frame) {
   try {
     const event = JSON.parse(frame.data);
     const task = event.data && event.data.task;
+    window.dispatchEvent(new CustomEvent(TASK_EVENT, { detail: { type: frame.event, task } }));
     scheduleReload(task ? [task.number] : []);
   } catch {
     scheduleReload();

@@ -177,6 +177,7 @@ def test_llm_tool_calls_go_over_the_wire(settings: Settings, fake_openai: FakeOp
         "delete_task",
         "list_history",
         "undo",
+        "add_note",
     }
     assert first["messages"][0]["role"] == "system"
     assert "Time zone: Europe/Berlin" in first["messages"][0]["content"]

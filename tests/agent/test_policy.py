@@ -9,6 +9,7 @@ from sqlmodel import Session
 from behflow_server.agent import policy
 from behflow_server.agent.graph import build_graph
 from behflow_server.agent.models import OfflineChatModel
+from behflow_server.notes import service as notes
 from behflow_server.tasks import service as tasks
 from behflow_server.tasks.models import TaskCreate
 from tests.agent.test_graph import ZONE, Conversation, ScriptedModel, _titles, _user
@@ -95,7 +96,8 @@ def test_starting_and_blocking_set_the_status(session: Session) -> None:
     chat.say("I'm starting on the quarterly slides")
     chat.say("the website launch is blocked on legal")
     assert [s for _, _, s in _titles(session, user)] == ["in_progress", "blocked"]
-    assert tasks.get_task(session, user, 2).description == "Blocked on legal"
+    _, kept = notes.list_notes(session, user, 2)
+    assert [n.body for n in kept] == ["Blocked on legal"]
 
 
 def test_task_content_that_sounds_like_a_delete_is_offered_as_a_new_task(

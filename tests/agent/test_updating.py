@@ -12,6 +12,7 @@ from behflow_server.agent.models import OfflineChatModel
 from behflow_server.agent.offline import _NUMBERS
 from behflow_server.agent.tools import ToolRunner
 from behflow_server.agent.updating import no_field, update_args
+from behflow_server.notes import service as notes
 from behflow_server.tasks import service as tasks
 from behflow_server.tasks.models import TaskCreate
 from tests.agent.test_graph import NOW, ZONE, Conversation, _user
@@ -239,7 +240,8 @@ def test_edits_through_the_offline_model(session: Session) -> None:
 
     say(f"note on #{number} - bring the card")
     say(f"add a note to #{number}: keep the stub")
-    assert tasks.get_task(session, user, number).description == "Bring the card\nKeep the stub"
+    _, kept = notes.list_notes(session, user, number)
+    assert [n.body for n in kept] == ["Bring the card", "Keep the stub"]
 
     say(f"set #{number} to repeat weekly")
     assert tasks.get_task(session, user, number).recurrence == "FREQ=WEEKLY"

@@ -147,6 +147,7 @@ def test_subtasks_from_the_cli(behflow: Behflow, monkeypatch: pytest.MonkeyPatch
     code, out, _ = behflow("task", "show", "6", "--json", "status,parent")
     assert json.loads(out) == {"status": "not_started", "parent": 5}
 
+
 def test_undo_a_web_change_from_the_cli(behflow: Behflow, cli_server: LiveServer) -> None:
     """History and undo (issue #14): `behflow undo` reverts a change the web page made."""
     import os
@@ -191,3 +192,53 @@ def test_undo_a_web_change_from_the_cli(behflow: Behflow, cli_server: LiveServer
     code, _, err = say("task", "log", "999")
     assert code == 1 and "#999" in err
     web.close()
+
+
+def test_notes_from_words_stdin_and_the_editor(
+    behflow: Behflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import click
+
+    from behflow_cli.commands import task_notes
+
+    behflow("task", "add", "Fix the heating")
+    code, short, _ = behflow("task", "note", "1", "called", "the", "**landlord**")
+    assert code == 0 and len(short.strip()) == 8
+    monkeypatch.setattr("sys.stdin", io.StringIO("- [ ] ask about the *boiler*\n"))
+    assert behflow("task", "note", "1", "-")[0] == 0
+    # No words on a terminal: the editor, its hint lines dropped.
+    monkeypatch.setattr(task_notes, "_on_terminal", lambda: True)
+    monkeypatch.setattr(click, "edit", lambda text, **_: "plumber friday\n" + text)
+    assert behflow("task", "note", "1")[0] == 0
+    monkeypatch.setattr(task_notes, "_on_terminal", lambda: False)
+
+    code, listed, _ = behflow("task", "notes", "1", "--json", "short_id,body")
+    notes = json.loads(listed)
+    assert [n["body"] for n in notes] == [
+        "called the **landlord**",
+        "- [ ] ask about the *boiler*",
+        "plumber friday",
+    ]
+    assert notes[0]["short_id"] == short.strip()
+    code, shown, _ = behflow("task", "show", "1", tty=True)
+    assert code == 0 and "Notes (3)" in shown and "called the landlord" in shown
+    assert "**" not in shown and "(just now)" in shown  # Markdown drawn, time relative
+    code, piped, _ = behflow("task", "show", "1", "--json", "notes")
+    assert len(json.loads(piped)["notes"]) == 3
+    code, found, _ = behflow("task", "list", "--search", "boiler")
+    assert code == 0 and found.split("\t")[0] == "1"
+
+    first = notes[0]["short_id"]
+    assert behflow("task", "note", "1", "--edit", first, "landlord said yes")[0] == 0
+    assert behflow("task", "note", "1", "--delete", notes[1]["short_id"])[0] == 0
+    code, listed, _ = behflow("task", "notes", "1", "--json", "body")
+    assert [n["body"] for n in json.loads(listed)] == ["landlord said yes", "plumber friday"]
+
+    code, _, err = behflow("task", "note", "1")  # piped, no text
+    assert code == 2 and "standard input" in err
+    code, _, err = behflow("task", "note", "99", "hello")
+    assert code == 1 and "no task #99" in err
+    code, _, err = behflow("task", "note", "1", "--delete", "ffffffff")
+    assert code == 1 and "no note ffffffff" in err

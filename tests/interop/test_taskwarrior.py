@@ -17,7 +17,12 @@ pytestmark = needs_program("task", "taskwarrior")
 # Fields both models have; `modified` is left out: Taskwarrior stamps it when it imports.
 SHARED = ("uuid", "description", "status", "entry", "due", "end", "priority", "project", "tags")
 SHARED += ("recur", "annotations", "start", "behflow_status", "behflow_priority", "behflow_ends")
-SHARED += ("behflow_remind", "behflow_recurrence")
+SHARED += ("behflow_remind", "behflow_recurrence", "behflow_description")
+
+
+def _iso(stamp: str) -> str:
+    """Taskwarrior's 20261204T101500Z as 2026-12-04T10:15:00."""
+    return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}"
 
 
 def _seed(client: TestClient, headers: Headers) -> None:
@@ -44,6 +49,9 @@ def _seed(client: TestClient, headers: Headers) -> None:
         remind_at="2026-12-07T08:50:00Z",
         recurrence="FREQ=WEEKLY;BYDAY=MO,WE",
     )
+    for body in ("called the landlord", "he wants **cash**\nby friday"):
+        noted = client.post("/api/v1/tasks/1/notes", json={"body": body}, headers=headers)
+        assert noted.status_code == 201, noted.text
     gone = add(client, headers, title="Old idea", project="Someday")
     assert client.delete(f"/api/v1/tasks/{gone['number']}", headers=headers).status_code == 204
 
@@ -71,6 +79,12 @@ def test_behflow_to_taskwarrior_and_back_keeps_every_shared_field(
     assert set(by_uuid) == {item["uuid"] for item in ours}
     for item in ours:
         assert _shared(by_uuid[item["uuid"]]) == _shared(item), item["description"]
+    rent = next(item for item in ours if item["description"] == "Pay rent")
+    assert [a["description"] for a in rent["annotations"]] == [
+        "to the landlord\nby transfer",
+        "called the landlord",
+        "he wants **cash**\nby friday",
+    ]
     # Taskwarrior made an occurrence of each repeating task; Behflow keeps one per series.
     occurrences = [item for item in theirs if "parent" in item]
     assert {item["parent"] for item in occurrences} == {
@@ -83,6 +97,11 @@ def test_behflow_to_taskwarrior_and_back_keeps_every_shared_field(
     assert all(item["changed"] == ["extra"] for item in result["items"] if item["changed"])
     after = all_tasks(client, alice)
     assert [_without_extra(task) for task in after] == [_without_extra(task) for task in before]
+    notes = client.get("/api/v1/tasks/1/notes", headers=alice).json()["items"]
+    assert [note["body"] for note in notes] == [
+        "called the landlord",
+        "he wants **cash**\nby friday",
+    ]
     again = imported(client, alice, "taskwarrior", json.dumps(theirs))
     assert (again["created"], again["updated"], again["skipped"]) == (0, 0, len(theirs))
 
@@ -107,7 +126,11 @@ def test_taskwarrior_user_moves_in_and_out(
     tasks = {item["title"]: item for item in all_tasks(client, alice)}
     milk = tasks["Buy milk"]
     assert (milk["priority"], milk["project"], milk["tags"]) == ("high", "Home", ["errands"])
-    assert milk["description"] == "semi-skimmed"
+    assert milk["description"] is None
+    notes = client.get(f"/api/v1/tasks/{milk['number']}/notes", headers=alice).json()["items"]
+    assert [note["body"] for note in notes] == ["semi-skimmed"]
+    annotated = next(item for item in theirs if item["description"] == "Buy milk")
+    assert notes[0]["created_at"].startswith(_iso(annotated["annotations"][0]["entry"]))
     assert tasks["Read book"]["status"] == "in_progress"
     assert tasks["Call plumber"]["recurrence"] == "FREQ=WEEKLY"
     assert tasks["Old chore"]["status"] == "completed"

@@ -30,6 +30,7 @@ EXPECTED_TOOLS = {
     "delete_task",
     "list_history",
     "undo",
+    "add_note",
 }
 
 
@@ -105,17 +106,19 @@ def test_add_list_and_quick_add(new_account: Callable[[], Account]) -> None:
 def test_start_block_complete_and_update(new_account: Callable[[], Account]) -> None:
     alice = new_account()
     call(alice, ("add_task", {"title": "Write report"}), ("add_task", {"title": "Pay rent"}))
-    started, blocked, updated, completed = call(
+    started, blocked, updated, completed, noted = call(
         alice,
         ("start_task", {"numbers": [1]}),
         ("block_task", {"numbers": [2], "reason": "waiting for the invoice"}),
         ("update_task", {"numbers": [1], "priority": "urgent", "add_tags": ["work"]}),
         ("complete_task", {"ref": "report"}),
+        ("add_note", {"ref": "rent", "text": "landlord asked for **cash**"}),
     )
-    for result in (started, blocked, updated, completed):
+    for result in (started, blocked, updated, completed, noted):
         assert result.structured_content["status"] == "done", text(result)
     assert task(alice, 2)["status"] == "blocked"
-    assert "waiting for the invoice" in task(alice, 2)["description"]
+    notes = alice.api("GET", "/api/v1/tasks/2/notes").json()["items"]
+    assert [n["body"] for n in notes] == ["waiting for the invoice", "landlord asked for **cash**"]
     first = task(alice, 1)
     assert (first["status"], first["priority"], first["tags"]) == ("completed", "urgent", ["work"])
 

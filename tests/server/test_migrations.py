@@ -38,6 +38,8 @@ def _is_search_object(change: object) -> bool:
         "ix_tasks_tags",
         "ix_tasks_user_due_order",
         "search_vector",
+        "task_notes_fts",
+        "ix_task_notes_search",
     )
     return any(name in text for name in hand_made)
 

@@ -281,4 +281,37 @@ def test_subtasks_are_indented_and_completing_a_parent_asks(
         await until(pilot, lambda: status_of(other, trip) == "not_started")
         assert status_of(other, pack) == status_of(other, tickets) == "not_started"
 
+
+def test_notes_in_the_detail_pane(client: BehflowClient, other: BehflowClient) -> None:
+    from textual.widgets import Markdown, TextArea
+
+    from behflow_cli.tui.screens.note import NoteScreen
+    from behflow_cli.tui.widgets.task_notes import TaskNotes
+
+    number = other.quick_add("Fix the heating")["number"]
+    other.add_note(number, "called the **landlord**")
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        screen = await ready(pilot)
+        pane = screen.query_one(TaskNotes)
+        table = screen.query_one(TaskTable)
+        table.move_cursor(row=titles(pilot).index("Fix the heating"))
+        await until(pilot, lambda: [n["body"] for n in pane.notes] == ["called the **landlord**"])
+        shown = pane.query_one(Markdown)
+        assert "landlord" in str(shown.source) and pane.display
+        await pilot.press("N")
+        await until(pilot, lambda: isinstance(pilot.app.screen, NoteScreen))
+        await pilot.press("ctrl+s")  # empty: refused, the dialog stays
+        assert isinstance(pilot.app.screen, NoteScreen)
+        pilot.app.screen.query_one(TextArea).insert("plumber comes *friday*")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: len(other.list_notes(number)) == 2)
+        await until(pilot, lambda: len(pane.notes) == 2)
+        assert other.list_notes(number)[1]["body"] == "plumber comes *friday*"
+        await pilot.press("u")  # undo: the note goes again
+        await until(pilot, lambda: len(other.list_notes(number)) == 1)
+        # A note added elsewhere shows up live.
+        other.add_note(number, "boiler part ordered")
+        await until(pilot, lambda: pane.notes and pane.notes[-1]["body"] == "boiler part ordered")
+
     drive(client, scenario)

@@ -29,6 +29,7 @@ from behflow_cli.tui.messages import (
     ChatToken,
     LiveEvent,
     LiveState,
+    NotesLoaded,
     TaskChanged,
     TasksLoaded,
     Undone,
@@ -36,12 +37,14 @@ from behflow_cli.tui.messages import (
 from behflow_cli.tui.screens.confirm import ConfirmScreen, SubtasksQuestion
 from behflow_cli.tui.screens.edit import EditScreen
 from behflow_cli.tui.screens.help import HelpScreen
+from behflow_cli.tui.screens.note import NoteScreen
 from behflow_cli.tui.undo import Change, ChangeLog
 from behflow_cli.tui.widgets.chat_pane import ChatInput, ChatPane
 from behflow_cli.tui.widgets.filter_bar import FilterBar
 from behflow_cli.tui.widgets.live_status import LiveStatus
 from behflow_cli.tui.widgets.quick_add import QuickAdd
 from behflow_cli.tui.widgets.task_detail import TaskDetail
+from behflow_cli.tui.widgets.task_notes import TaskNotes
 from behflow_cli.tui.widgets.task_table import SERVER_SORTS, TaskTable
 
 if TYPE_CHECKING:
@@ -89,6 +92,7 @@ class MainScreen(Screen[None]):
             yield TaskTable(self.behflow.clock, self.behflow.client.timezone, id="tasks")
             yield ChatPane(id="chat")
         yield TaskDetail(self.behflow.clock, self.behflow.client.timezone, id="detail")
+        yield TaskNotes(id="notes")
         yield LiveStatus(id="status")
         yield Footer()
 
@@ -181,7 +185,25 @@ class MainScreen(Screen[None]):
 
     @on(TaskTable.RowHighlighted)
     def show_detail(self) -> None:
-        self.query_one(TaskDetail).current = self.table.selected_task()
+        task = self.table.selected_task()
+        self.query_one(TaskDetail).current = task
+        notes = self.query_one(TaskNotes)
+        if task is None:
+            notes.show(None, [])
+        elif task["number"] != notes.number:
+            notes.show(task["number"], [])
+            self.load_notes(task["number"])
+
+    @work(thread=True, group="notes", exclusive=True, exit_on_error=False)
+    def load_notes(self, number: int) -> None:
+        with api.failing_as("Loading notes"):
+            found = api.notes(self.behflow.client, number)
+        self.post_message(NotesLoaded(number, found))
+
+    def on_notes_loaded(self, message: NotesLoaded) -> None:
+        notes = self.query_one(TaskNotes)
+        if notes.number == message.number:
+            notes.show(message.number, message.notes)
 
     # --- live events --------------------------------------------------------------------------
 
@@ -208,6 +230,9 @@ class MainScreen(Screen[None]):
             self.notify(
                 f"#{task.get('number', '?')} {task.get('title', '')}", title="Reminder", timeout=15
             )
+        elif message.type.startswith("task.note_"):
+            if task.get("number") == self.query_one(TaskNotes).number:
+                self.load_notes(task["number"])
         elif message.type.startswith("task."):
             number = task.get("number")
             self.reload_soon({number} if isinstance(number, int) else set())
@@ -254,6 +279,8 @@ class MainScreen(Screen[None]):
     def on_task_changed(self, message: TaskChanged) -> None:
         task = message.task
         self.notify(f"{message.verb} #{task['number']} {task['title']}", timeout=3)
+        if task["number"] == self.query_one(TaskNotes).number:
+            self.load_notes(task["number"])
         if message.verb == "Added":
             self.focus_number = task["number"]
         self.reload_soon({task["number"]})
@@ -352,6 +379,18 @@ class MainScreen(Screen[None]):
 
         question = f"Delete #{task['number']} {task['title']}?  (u undoes it)"
         self.app.push_screen(ConfirmScreen(question), answered)
+
+    def action_note(self) -> None:
+        task = self.selected()
+        if task is None:
+            return
+        client = self.behflow.client
+
+        def written(body: str | None) -> None:
+            if body:
+                self.change(f"note #{task['number']}", lambda: api.add_note(client, task, body))
+
+        self.app.push_screen(NoteScreen(f"Note on #{task['number']} {task['title']}"), written)
 
     def action_edit(self) -> None:
         task = self.selected()
