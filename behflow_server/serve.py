@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import sys
+from typing import Literal
 
 import sqlalchemy as sa
 
 from behflow_server.config import Settings
 
 
-def configure_logging(level: str) -> None:
-    numeric = logging.getLevelName(level.upper()) if level != "trace" else logging.DEBUG
-    logging.basicConfig(
-        level=numeric if isinstance(numeric, int) else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def configure_logging(level: str, fmt: Literal["text", "json"] = "text") -> None:
+    from behflow_server import logs
+
+    logs.configure(level, fmt)
 
 
 def redacted(url: str) -> str:
@@ -30,14 +28,17 @@ def serve(settings: Settings) -> None:
     from behflow_server.main import create_app
     from behflow_server.protocol import with_header_timeout
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Request handlers run in a thread pool and release the GIL inside every database call;
     # with the default 5 ms switch interval a thread waits up to that long to get it back.
     sys.setswitchinterval(0.0005)
     app = create_app(settings)
     database = app.state.context.db
     try:
-        migrate.upgrade(database.engine)
+        if settings.migrate_on_start:
+            migrate.upgrade(database.engine)
+        else:
+            database.ping()
     except sa.exc.OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise SystemExit(
@@ -48,6 +49,10 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=None,  # uvicorn's loggers go through ours (behflow_server/logs.py)
+        # SIGTERM: readiness fails, event streams end (clients resume with Last-Event-ID on
+        # another replica), and open requests get this long to finish.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         access_log=False,  # behflow.access logs each request with its id
         server_header=False,
         http=with_header_timeout(settings.header_timeout_seconds),
