@@ -51,12 +51,9 @@ class Lifecycle:
 def schema_state(engine: Engine) -> tuple[bool, list[str]]:
     """(ready, pending revisions). A schema newer than this code (a rolling update's new
     replicas migrated it) is ready: migrations stay backward compatible for one version."""
-    try:
-        pending = migrate.pending_revisions(engine)
-    except Exception as exc:  # alembic cannot place a revision it does not know: newer schema
-        if type(exc).__name__ in {"CommandError", "ResolutionError", "RevisionError"}:
-            return True, []
-        raise
+    if migrate.schema_is_newer(engine):
+        return True, []
+    pending = migrate.pending_revisions(engine)
     return not pending, pending
 
 
