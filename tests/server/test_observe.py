@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -258,3 +259,37 @@ def test_tracing_is_off_without_an_endpoint(
     settings = Settings(data_dir=tmp_path, secret_key=TEST_SECRET)  # type: ignore[arg-type]
     app = create_app(settings)
     assert not tracing.instrument(app, app.state.context.db.engine)
+
+
+def test_metrics_add_up_across_worker_processes(tmp_path: Path) -> None:
+    """uvicorn --workers: each worker counts in its own files; any worker's /metrics adds up."""
+    import subprocess
+    import sys
+
+    directory = tmp_path / "multiproc"
+    env = {**os.environ, metrics.MULTIPROC_ENV: str(directory)}
+    directory.mkdir()
+    count = (
+        "from behflow_server import metrics; metrics.login_failure(); metrics.SSE_SUBSCRIBERS.inc()"
+    )
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], env=env, check=True)
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from behflow_server import metrics; print(metrics.render().decode())",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    samples = {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(shown)
+        for s in family.samples
+    }
+    assert value(samples, "behflow_login_failures_total") == 2
+    assert value(samples, "behflow_sse_subscribers") == 2
+    assert value(samples, "behflow_info", version=metrics.__version__) == 1
