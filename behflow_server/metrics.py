@@ -7,18 +7,15 @@ notification delivery, the agent's turn, a failed password), cost a lock and an 
 never raise.
 
 Several worker processes (uvicorn --workers) each keep their own counters: with
-PROMETHEUS_MULTIPROC_DIR set before this module is first imported (`prepare_multiprocess`
-does it for the server) prometheus-client writes them to files there, and /metrics adds up
-every worker's files.
+PROMETHEUS_MULTIPROC_DIR set before this module is first imported (serve.prepare_worker_metrics
+does it when the server starts several workers) prometheus-client writes them to files there,
+and /metrics adds up every worker's files.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -140,16 +137,6 @@ INFO.labels(version=__version__).set(1)
 
 def multiprocess_enabled() -> bool:
     return bool(os.environ.get(MULTIPROC_ENV))
-
-
-def prepare_multiprocess(directory: Path | None = None) -> Path:
-    """Set up (empty) the directory where several worker processes keep their metrics, and
-    point PROMETHEUS_MULTIPROC_DIR at it. Call before the workers start, in the parent."""
-    path = directory or Path(tempfile.gettempdir()) / f"behflow-metrics-{os.getpid()}"
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    os.environ[MULTIPROC_ENV] = str(path)
-    return path
 
 
 def worker_exited(pid: int) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 from typing import Literal
 
 import sqlalchemy as sa
@@ -20,9 +24,22 @@ def redacted(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
 
 
+def prepare_worker_metrics(workers: int) -> None:
+    """Several worker processes: give prometheus-client's multiprocess mode an empty directory
+    (docs/deployment.md#metrics), before any worker imports behflow_server.metrics."""
+    if workers <= 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    path = Path(tempfile.gettempdir()) / f"behflow-metrics-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
 def serve(settings: Settings) -> None:
     """Migrate, then serve until interrupted. Start-up failures exit with one readable line."""
     import uvicorn
+
+    prepare_worker_metrics(int(getattr(settings, "workers", 1) or 1))
 
     from behflow_server import migrate
     from behflow_server.main import create_app

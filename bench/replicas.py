@@ -103,6 +103,7 @@ http {{
             # A replica that refuses the connection: the next one (idempotent requests only).
             proxy_next_upstream error timeout http_502;
             proxy_connect_timeout 2s;
+            add_header X-Upstream $upstream_addr always;
         }}
     }}
 }}
@@ -115,7 +116,7 @@ class Nginx:
         self.prefix = home / f"nginx-{len(upstream_ports)}"
         self.prefix.mkdir(parents=True, exist_ok=True)
         servers = "\n".join(
-            f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in upstream_ports
+            f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=5s;" for p in upstream_ports
         )
         user = "user root;" if os.geteuid() == 0 else ""
         conf = NGINX_CONF.format(prefix=self.prefix, servers=servers, port=self.port, user=user)
@@ -170,6 +171,8 @@ async def worker(
         roll = rng.random()
         counter += 1
         started = time.perf_counter()
+        kind = "request"
+        response: httpx.Response | None = None
         try:
             if roll < 0.05:
                 kind = "chat"
@@ -207,14 +210,16 @@ async def worker(
                 kind = "list"
                 response = await client.get("/api/v1/tasks?limit=50", headers=user.headers)
                 ok = response.status_code == 200
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             ok = False
+            response = None
+            stats.errors[f"{kind}:{type(exc).__name__}"] += 1
         elapsed = time.perf_counter() - started
         stats.timeline.append((time.monotonic(), kind, ok))
         if ok:
             stats.latencies[kind].append(elapsed)
-        else:
-            stats.errors[kind] += 1
+        elif response is not None:
+            stats.errors[f"{kind}:{response.status_code}"] += 1
 
 
 @dataclass
@@ -223,6 +228,7 @@ class Subscriber:
     start_cursor: int | None = None
     received: list[int] = field(default_factory=list)
     connections: int = 0
+    upstreams: list[str] = field(default_factory=list)  # the replica of each connection
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -238,6 +244,7 @@ async def subscribe(client: httpx.AsyncClient, sub: Subscriber, stop: asyncio.Ev
                     await asyncio.sleep(0.5)
                     continue
                 sub.connections += 1
+                sub.upstreams.append(source.response.headers.get("x-upstream", "?"))
                 async for event in source.aiter_sse():
                     if stop.is_set():
                         return
@@ -510,6 +517,7 @@ def main() -> None:
                 }
                 print(json.dumps({f"{count}_replica": results[f"{count}_replica"]}), flush=True)
                 if count == 2:
+                    killed_port = f":{servers[1].port}"
                     stats, subs, info = asyncio.run(
                         run_phase(
                             proxy.url,
@@ -526,6 +534,17 @@ def main() -> None:
                         "events": check_events(engine, subs, ids),
                         "stream_connections": sum(s.connections for s in subs),
                         "streams_that_reconnected": sum(1 for s in subs if s.connections > 1),
+                        "streams_on_killed_replica": sum(
+                            1 for s in subs if s.upstreams and s.upstreams[0].endswith(killed_port)
+                        ),
+                        "of_them_resumed_on_the_other": sum(
+                            1
+                            for s in subs
+                            if s.upstreams
+                            and s.upstreams[0].endswith(killed_port)
+                            and len(s.upstreams) > 1
+                            and not s.upstreams[-1].endswith(killed_port)
+                        ),
                         "events_delivered": sum(len(s.received) for s in subs),
                         "acknowledged_writes": len(stats.acknowledged),
                         "lost_acknowledged_writes": lost_writes(engine, stats),
