@@ -121,7 +121,8 @@ def test_sse_subscribers_and_scheduler_helpers() -> None:
     assert abs(stamp - time.time()) < 5
 
 
-def test_metrics_token_and_switch(settings: Settings) -> None:
+def test_metrics_token_and_switch(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, secret_key=TEST_SECRET, scheduler_enabled=False)  # type: ignore[arg-type]
     guarded = settings.model_copy(update={"metrics_token": SecretStr("s3cret-token")})
     with TestClient(create_app(guarded)) as client:
         refused = client.get("/metrics")

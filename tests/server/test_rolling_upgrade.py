@@ -46,8 +46,12 @@ def previous_release(target: Path) -> Path:
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", "--format=tar", PREVIOUS_RELEASE, "behflow_server"],
         capture_output=True,
-        check=True,
     )
+    if archive.returncode != 0:
+        pytest.fail(
+            f"commit {PREVIOUS_RELEASE} is not in this checkout's history (a shallow clone?): "
+            + archive.stderr.decode(errors="replace").strip()
+        )
     target.mkdir()
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     return target
