@@ -257,7 +257,9 @@ async def subscribe(client: httpx.AsyncClient, sub: Subscriber, stop: asyncio.Ev
                     if event.event == "reset":
                         last = event.id or last
                         continue
-                    if event.id:
+                    # httpx-sse turns each heartbeat comment into an empty event carrying the
+                    # last id again (the spec keeps the last id): not an event.
+                    if event.id and event.data:
                         sub.received.append(int(event.id))
                         last = event.id
         except (httpx.HTTPError, asyncio.CancelledError):
