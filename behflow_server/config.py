@@ -79,6 +79,17 @@ class Settings(BaseSettings):
     # others' live events from the events table every `events_poll_seconds`.
     workers: int = Field(default=1, ge=1, le=32)
     events_poll_seconds: float = Field(default=0.2, gt=0, le=10)
+
+    # Operations (docs/deployment.md#probes): what this process does (api: serve requests, no
+    # scheduled jobs; scheduler: also run them; all: both), log lines as text or JSON, the
+    # Prometheus /metrics endpoint and its optional bearer token, how long a stopping server
+    # waits for open requests, and whether the server applies migrations itself on start.
+    role: Literal["all", "api", "scheduler"] = "all"
+    log_format: Literal["text", "json"] = "text"
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
+    shutdown_grace_seconds: int = Field(default=10, ge=0, le=3600)
+    migrate_on_start: bool = True
     chat_session_ttl_hours: int = Field(default=24 * 7, ge=1)
     # Automation (docs/automation.md): how often the scheduler looks for due work, the
     # shortest interval a process may use, retry back-off, event retention, webhooks.
@@ -156,13 +167,19 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def runs_scheduler(self) -> bool:
+        """BEHFLOW_ROLE=api keeps scheduled jobs out of this process; BEHFLOW_SCHEDULER_ENABLED
+        =false does too (whatever the role)."""
+        return self.scheduler_enabled and self.role != "api"
+
+    @property
     def registration_mode(self) -> RegistrationMode:
         """The configured mode, else open on a loopback-only bind and closed beyond it."""
         if self.registration is not None:
             return self.registration
         return "open" if binds_to_loopback(self.host) else "closed"
 
-    @field_validator("sqlite_synchronous", mode="before")
+    @field_validator("sqlite_synchronous", "role", "log_format", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

@@ -11,9 +11,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from behflow_server import __version__, migrate
+from behflow_server import __version__, migrate, tracing
 from behflow_server.api import docs as api_docs
 from behflow_server.api import handlers
+from behflow_server.api import observe as api_observe
 from behflow_server.api.concurrency import ExpensiveRequestLimitMiddleware
 from behflow_server.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from behflow_server.api.router import build_router
@@ -49,16 +50,19 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        applied = migrate.upgrade(context.db.engine)
-        if applied:
-            log.info("applied migrations: %s", ", ".join(applied))
-        live_events = LiveEvents.start_for(context)
+        if settings.migrate_on_start:
+            applied = migrate.upgrade(context.db.engine)
+            if applied:
+                log.info("applied migrations: %s", ", ".join(applied))
+        live_events = LiveEvents.start_for(context, on_shutdown=lifecycle.stop)
         webhooks = WebhookDispatcher.start_for(context)
-        scheduler = Scheduler.start_for(context) if settings.scheduler_enabled else None
+        scheduler = Scheduler.start_for(context) if settings.runs_scheduler else None
+        lifecycle.started = True
         try:
             async with mcp_endpoint.running():
                 yield
         finally:
+            lifecycle.stopping = True
             if scheduler is not None:
                 scheduler.stop()
             webhooks.stop()
@@ -76,8 +80,11 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.context = context
+    lifecycle = api_observe.Lifecycle()
+    app.state.lifecycle = lifecycle
     handlers.install(app)
     api_docs.install(app)
+    api_observe.install(app, context, lifecycle)
     app.include_router(build_router())
     mcp_endpoint = mcp_http.mount(app, context)  # MCP over streamable HTTP at /mcp
 
@@ -119,5 +126,8 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         max_bytes=MAX_BODY_BYTES,
         body_timeout=settings.body_timeout_seconds,
     )
+    if settings.metrics_enabled:
+        app.add_middleware(api_observe.MetricsMiddleware, context=context)
     app.add_middleware(RequestIdMiddleware)
+    tracing.instrument(app, context.db.engine)  # only when OTEL_EXPORTER_OTLP_ENDPOINT is set
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +42,9 @@ def current_heads(engine: Engine) -> set[str]:
         return {str(row[0]) for row in rows}
 
 
+log = logging.getLogger("behflow.migrate")
+
+
 def alembic_config(url: str | None = None) -> Config:
     from alembic.config import Config
 
@@ -66,11 +70,29 @@ def pending_revisions(engine: Engine) -> list[str]:
     return [rev.revision for rev in reversed(list(pending)) if rev is not None]
 
 
+def schema_is_newer(engine: Engine) -> bool:
+    """The database is at a revision this code does not know: a newer release migrated it
+    (a rolling update). Migrations stay backward compatible for one version, so this code
+    runs on it (docs/deployment.md#rolling-upgrades)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    known = {rev.revision for rev in script.walk_revisions()}
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    return any(revision not in known for revision in current)
+
+
 def upgrade(engine: Engine) -> list[str]:
-    """Bring the schema to the newest revision; returns the revisions applied."""
+    """Bring the schema to the newest revision; returns the revisions applied. A schema newer
+    than this code is left as it is."""
     heads = script_heads()
     if heads and current_heads(engine) == heads:
         return []  # the usual start: schema current, alembic never imported
+    if schema_is_newer(engine):
+        log.warning("the database schema is newer than this version of Behflow: not migrating")
+        return []
     from alembic import command
 
     pending = pending_revisions(engine)

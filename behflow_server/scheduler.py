@@ -28,6 +28,7 @@ from filelock import FileLock, Timeout
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
+from behflow_server import metrics
 from behflow_server.config import Settings
 from behflow_server.db import Database, utcnow
 from behflow_server.errors import NotFound
@@ -175,6 +176,7 @@ class Scheduler:
         elif self.is_leader and not leading:
             log.warning("scheduler: %s lost the leadership", self.worker)
         self.is_leader = leading
+        metrics.scheduler_leader(leading)
         return leading
 
     def tick(self) -> list[uuid.UUID]:
@@ -236,3 +238,4 @@ class Scheduler:
         with self._tick_lock:
             self.lock.release()
             self.is_leader = False
+            metrics.scheduler_leader(False)

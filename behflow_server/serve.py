@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import os
+import shutil
 import sys
-from typing import TYPE_CHECKING, Any
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
@@ -15,12 +17,10 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 
-def configure_logging(level: str) -> None:
-    numeric = logging.getLevelName(level.upper()) if level != "trace" else logging.DEBUG
-    logging.basicConfig(
-        level=numeric if isinstance(numeric, int) else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def configure_logging(level: str, fmt: Literal["text", "json"] = "text") -> None:
+    from behflow_server import logs
+
+    logs.configure(level, fmt)
 
 
 def redacted(url: str) -> str:
@@ -46,22 +46,38 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def prepare_worker_metrics(workers: int) -> None:
+    """Several worker processes: give prometheus-client's multiprocess mode an empty directory
+    (docs/deployment.md#metrics), before any worker imports behflow_server.metrics."""
+    if workers <= 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    path = Path(tempfile.gettempdir()) / f"behflow-metrics-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
 def serve(settings: Settings) -> None:
     """Migrate, then serve until interrupted. Start-up failures exit with one readable line."""
     import uvicorn
+
+    prepare_worker_metrics(int(getattr(settings, "workers", 1) or 1))
 
     from behflow_server import migrate
     from behflow_server.main import create_app
     from behflow_server.protocol import with_header_timeout
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Request handlers run in a thread pool and release the GIL inside every database call;
     # with the default 5 ms switch interval a thread waits up to that long to get it back.
     sys.setswitchinterval(0.0005)
     app = create_app(settings)
     database = app.state.context.db
     try:
-        migrate.upgrade(database.engine)
+        if settings.migrate_on_start:
+            migrate.upgrade(database.engine)
+        else:
+            database.ping()
     except sa.exc.OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise SystemExit(
@@ -88,6 +104,10 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=None,  # uvicorn's loggers go through ours (behflow_server/logs.py)
+        # SIGTERM: readiness fails, event streams end (clients resume with Last-Event-ID on
+        # another replica), and open requests get this long to finish.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         access_log=False,  # behflow.access logs each request with its id
         server_header=False,
         http=http,

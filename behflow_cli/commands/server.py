@@ -172,3 +172,61 @@ def migrate() -> None:
     except Exception as exc:
         raise CliError(f"migration failed: {exc}", FAILURE) from None
     output.write("applied: " + ", ".join(applied) if applied else "database is up to date")
+
+
+@app.command()
+def backup(
+    path: str = typer.Argument(..., help="File to write the backup to."),
+    force: bool = typer.Option(False, "--force", help="Replace PATH if it exists."),
+) -> None:
+    """Back up the SQLite store to PATH while the server keeps running (SQLite's online
+    backup API; the copy is integrity-checked). On PostgreSQL it prints the pg_dump command.
+
+    Example: behflow server backup ~/behflow-$(date +%F).db
+    """
+    from pathlib import Path
+
+    settings = _settings_or_exit()
+    from behflow_server import backup as backups
+    from behflow_server.errors import BehflowError
+
+    try:
+        result = backups.backup(settings.resolved_database_url, Path(path), overwrite=force)
+    except BehflowError as exc:
+        raise CliError(exc.message, FAILURE) from None
+    output.write(
+        f"backed up {result.tasks} task(s), migration {result.revision}, "
+        f"{result.bytes} bytes to {result.path}"
+    )
+
+
+@app.command()
+def restore(
+    path: str = typer.Argument(..., help="A file made by `behflow server backup`."),
+) -> None:
+    """Replace the SQLite store with the backup at PATH (the current store is kept as
+    <store>.bak). Stop the server first; it migrates an older backup on its next start.
+
+    Example: behflow server stop && behflow server restore ~/behflow-2026-01-31.db
+    """
+    from pathlib import Path
+
+    from behflow_cli import autostart
+
+    settings = _settings_or_exit()
+    pid = autostart.running_pid()
+    if pid is not None:
+        raise CliError(
+            f"the server is running (pid {pid}): stop it first (behflow server stop)", FAILURE
+        )
+    from behflow_server import backup as backups
+    from behflow_server.errors import BehflowError
+
+    try:
+        result = backups.restore(settings.resolved_database_url, Path(path))
+    except BehflowError as exc:
+        raise CliError(exc.message, FAILURE) from None
+    output.write(
+        f"restored {result.tasks} task(s), migration {result.revision}, into {result.path} "
+        f"(the previous store is {result.path.name}.bak)"
+    )

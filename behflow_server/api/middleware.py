@@ -15,6 +15,7 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from behflow_server.errors import BehflowError
+from behflow_server.logs import request_id_var
 
 access_log = logging.getLogger("behflow.access")
 REQUEST_ID_HEADER = b"x-request-id"
@@ -44,6 +45,7 @@ class RequestIdMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        token = request_id_var.set(request_id)
         try:
             await self.app(scope, receive, send_with_id)
         finally:
@@ -56,6 +58,7 @@ class RequestIdMiddleware:
                     (time.perf_counter() - started) * 1000,
                     request_id,
                 )
+            request_id_var.reset(token)
 
 
 def _incoming_id(scope: Scope) -> str | None:

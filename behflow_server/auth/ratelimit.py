@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
 
+from behflow_server import metrics
 from behflow_server.db import UTCDateTime, table_of, utcnow
 from behflow_server.errors import RateLimited
 
@@ -246,6 +247,7 @@ class Reservation:
         self._end("success")
 
     def failed(self) -> None:
+        metrics.login_failure()
         self._end("failure")
 
     def cancel(self) -> None:

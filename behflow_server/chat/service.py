@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from behflow_server import metrics
 from behflow_server.auth.models import User
 from behflow_server.chat.models import ChatMessage, ChatSession
 from behflow_server.chat.schemas import (
@@ -219,6 +220,7 @@ def finish_turn(session: Session, turn: Turn, result: dict[str, Any]) -> ChatRep
     row.last_active_at = max(utcnow(), turn.now)
     session.add_all([user_message, answer, row])
     session.commit()
+    metrics.agent_message(turn.agent.model, "degraded" if result.get("degraded") else "ok")
     return ChatReply(
         session_id=row.id,
         reply=reply,
@@ -249,7 +251,11 @@ def send_message(
     turn = start_turn(
         session, user, message, session_id, agent=agent, zone=zone, ttl_hours=ttl_hours, now=now
     )
-    result = agent.graph.invoke(turn.state, turn.config)
+    try:
+        result = agent.graph.invoke(turn.state, turn.config)
+    except Exception:
+        metrics.agent_message(agent.model, "error")
+        raise
     return finish_turn(session, turn, result)
 
 
@@ -271,18 +277,22 @@ def stream_message(
         session, user, message, session_id, agent=agent, zone=zone, ttl_hours=ttl_hours, now=now
     )
     result: dict[str, Any] = {}
-    for mode, payload in agent.graph.stream(
-        turn.state, turn.config, stream_mode=["messages", "values"]
-    ):
-        if mode == "values":
-            result = payload
-            continue
-        chunk, meta = payload
-        if (
-            meta.get("langgraph_node") == "intent"
-            and isinstance(chunk, AIMessageChunk)
-            and chunk.content
-            and not chunk.tool_call_chunks
+    try:
+        for mode, payload in agent.graph.stream(
+            turn.state, turn.config, stream_mode=["messages", "values"]
         ):
-            yield ChatToken(text=str(chunk.content))
+            if mode == "values":
+                result = payload
+                continue
+            chunk, meta = payload
+            if (
+                meta.get("langgraph_node") == "intent"
+                and isinstance(chunk, AIMessageChunk)
+                and chunk.content
+                and not chunk.tool_call_chunks
+            ):
+                yield ChatToken(text=str(chunk.content))
+    except Exception:
+        metrics.agent_message(agent.model, "error")
+        raise
     yield finish_turn(session, turn, result)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from behflow_server import metrics
 from behflow_server.events.models import Event
 
 # Remembered event ids, so an event reaching the bus twice (committed here and announced by
@@ -113,6 +114,7 @@ class EventBus:
                 return None
             subscribers.add(subscription)
             subscription._bus = self
+            metrics.SSE_SUBSCRIBERS.inc()
             if self.closed:
                 subscription.queue.put_nowait(None)
         return subscription
@@ -120,8 +122,9 @@ class EventBus:
     def _remove(self, subscription: Subscription) -> None:
         with self._lock:
             subscribers = self._subscribers.get(subscription.user_id)
-            if subscribers is not None:
+            if subscribers is not None and subscription in subscribers:
                 subscribers.discard(subscription)
+                metrics.SSE_SUBSCRIBERS.dec()
                 if not subscribers:
                     del self._subscribers[subscription.user_id]
 

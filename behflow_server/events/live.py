@@ -9,6 +9,7 @@ import asyncio
 import signal
 import threading
 import uuid
+from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +26,9 @@ _SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class LiveEvents:
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: AppContext, on_shutdown: Callable[[], None] | None = None) -> None:
         self.context = context
+        self.on_shutdown = on_shutdown
         self.bus = EventBus(context.settings.events_queue_size)
         self.origin = uuid.uuid4().hex
         self.listener: PgListener | None = None
@@ -34,8 +36,10 @@ class LiveEvents:
         self._previous_handlers: dict[int, Any] = {}
 
     @classmethod
-    def start_for(cls, context: AppContext) -> LiveEvents:
-        live = cls(context)
+    def start_for(
+        cls, context: AppContext, on_shutdown: Callable[[], None] | None = None
+    ) -> LiveEvents:
+        live = cls(context, on_shutdown)
         live.start()
         return live
 
@@ -85,6 +89,8 @@ class LiveEvents:
             def handler(signum: int, frame: FrameType | None, previous: Any = previous) -> None:
                 # Not bus.close() itself: the interrupted code may hold the bus's lock.
                 loop.call_soon_threadsafe(self.bus.close)
+                if self.on_shutdown is not None:
+                    self.on_shutdown()
                 previous(signum, frame)
 
             self._previous_handlers[sig] = previous

@@ -19,6 +19,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from behflow_server import metrics
 from behflow_server.events.models import Event
 
 EventSink = Callable[[list[Event]], None]
@@ -119,6 +120,8 @@ def _deliver(session: Session) -> None:
     if revoked:
         _signal_revocations(session, list(revoked))
     events: list[Event] = session.info.pop(_PENDING, [])
+    if events:
+        metrics.events_published([event.type for event in events])
     sink: EventSink | None = session.info.get(SINK)
     if events and sink is not None:
         try:

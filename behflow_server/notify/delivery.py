@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from behflow_server import outbound
+from behflow_server import metrics, outbound
 from behflow_server.config import Settings
 
 log = logging.getLogger("behflow.notify")
@@ -142,6 +142,12 @@ def mask(url: str) -> str:
 
 def send(url: str, title: str, body: str, *, settings: Settings) -> Outcome:
     """Send one notification now, on this thread; never raises."""
+    outcome = _send(url, title, body, settings=settings)
+    metrics.notification_delivery(outcome.kind)
+    return outcome
+
+
+def _send(url: str, title: str, body: str, *, settings: Settings) -> Outcome:
     plugin = parse(url)
     if plugin is None:
         return Outcome("failed", "not a valid Apprise URL")

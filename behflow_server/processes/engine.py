@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from behflow_server import metrics
 from behflow_server.auth.models import User
 from behflow_server.claims import backoff, compare_and_set
 from behflow_server.config import Settings
@@ -221,7 +222,9 @@ def run_execution(
                 exc_info=not isinstance(exc, InvalidInput),
             )
             error = f"{type(exc).__name__}: {exc}"
+            metrics.scheduler_run(kind_name, "failed")
             return _finish_failed(session, ref, execution_id, attempt, error, clock(), settings)
+        metrics.scheduler_run(kind_name, "succeeded")
         return _finish_succeeded(session, ref, execution_id, attempt, result, clock())
 
 

@@ -41,7 +41,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from standardwebhooks import Webhook as StandardWebhook
 
-from behflow_server import __version__, outbound
+from behflow_server import __version__, metrics, outbound
 from behflow_server.claims import backoff, compare_and_set
 from behflow_server.config import Settings
 from behflow_server.db import Database, is_database_unavailable, utcnow
@@ -145,6 +145,7 @@ def attempt_delivery(
     # Times come from before the attempt: the log must not tell how long a connection took.
     now = now or utcnow()
     outcome = _post(webhook, delivery, settings)
+    metrics.webhook_delivery(outcome.kind)
     delivery.response_status = outcome.status
     delivery.error = outcome.message
     if outcome.kind == "delivered":

@@ -21,7 +21,14 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, env: Mapping[str, str], log_path: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_path: Path,
+        port: int | None = None,
+        command: list[str] | None = None,
+    ) -> None:
+        self.command = command or [sys.executable, "-m", "behflow_server"]
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -36,7 +43,7 @@ class LiveServer:
     def start(self, timeout: float = 30.0) -> LiveServer:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "behflow_server"],
+            self.command,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
