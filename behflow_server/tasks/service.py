@@ -16,7 +16,8 @@ from behflow_server.dates import parse_when
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.events.service import record_event
-from behflow_server.tasks import numbers, recurrence
+from behflow_server.filters.service import new_task_defaults
+from behflow_server.tasks import filterlang, numbers, recurrence
 from behflow_server.tasks.models import (
     BulkResult,
     LabelCount,
@@ -244,7 +245,12 @@ def _apply_status(task: Task, status: TaskStatus, now: datetime) -> None:
 
 
 def create_task(
-    session: Session, user: User, data: TaskCreate, *, zone: ZoneInfo | None = None
+    session: Session,
+    user: User,
+    data: TaskCreate,
+    *,
+    zone: ZoneInfo | None = None,
+    use_context: bool = True,
 ) -> Task:
     zone = zone or get_zone(user.timezone)
     now = utcnow()
@@ -259,6 +265,13 @@ def create_task(
         if data.remind
         else _aware(data.remind_at, zone)
     )
+    project, tags = data.project, data.tags or []
+    if use_context:
+        # The active context's project and +tags, as Taskwarrior's write context: a project
+        # only when none is given, tags added to those given (import passes use_context=False).
+        context_project, context_tags = new_task_defaults(session, user)
+        project = project or context_project
+        tags = tags + [tag for tag in context_tags if tag not in tags]
     # Everything is checked before the number is taken: a refused create uses up no number.
     number, alone = numbers.take(session, user)
     task = Task(
@@ -269,8 +282,8 @@ def create_task(
         priority=data.priority.value,
         due_at=due_at,
         ends_at=ends_at,
-        tags=data.tags or [],
-        project=data.project,
+        tags=tags,
+        project=project,
         recurrence=rule,
         remind_at=remind_at,
         extra=data.extra or {},
@@ -309,13 +322,18 @@ def list_tasks(
     """A page of the user's tasks (as public records, ready to return) and the total.
 
     `now` is the instant relative filters ("overdue", "today") are read at; default: now."""
+    zone = zone or get_zone(user.timezone)
+    now = now or utcnow()
+    compiled = filterlang.compile_filter(session, list(query.q), zone, now)
     return select_page(
         session,
         user.id,
         query,
-        zone or get_zone(user.timezone),
+        zone,
         data_version=user.tasks_version,
         now=now,
+        where=compiled.condition if compiled else None,
+        where_clock=compiled.clock if compiled else 0,
     )
 
 
