@@ -33,7 +33,7 @@ class SavedFilter(SQLModel, table=True):
 
 
 class FilterCreate(SQLModel):
-    name: str = Field(min_length=1, max_length=50, regex=NAME_PATTERN)
+    name: str = Field(min_length=1, max_length=50)
     query: str = Field(min_length=1, max_length=1000)
     context: bool = False
 

@@ -3,12 +3,15 @@ agent's list tool call these."""
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session, col, select
 
 from behflow_server.auth.models import User
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.filters.models import (
+    NAME_PATTERN,
     ContextState,
     FilterCreate,
     FilterPublic,
@@ -63,6 +66,11 @@ def get_filter(session: Session, user: User, name: str) -> SavedFilter:
 
 def create_filter(session: Session, user: User, data: FilterCreate) -> SavedFilter:
     name = data.name.lower()
+    if not re.match(NAME_PATTERN, name):
+        raise InvalidInput(
+            "name: letters, digits, '.', '_' and '-' (up to 50), starting with a letter or digit",
+            details={"field": "name"},
+        )
     if name in RESERVED_NAMES:
         raise InvalidInput(f"name: {name!r} is reserved", details={"field": "name"})
     query = _validated(data.query)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
+from pydantic import AfterValidator
 
 from behflow_server.api.deps import CurrentUser, SessionDep
 from behflow_server.errors import InvalidInput
@@ -40,6 +41,20 @@ def sort_order(value: str) -> tuple[TaskSort, bool]:
 CONTEXT_OFF = ("none", "off", "false")
 
 
+def no_context(value: str | None) -> str | None:
+    if value is not None and value.lower() not in CONTEXT_OFF:
+        raise ValueError("only 'none' (leave the active context out of this request)")
+    return value
+
+
+# `?context=none`: this one request ignores the active context.
+NoContext = Annotated[
+    str | None,
+    Query(max_length=10, description="none: ignore the active context"),
+    AfterValidator(no_context),
+]
+
+
 async def task_filters(
     session: SessionDep,
     user: CurrentUser,
@@ -55,16 +70,11 @@ async def task_filters(
     search: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[str | None, Query(max_length=1000, description="docs/filters.md")] = None,
     filter_: Annotated[str | None, Query(alias="filter", max_length=50)] = None,
-    context: Annotated[str | None, Query(max_length=10)] = None,
+    context: NoContext = None,
 ) -> TaskQuery:
     """Filters combine with AND; `status` and `tag` may repeat or be comma lists. `q` is the
     filter language, `filter` a saved filter's name; the active context applies too unless
     `context=none`."""
-    if context is not None and context.lower() not in CONTEXT_OFF:
-        raise InvalidInput(
-            "context: only 'none' (leave the active context out of this request)",
-            details={"field": "context"},
-        )
     texts = scope(session, user, filter_name=filter_, use_context=context is None, q=q)
     return TaskQuery(
         statuses=statuses(status_),

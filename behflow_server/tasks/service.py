@@ -16,7 +16,7 @@ from behflow_server.dates import parse_when
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.events.service import record_event
-from behflow_server.filters.service import new_task_defaults
+from behflow_server.filters.service import new_task_defaults, scope
 from behflow_server.tasks import filterlang, numbers, recurrence
 from behflow_server.tasks.models import (
     BulkResult,
@@ -458,25 +458,34 @@ def _label_counts(rows: Iterable[tuple[str, bool, bool]]) -> list[LabelCount]:
     return [counts[key] for key in sorted(counts)]
 
 
-def _label_rows(session: Session, user: User, column: Any, now: datetime | None) -> Any:
-    return session.execute(
-        sa.select(column, is_open(), is_overdue(now or utcnow())).where(
-            col(Task.user_id) == user.id, col(Task.archived_at).is_(None)
-        )
-    )
+def _label_rows(
+    session: Session, user: User, column: Any, now: datetime | None, use_context: bool
+) -> Any:
+    now = now or utcnow()
+    conditions = [col(Task.user_id) == user.id, col(Task.archived_at).is_(None)]
+    # The active context scopes the counts as it does the list (docs/filters.md).
+    texts = list(scope(session, user)) if use_context else []
+    compiled = filterlang.compile_filter(session, texts, get_zone(user.timezone), now)
+    if compiled is not None:
+        conditions.append(compiled.condition)
+    return session.execute(sa.select(column, is_open(), is_overdue(now)).where(*conditions))
 
 
-def list_projects(session: Session, user: User, *, now: datetime | None = None) -> list[LabelCount]:
+def list_projects(
+    session: Session, user: User, *, now: datetime | None = None, use_context: bool = True
+) -> list[LabelCount]:
     """The user's projects with task counts (open, overdue by the one rule, total) over their
     non-archived tasks; a project is named without regard to case, as the list filter does."""
-    rows = _label_rows(session, user, col(Task.project), now).all()
+    rows = _label_rows(session, user, col(Task.project), now, use_context).all()
     return _label_counts((p, o, d) for p, o, d in rows if p is not None)
 
 
-def list_tags(session: Session, user: User, *, now: datetime | None = None) -> list[LabelCount]:
+def list_tags(
+    session: Session, user: User, *, now: datetime | None = None, use_context: bool = True
+) -> list[LabelCount]:
     """The user's tags with task counts, as list_projects. Tags are JSON lists on both
     databases; one pass over the user's rows counts them without a dialect-specific unnest."""
-    rows = _label_rows(session, user, col(Task.tags), now)
+    rows = _label_rows(session, user, col(Task.tags), now, use_context)
     return _label_counts((tag, o, d) for tags, o, d in rows for tag in dict.fromkeys(tags or []))
 
 
