@@ -40,6 +40,8 @@ COMMANDS: dict[str, str] = {
     "import": "behflow_cli.commands.export:import",
     "calendar": "behflow_cli.commands.calendar",
     "mcp": "behflow_cli.commands.mcp:mcp",
+    "filter": "behflow_cli.commands.filters",
+    "context": "behflow_cli.commands.context:context",
 }
 
 
