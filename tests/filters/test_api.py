@@ -108,7 +108,18 @@ def test_q_filters_saved_filters_and_contexts(client: TestClient, auth: AuthHead
     ).json()
     assert own["project"] == "home"  # a project given wins over the context's
     assert _numbers(client, auth) == [added["number"]]
-    assert len(_numbers(client, auth, context="none")) == 5
+    imported = client.post(
+        "/api/v1/import",
+        params={"format": "json"},
+        content='[{"title": "Imported"}]',
+        headers={**auth, "Content-Type": "text/plain"},
+    )
+    assert imported.status_code == 200, imported.text
+    every_task = client.get("/api/v1/export", params={"context": "none"}, headers=auth).json()
+    assert [(t["project"], t["tags"]) for t in every_task if t["title"] == "Imported"] == [
+        (None, [])
+    ]  # import keeps the file's fields: no context defaults
+    assert len(_numbers(client, auth, context="none")) == 6
     projects = client.get("/api/v1/projects", headers=auth).json()["items"]
     assert [p["name"] for p in projects] == ["work"]
     every = client.get("/api/v1/projects", params={"context": "none"}, headers=auth).json()
@@ -118,7 +129,7 @@ def test_q_filters_saved_filters_and_contexts(client: TestClient, auth: AuthHead
     assert [(f["name"], f["active"]) for f in listed["items"]] == [("work", True)]
     assert client.delete("/api/v1/context", headers=auth).status_code == 204
     assert client.get("/api/v1/context", headers=auth).json()["name"] is None
-    assert len(_numbers(client, auth)) == 5
+    assert len(_numbers(client, auth)) == 6
 
 
 def test_another_users_filters_are_not_found(
