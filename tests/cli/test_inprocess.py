@@ -100,6 +100,10 @@ def test_filters_and_contexts_from_the_cli(behflow: Behflow) -> None:
         _filtered_titles(behflow, "project:work", "+urgent", "due.before:eow", "status:open") == []
     )
     assert _filtered_titles(behflow, "project:work", "+urgent") == ["Quarterly report"]
+    # a word starting with - goes after -- or inside one quoted filter
+    assert _filtered_titles(behflow, "project:work -urgent") == []
+    code, out, _ = behflow("task", "list", "--json", "title", "--", "-urgent", "project:home")
+    assert json.loads(out) == [{"title": "Buy milk"}]
     # a status in the filter replaces the default "open"
     assert _filtered_titles(behflow, "project:work", "status:completed") == ["Old done"]
     assert _filtered_titles(behflow, "project:work or due:today") == [
