@@ -218,6 +218,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="timed requests per figure")
     parser.add_argument("--fresh", action="store_true", help="seed again")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--pg-database", default="behflow_data_scale", help="the scratch database")
     args = parser.parse_args()
     cache = Path(tempfile.gettempdir()) / "behflow-data-scale"
     cache.mkdir(exist_ok=True)
@@ -231,16 +232,17 @@ def main() -> None:
         base = normalize_database_url(args.postgres)
         admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            exists = connection.exec_driver_sql(
-                "SELECT 1 FROM pg_database WHERE datname = 'behflow_data_scale'"
+            exists = connection.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": args.pg_database},
             ).first()
             if exists and args.fresh:
-                connection.exec_driver_sql("DROP DATABASE behflow_data_scale WITH (FORCE)")
+                connection.exec_driver_sql(f'DROP DATABASE "{args.pg_database}" WITH (FORCE)')
                 exists = None
             if not exists:
-                connection.exec_driver_sql("CREATE DATABASE behflow_data_scale")
+                connection.exec_driver_sql(f'CREATE DATABASE "{args.pg_database}"')
         admin.dispose()
-        stores.append(("postgresql", base.rsplit("/", 1)[0] + "/behflow_data_scale"))
+        stores.append(("postgresql", base.rsplit("/", 1)[0] + "/" + args.pg_database))
     print(f"filtered: q={FILTER!r}; target p50 < {TARGET_MS:.0f} ms", flush=True)
     print("  store | data | request | matches | p50 ms | p99 ms | target", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
