@@ -9,7 +9,8 @@ import typer
 
 from behflow_cli import output
 from behflow_cli.commands.common import JsonOption
-from behflow_cli.commands.filters import FILTERS, filter_errors, path, show_filters
+from behflow_cli.commands.filters import FILTERS, path, show_filters
+from behflow_cli.commands.filtertext import filter_errors
 from behflow_cli.errors import usage
 
 CONTEXT = "/api/v1/context"

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -12,7 +10,7 @@ import typer
 
 from behflow_cli import output
 from behflow_cli.commands.common import JsonOption
-from behflow_cli.errors import USAGE, CliError
+from behflow_cli.commands.filtertext import filter_errors
 
 app = typer.Typer(
     help="Saved filters: name a filter once, list with it anywhere (docs/filters.md).",
@@ -31,28 +29,6 @@ def _client() -> Any:
 
 def path(name: str) -> str:
     return f"{FILTERS}/{quote(name, safe='')}"
-
-
-def caret(message: str, text: str, details: Any) -> str:
-    """The server's message, then the filter with a caret under the offending token."""
-    if not isinstance(details, dict) or not isinstance(details.get("position"), int):
-        return message
-    position = min(details["position"], len(text))
-    width = max(1, len(str(details.get("token") or "")))
-    return f"{message}\n  {text}\n  {' ' * position}{'^' * width}"
-
-
-@contextmanager
-def filter_errors(text: str | None) -> Iterator[None]:
-    """An invalid filter is a usage error (exit 2) that points at the token."""
-    from behflow_cli.client import ApiError
-
-    try:
-        yield
-    except ApiError as exc:
-        if exc.code != "invalid_filter" or text is None:
-            raise
-        raise CliError(caret(exc.message, text, exc.details), USAGE) from None
 
 
 def show_filters(items: list[dict[str, Any]], json_fields: str | None, empty: str) -> None:

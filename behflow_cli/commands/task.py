@@ -15,7 +15,7 @@ from typer.core import TyperCommand
 from behflow_cli import dates, output
 from behflow_cli.commands.common import FormatOption, JsonOption
 from behflow_cli.commands.common import json_fields as declares
-from behflow_cli.commands.filters import filter_errors
+from behflow_cli.commands.filtertext import filter_errors
 from behflow_cli.commands.phrases import read_recurrence, read_time
 from behflow_cli.errors import FAILURE, CliError, task_not_found, usage
 
