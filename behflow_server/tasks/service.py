@@ -19,6 +19,7 @@ from behflow_server.events.service import record_event
 from behflow_server.filters.service import new_task_defaults, scope
 from behflow_server.tasks import filterlang, numbers, recurrence
 from behflow_server.tasks.models import (
+    MAX_TAGS,
     BulkResult,
     LabelCount,
     Task,
@@ -271,7 +272,8 @@ def create_task(
         # only when none is given, tags added to those given (import passes use_context=False).
         context_project, context_tags = new_task_defaults(session, user)
         project = project or context_project
-        tags = tags + [tag for tag in context_tags if tag not in tags]
+        # Never past the tag limit: the task's own tags come first.
+        tags = (tags + [tag for tag in context_tags if tag not in tags])[:MAX_TAGS]
     # Everything is checked before the number is taken: a refused create uses up no number.
     number, alone = numbers.take(session, user)
     task = Task(
