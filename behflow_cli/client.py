@@ -437,8 +437,13 @@ class BehflowClient:
         sort: str | None = None,
         limit: int | None = None,
         offset: int | None = None,
+        q: str | None = None,
+        saved_filter: str | None = None,
     ) -> TaskPage:
+        """`q`: the filter language (docs/filters.md); `saved_filter`: a saved filter's name."""
         params = {
+            "q": q,
+            "filter": saved_filter,
             "status": list(status) if status else None,
             "priority": priority,
             "tag": list(tag) if tag else None,

@@ -43,6 +43,8 @@ COMMANDS: dict[str, str] = {
     "undo": "behflow_cli.commands.history:undo",
     "redo": "behflow_cli.commands.history:redo",
     "history": "behflow_cli.commands.history:history",
+    "filter": "behflow_cli.commands.filters",
+    "context": "behflow_cli.commands.context:context",
 }
 
 

@@ -8,6 +8,7 @@ from behflow_server.auth.sessions import AccountSession
 from behflow_server.calendar.models import CalendarFeed
 from behflow_server.chat.models import ChatMessage, ChatSession
 from behflow_server.events.models import Event
+from behflow_server.filters.models import SavedFilter
 from behflow_server.notes.models import TaskNote
 from behflow_server.notify.models import NotifyDelivery, NotifyTarget
 from behflow_server.processes.models import AutomatedProcess, AutomatedProcessExecution, DailyStat
@@ -31,6 +32,7 @@ __all__ = [
     "NotifyDelivery",
     "NotifyTarget",
     "RevokedToken",
+    "SavedFilter",
     "Task",
     "TaskChange",
     "TaskNote",

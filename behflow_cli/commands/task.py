@@ -16,6 +16,7 @@ from behflow_cli import dates, output
 from behflow_cli.commands import task_notes
 from behflow_cli.commands.common import FormatOption, JsonOption
 from behflow_cli.commands.common import json_fields as declares
+from behflow_cli.commands.filtertext import filter_errors
 from behflow_cli.commands.history import task_log
 from behflow_cli.commands.phrases import read_recurrence, read_time
 from behflow_cli.errors import FAILURE, CliError, task_not_found, usage
@@ -288,6 +289,12 @@ def _add_many(api: Any, texts: list[str], overrides: dict[str, Any], out: output
 @app.command("list")
 @declares(TASK_FIELDS)
 def list_(
+    words: list[str] | None = typer.Argument(
+        None,
+        metavar="[FILTER]...",
+        help="A filter (docs/filters.md): project:work +urgent due.before:eow status:open ...",
+    ),
+    saved: str | None = typer.Option(None, "--filter", "-f", help="A saved filter's name."),
     status: list[str] = typer.Option(
         [],
         "--status",
@@ -325,14 +332,23 @@ def list_(
 
       behflow task list --due today
 
+      behflow task list project:work +urgent due.before:eow
+
+      behflow task list --filter today-work
+
       behflow task list --tag work --priority high --sort -priority
 
       behflow task list --json number,title,due_at | jq -r '.[].title'
     """
     out = output.Output(fmt, json_fields, TASK_FIELDS)
-    statuses = status or ([] if all_ else ["open"])
-    with _client(timezone=due is not None) as api:
+    q = " ".join(words or []) or None
+    # A filter that names a status (or is:completed) picks it: no default "open" then.
+    chooses = q is not None and re.search(r"(^|[\s(+-])(status|is)[.:]", q) is not None
+    statuses = status or ([] if all_ or chooses else ["open"])
+    with _client(timezone=due is not None or q is not None) as api, filter_errors(q):
         page = api.list_tasks(
+            q=q,
+            saved_filter=saved,
             status=statuses,
             priority=priority.value if priority else None,
             tag=tag,
@@ -345,7 +361,7 @@ def list_(
         )
     items = [dict(task) for task in page["items"]]
     if out.human:
-        filtered = bool(status or priority or tag or project or due or search)
+        filtered = bool(status or priority or tag or project or due or search or q or saved)
         empty = None
         if not items:
             empty = (

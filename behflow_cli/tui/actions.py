@@ -36,6 +36,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("k", "cursor_up", "Up", "Previous task (also the up arrow)", palette=False),
     Action("r", "refresh", "Refresh", "Reload the list"),
     Action("slash", "filter", "Filter", "Filter/search the list", footer=True),
+    Action("F", "saved_filters", "Saved", "Pick one of your saved filters (docs/filters.md)"),
     Action("S", "next_sort", "Sort", "Sort by the next column"),
     Action("V", "reverse_sort", "Reverse", "Reverse the sort order"),
     Action("c", "toggle_chat", "Chat", "Show or hide the chat pane", footer=True),

@@ -30,6 +30,17 @@ def load(client: BehflowClient, params: dict[str, Any]) -> tuple[list[Task], int
     return [dict(task) for task in page["items"]], page["total"]
 
 
+def active_context(client: BehflowClient) -> str | None:
+    """The name of the context that scopes the list (docs/filters.md), or None."""
+    name: str | None = client.request("GET", "/api/v1/context")["name"]
+    return name
+
+
+def saved_filters(client: BehflowClient) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = client.request("GET", "/api/v1/filters")["items"]
+    return items
+
+
 def add(client: BehflowClient, text: str) -> Applied:
     try:
         created = client.quick_add(text)

@@ -2,7 +2,10 @@
 
 status:open,blocked  s:completed   priority:high  !high   tag:work  #work  +work  @work
 project:home  pro:home  due:today|tomorrow|week|overdue|none|<date>  all  sort:-priority
-anything else        searched for in titles and descriptions
+anything else        sent to the server as `q`, the filter language (docs/filters.md):
+                     words search titles and descriptions; -tag, is:overdue, due.before:eow...
+A filter with `and`, `or`, `not`, parentheses or a leading `-` goes to the server whole (only
+`all` and `sort:` are taken out), so the shortcuts above do not cut terms out of it.
 """
 
 from __future__ import annotations
@@ -41,11 +44,16 @@ class TaskFilter:
     search: str | None = None
     all: bool = False
     sort: str | None = None
+    q: str | None = None  # the filter language
+    saved: str | None = None  # a saved filter's name (the saved-filter list, key F)
 
     def params(self) -> dict[str, Any]:
         """Keyword arguments for BehflowClient.list_tasks, as `behflow task list` sends them."""
+        chooses = self.q is not None and _CHOOSES_STATUS.search(self.q) is not None
         return {
-            "status": self.statuses or ([] if self.all else ["open"]),
+            "q": self.q,
+            "saved_filter": self.saved,
+            "status": self.statuses or ([] if self.all or chooses else ["open"]),
             "priority": self.priority,
             "tag": self.tags,
             "project": self.project,
@@ -62,9 +70,25 @@ def _one_of(name: str, value: str, allowed: set[str]) -> str:
     return value
 
 
+_CHOOSES_STATUS = re.compile(r"(^|[\s(+-])(status|is)[.:]")
+_OPERATOR = re.compile(r"(^|\s)(and|or|not|-\S*)(\s|$)|[()]", re.IGNORECASE)
+
+
 def parse_filter(text: str) -> TaskFilter:
     result = TaskFilter()
     words: list[str] = []
+    if _OPERATOR.search(text):
+        for token in text.split():
+            lowered = token.lower()
+            if lowered in ("all", "--all"):
+                result.all = True
+            elif lowered.startswith("sort:"):
+                _one_of("sort", lowered[5:].lstrip("-"), SORTS)
+                result.sort = lowered[5:]
+            else:
+                words.append(token)
+        result.q = " ".join(words) or None
+        return result
     for token in text.split():
         lowered = token.lower()
         if lowered in ("all", "--all"):
@@ -105,7 +129,7 @@ def parse_filter(text: str) -> TaskFilter:
                 result.sort = value.lower()
         else:
             words.append(token)
-    result.search = " ".join(words) or None
+    result.q = " ".join(words) or None
     return result
 
 

@@ -75,3 +75,17 @@ class NotesLoaded(Message):
         super().__init__()
         self.number = number
         self.notes = notes
+
+
+class ContextLoaded(Message):
+    """The active context's name ("" for none), fetched with each load of the list."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class SavedFiltersLoaded(Message):
+    def __init__(self, filters: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.filters = filters

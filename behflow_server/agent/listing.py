@@ -461,6 +461,8 @@ def _filters_text(args: ListTasksArgs) -> str:
         parts.append(f"in project:{args.project.lstrip('+')}")
     if args.search:
         parts.append(f"matching “{args.search}”")
+    if args.query:
+        parts.append(f"matching the filter “{args.query}”")
     return (" " + ", ".join(parts)) if parts else ""
 
 

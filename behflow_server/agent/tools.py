@@ -21,6 +21,7 @@ from sqlmodel import Session
 from behflow_server.agent import listing
 from behflow_server.auth.models import User
 from behflow_server.errors import BehflowError, Conflict, InvalidInput
+from behflow_server.filters import service as filters_service
 from behflow_server.notes import service as notes
 from behflow_server.notes.models import MAX_NOTE_LENGTH
 from behflow_server.tasks import changelog, history, matching, service
@@ -189,6 +190,13 @@ class ListTasksArgs(BaseModel):
     )
     count_only: bool = Field(
         default=False, description='The user asked how many ("how many did I finish?").'
+    )
+    query: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="A filter in Behflow's filter language, combined with the fields above: "
+        "project:work +urgent -waiting due.before:eow priority.above:medium is:overdue "
+        '(a or b) not x, words and "phrases" search (docs/filters.md).',
     )
     limit: int = Field(default=20, ge=1, le=100)
 
@@ -560,6 +568,8 @@ class ToolRunner:
         self, args: ListTasksArgs, *, limit: int | None = None
     ) -> tuple[list[TaskPublic], int]:
         found = listing.plan(args, self.zone, self.now, limit=limit or args.limit)
+        # The active context scopes the agent's reads as every other client's.
+        found.query.q = filters_service.scope(self.session, self.user, q=args.query)
         return service.list_tasks(
             self.session, self.user, found.query, zone=self.zone, now=self.now
         )

@@ -10,6 +10,8 @@ from behflow_server.calendar.routes import public_router as calendar_feed_router
 from behflow_server.calendar.routes import router as calendar_router
 from behflow_server.chat.routes import router as chat_router
 from behflow_server.events.routes import router as events_router
+from behflow_server.filters.routes import context_router
+from behflow_server.filters.routes import router as filters_router
 from behflow_server.interop.routes import router as interop_router
 from behflow_server.notes.routes import router as notes_router
 from behflow_server.notify.routes import router as notify_router
@@ -43,6 +45,9 @@ def build_router() -> APIRouter:
     api.include_router(history_router)
 
     api.include_router(notes_router)
+
+    api.include_router(filters_router)
+    api.include_router(context_router)
     root.include_router(api)
     root.include_router(calendar_feed_router)
     root.include_router(web_router)

@@ -269,7 +269,7 @@ def _apply(
     if number is None:
         if record.archived:
             return _item(record, ImportAction.skipped, reason="deleted in the file")
-        task = service.create_task(session, user, create, zone=zone)
+        task = service.create_task(session, user, create, zone=zone, use_context=False)
         _keep_dates(task, record, created=True)
         if record.uuid is not None:
             known[record.uuid] = task.number

@@ -79,6 +79,8 @@ class TaskQuery:
     overdue: bool = False
     archived: ArchivedFilter = ArchivedFilter.exclude
     search: str | None = None
+    # Filter-language texts (docs/filters.md), combined with AND: context, saved filter, q.
+    q: tuple[str, ...] = ()
     sort: TaskSort = TaskSort.due
     descending: bool = False
     # Sorting by due date: equal due times put the higher priority first.
@@ -298,9 +300,15 @@ def select_page(
     *,
     data_version: int | None = None,
     now: datetime | None = None,
+    where: sa.ColumnElement[bool] | None = None,
+    where_clock: int = 0,
 ) -> tuple[list[TaskPublic], int]:
+    """`where`: the compiled filter-language condition of `query.q`; `where_clock` what it
+    depends on (0 nothing, 1 the day, 2 the instant: no cached total)."""
     now = now or utcnow()
     conditions = build_filters(session, user_id, query, zone, now)
+    if where is not None:
+        conditions.append(where)
     # Core rows straight into the public model's validator: a page of ORM objects (or
     # SQLModel's model_validate wrapper) costs about twice as much per row.
     page = (
@@ -313,7 +321,7 @@ def select_page(
     rows = public_rows(session, user_id, page)
     if query.offset == 0 and len(rows) < query.limit:
         return rows, len(rows)
-    key = _total_key(user_id, data_version, query, zone, now)
+    key = _total_key(user_id, data_version, query, zone, now, where_clock)
     total = _TOTALS.get(key) if key is not None else None
     if total is None:
         total = int(
@@ -350,12 +358,19 @@ _TOTALS = _TotalsCache()
 
 
 def _total_key(
-    user_id: object, data_version: int | None, query: TaskQuery, zone: ZoneInfo, now: datetime
+    user_id: object,
+    data_version: int | None,
+    query: TaskQuery,
+    zone: ZoneInfo,
+    now: datetime,
+    where_clock: int = 0,
 ) -> tuple[object, ...] | None:
     """None when the total depends on the current instant (overdue filters)."""
     if data_version is None or query.overdue or (query.due or "").strip().lower() == "overdue":
         return None
-    day = now.astimezone(zone).date() if query.due else None
+    if where_clock >= 2:
+        return None
+    day = now.astimezone(zone).date() if query.due or where_clock else None
     return (
         user_id,
         data_version,
@@ -372,4 +387,5 @@ def _total_key(
         query.completed_before,
         query.archived,
         query.search,
+        query.q,
     )

@@ -21,7 +21,7 @@ from behflow_server.tasks.models import (
     TaskPublic,
     TaskUpdate,
 )
-from behflow_server.tasks.params import TaskFilters, sort_order
+from behflow_server.tasks.params import NoContext, TaskFilters, sort_order
 from behflow_server.tasks.subtasks import SubtaskAction
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -177,12 +177,14 @@ def delete_task(
 
 
 @labels_router.get("/projects", response_model=LabelList)
-def list_projects(session: SessionDep, user: CurrentUser) -> LabelList:
-    """The user's projects, by name, with open, overdue and total counts (archived left out)."""
-    return LabelList(items=service.list_projects(session, user))
+def list_projects(session: SessionDep, user: CurrentUser, context: NoContext = None) -> LabelList:
+    """The user's projects, by name, with open, overdue and total counts (archived left out;
+    the active context applies unless `context=none`)."""
+    return LabelList(items=service.list_projects(session, user, use_context=context is None))
 
 
 @labels_router.get("/tags", response_model=LabelList)
-def list_tags(session: SessionDep, user: CurrentUser) -> LabelList:
-    """The user's tags, by name, with open, overdue and total counts (archived left out)."""
-    return LabelList(items=service.list_tags(session, user))
+def list_tags(session: SessionDep, user: CurrentUser, context: NoContext = None) -> LabelList:
+    """The user's tags, by name, with open, overdue and total counts (archived left out; the
+    active context applies unless `context=none`)."""
+    return LabelList(items=service.list_tags(session, user, use_context=context is None))

@@ -17,8 +17,10 @@ from behflow_server.dates import parse_when
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.events.service import record_event
-from behflow_server.tasks import changelog, numbers, recurrence, subtasks
+from behflow_server.filters.service import new_task_defaults, scope
+from behflow_server.tasks import changelog, filterlang, numbers, recurrence, subtasks
 from behflow_server.tasks.models import (
+    MAX_TAGS,
     BulkResult,
     LabelCount,
     Task,
@@ -282,7 +284,12 @@ def _apply_status(task: Task, status: TaskStatus, now: datetime) -> None:
 
 
 def create_task(
-    session: Session, user: User, data: TaskCreate, *, zone: ZoneInfo | None = None
+    session: Session,
+    user: User,
+    data: TaskCreate,
+    *,
+    zone: ZoneInfo | None = None,
+    use_context: bool = True,
 ) -> Task:
     zone = zone or get_zone(user.timezone)
     now = utcnow()
@@ -298,6 +305,15 @@ def create_task(
         else _aware(data.remind_at, zone)
     )
     parent = subtasks.check_parent(session, user, data.parent, None) if data.parent else None
+
+    project, tags = data.project, data.tags or []
+    if use_context:
+        # The active context's project and +tags, as Taskwarrior's write context: a project
+        # only when none is given, tags added to those given (import passes use_context=False).
+        context_project, context_tags = new_task_defaults(session, user)
+        project = project or context_project
+        # Never past the tag limit: the task's own tags come first.
+        tags = (tags + [tag for tag in context_tags if tag not in tags])[:MAX_TAGS]
     # Everything is checked before the number is taken: a refused create uses up no number.
     number, alone = numbers.take(session, user)
     task = Task(
@@ -308,8 +324,8 @@ def create_task(
         priority=data.priority.value,
         due_at=due_at,
         ends_at=ends_at,
-        tags=data.tags or [],
-        project=data.project,
+        tags=tags,
+        project=project,
         recurrence=rule,
         remind_at=remind_at,
         extra=data.extra or {},
@@ -349,13 +365,18 @@ def list_tasks(
     """A page of the user's tasks (as public records, ready to return) and the total.
 
     `now` is the instant relative filters ("overdue", "today") are read at; default: now."""
+    zone = zone or get_zone(user.timezone)
+    now = now or utcnow()
+    compiled = filterlang.compile_filter(session, list(query.q), zone, now)
     return select_page(
         session,
         user.id,
         query,
-        zone or get_zone(user.timezone),
+        zone,
         data_version=user.tasks_version,
         now=now,
+        where=compiled.condition if compiled else None,
+        where_clock=compiled.clock if compiled else 0,
     )
 
 
@@ -535,25 +556,34 @@ def _label_counts(rows: Iterable[tuple[str, bool, bool]]) -> list[LabelCount]:
     return [counts[key] for key in sorted(counts)]
 
 
-def _label_rows(session: Session, user: User, column: Any, now: datetime | None) -> Any:
-    return session.execute(
-        sa.select(column, is_open(), is_overdue(now or utcnow())).where(
-            col(Task.user_id) == user.id, col(Task.archived_at).is_(None)
-        )
-    )
+def _label_rows(
+    session: Session, user: User, column: Any, now: datetime | None, use_context: bool
+) -> Any:
+    now = now or utcnow()
+    conditions = [col(Task.user_id) == user.id, col(Task.archived_at).is_(None)]
+    # The active context scopes the counts as it does the list (docs/filters.md).
+    texts = list(scope(session, user)) if use_context else []
+    compiled = filterlang.compile_filter(session, texts, get_zone(user.timezone), now)
+    if compiled is not None:
+        conditions.append(compiled.condition)
+    return session.execute(sa.select(column, is_open(), is_overdue(now)).where(*conditions))
 
 
-def list_projects(session: Session, user: User, *, now: datetime | None = None) -> list[LabelCount]:
+def list_projects(
+    session: Session, user: User, *, now: datetime | None = None, use_context: bool = True
+) -> list[LabelCount]:
     """The user's projects with task counts (open, overdue by the one rule, total) over their
     non-archived tasks; a project is named without regard to case, as the list filter does."""
-    rows = _label_rows(session, user, col(Task.project), now).all()
+    rows = _label_rows(session, user, col(Task.project), now, use_context).all()
     return _label_counts((p, o, d) for p, o, d in rows if p is not None)
 
 
-def list_tags(session: Session, user: User, *, now: datetime | None = None) -> list[LabelCount]:
+def list_tags(
+    session: Session, user: User, *, now: datetime | None = None, use_context: bool = True
+) -> list[LabelCount]:
     """The user's tags with task counts, as list_projects. Tags are JSON lists on both
     databases; one pass over the user's rows counts them without a dialect-specific unnest."""
-    rows = _label_rows(session, user, col(Task.tags), now)
+    rows = _label_rows(session, user, col(Task.tags), now, use_context)
     return _label_counts((tag, o, d) for tags, o, d in rows for tag in dict.fromkeys(tags or []))
 
 

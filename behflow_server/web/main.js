@@ -4,6 +4,7 @@ import { UNAUTHORIZED } from "./api.js";
 import { initAuth, showView, signOut } from "./auth.js";
 import { initChat } from "./chat.js";
 import { initDetail } from "./detail.js";
+import { initFilters } from "./filters.js";
 import { initOffline } from "./offline.js";
 import { initShortcuts } from "./shortcuts.js";
 import { initSubtasks } from "./subtasks.js";
@@ -15,6 +16,8 @@ initAuth();
 initTasks();
 initDetail();
 initSubtasks();
+
+initFilters();
 initChat();
 initShortcuts();
 initOffline();

@@ -6,13 +6,15 @@ import { byId, debounce, el, field } from "./dom.js";
 import { relativeDue, shortDate } from "./due.js";
 import { report, toast } from "./notices.js";
 import { TASK_EVENT } from "./notes.js";
+
+import { CONTEXT_CHANGED, loadFilters, showFilterError } from "./filters.js";
 import { session } from "./session.js";
 import { completeAsking, nest, progressLabel } from "./subtasks.js";
 import * as tasks from "./taskapi.js";
 
 /** @typedef {import("./types.js").Task} Task */
 /** @typedef {import("./types.js").GroupCount} GroupCount */
-/** @typedef {"open" | "today" | "upcoming" | "overdue" | "completed" | "trash" | "project" | "tag"} ViewKind */
+/** @typedef {"open" | "today" | "upcoming" | "overdue" | "completed" | "trash" | "project" | "tag" | "saved"} ViewKind */
 
 /** Fired on `window` to open a task's detail view; detail: {number}. */
 export const OPEN_TASK = "behflow:open-task";
@@ -30,6 +32,7 @@ const VIEWS = {
   trash: { title: "Trash", query: { archived: "only", sort: "-updated" }, status: false },
   project: { title: "Project", query: { sort: "due" }, status: true },
   tag: { title: "Tag", query: { sort: "due" }, status: true },
+  saved: { title: "Filter", query: { sort: "due" }, status: true },
 };
 
 const list = {
@@ -63,8 +66,11 @@ function currentQuery() {
   if (spec.status) query.status = field("filter-status").value;
   if (list.view.kind === "project") query.project = list.view.name;
   if (list.view.kind === "tag") query.tag = list.view.name;
+  if (list.view.kind === "saved") query.filter = list.view.name;
+  // The box is the filter language (docs/filters.md); one naming a status picks it.
   const search = field("filter-search").value.trim();
-  if (search) query.search = search;
+  if (search) query.q = search;
+  if (/(^|[\s(+-])(status|is)[.:]/.test(search)) delete query.status;
   return query;
 }
 
@@ -173,9 +179,11 @@ export async function loadTasks() {
     // Subtasks under their parents, so j/k walk the rows in the order they are shown.
     list.items = nest(page.items).map(({ task }) => task);
     byId("task-count").textContent = page.total ? `(${page.total})` : "";
+    showFilterError("");
     render();
   } catch (error) {
-    report(error);
+    if (error instanceof ApiError && error.code === "invalid_filter") showFilterError(error.message);
+    else report(error);
   }
   loadSidebar();
 }
@@ -207,6 +215,7 @@ async function viewCount(kind) {
 
 async function loadSidebarNow() {
   if (!session.token) return;
+  loadFilters(list.view.kind === "saved" ? list.view.name : "");
   /** @type {Array<["project" | "tag", () => Promise<import("./types.js").GroupList>]>} */
   const groups = [["project", tasks.listProjects], ["tag", tasks.listTags]];
   await Promise.all([
@@ -255,7 +264,8 @@ export function setView(kind, name = "") {
   list.view = { kind, name };
   list.selected = null;
   const spec = VIEWS[kind];
-  byId("view-title").textContent = kind === "project" ? `Project: ${name}` : kind === "tag" ? `#${name}` : spec.title;
+  byId("view-title").textContent = kind === "project" ? `Project: ${name}` : kind === "tag" ? `#${name}`
+    : kind === "saved" ? `Filter: ${name}` : spec.title;
   field("filter-status").hidden = !spec.status;
   for (const button of document.querySelectorAll(".sidebar button.nav")) {
     const node = /** @type {HTMLElement} */ (button);
@@ -501,6 +511,7 @@ export function initTasks() {
   byId("filters").addEventListener("submit", (event) => event.preventDefault());
   byId("filters").addEventListener("change", () => loadTasks());
   byId("filter-search").addEventListener("input", debounce(loadTasks, 250));
+  window.addEventListener(CONTEXT_CHANGED, () => loadTasks());
   byId("task-list").addEventListener("click", onTaskClick);
   byId("task-list").addEventListener("dblclick", onTaskDoubleClick);
   document.querySelector(".sidebar")?.addEventListener("click", (e) => onNavClick(/** @type {MouseEvent} */ (e)));

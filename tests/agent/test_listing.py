@@ -298,3 +298,24 @@ def test_open_windows_through_the_tool(session: Session) -> None:
     assert reply.startswith("2 tasks due by Fri 4 Dec:")
     assert "Long overdue" in reply and "Friday night" in reply
     assert "Saturday after" not in reply and "Someday" not in reply
+
+
+def test_the_list_tool_takes_the_filter_language_and_the_context(session: Session) -> None:
+    from behflow_server.filters import service as filters
+    from behflow_server.filters.models import FilterCreate
+
+    user = _user(session)
+    _add(session, user, "Quarterly report", project="work", tags=["urgent"])
+    _add(session, user, "Plan offsite", project="work.q1")
+    _add(session, user, "Buy milk", project="home", tags=["urgent"])
+    runner = ToolRunner(session, user, ZONE, SATURDAY)
+    reply = runner.run("list_tasks", {"query": "project:work -urgent"})
+    assert "Plan offsite" in reply and "Quarterly report" not in reply and "Buy milk" not in reply
+    assert "matching the filter “project:work -urgent”" in reply
+    bad = runner.run("list_tasks", {"query": "prio:high"})
+    assert bad == "Error: unknown field 'prio' at 0; did you mean 'priority'?"
+    # the active context scopes the agent's reads as every client's
+    filters.create_filter(session, user, FilterCreate(name="home", query="project:home"))
+    filters.set_context(session, user, "home")
+    reply = runner.run("list_tasks", {"tag": "urgent"})
+    assert "Buy milk" in reply and "Quarterly report" not in reply

@@ -242,3 +242,67 @@ def test_notes_from_words_stdin_and_the_editor(
     assert code == 1 and "no task #99" in err
     code, _, err = behflow("task", "note", "1", "--delete", "ffffffff")
     assert code == 1 and "no note ffffffff" in err
+
+
+# Filters and contexts (docs/filters.md) ------------------------------------------------
+
+
+def _filtered_titles(behflow: Behflow, *args: str) -> list[str]:
+    code, out, err = behflow("task", "list", *args, "--json", "title")
+    assert code == 0, err
+    return sorted(row["title"] for row in json.loads(out))
+
+
+def test_filters_and_contexts_from_the_cli(behflow: Behflow) -> None:
+    behflow("task", "add", "Quarterly report", "--project", "work", "--tag", "urgent")
+    behflow("task", "add", "Buy milk", "--project", "home", "--due", "today")
+    behflow("task", "add", "Old done", "--project", "work")
+    behflow("task", "done", "3")
+
+    assert (
+        _filtered_titles(behflow, "project:work", "+urgent", "due.before:eow", "status:open") == []
+    )
+    assert _filtered_titles(behflow, "project:work", "+urgent") == ["Quarterly report"]
+    # a word starting with - goes after -- or inside one quoted filter
+    assert _filtered_titles(behflow, "project:work -urgent") == []
+    code, out, _ = behflow("task", "list", "--json", "title", "--", "-urgent", "project:home")
+    assert json.loads(out) == [{"title": "Buy milk"}]
+    # a status in the filter replaces the default "open"
+    assert _filtered_titles(behflow, "project:work", "status:completed") == ["Old done"]
+    assert _filtered_titles(behflow, "project:work or due:today") == [
+        "Buy milk",
+        "Quarterly report",
+    ]
+
+    code, _, err = behflow("task", "list", "project:work", "prio:high")
+    assert code == 2
+    assert err.splitlines()[1:] == ["  project:work prio:high", "               ^^^^^^^^^"]
+    assert "unknown field 'prio' at 13; did you mean 'priority'?" in err
+
+    assert behflow("filter", "add", "today-home", "due:today project:home")[0] == 0
+    code, out, _ = behflow("filter", "list")
+    assert out.split() == ["today-home", "due:today", "project:home"]
+    assert behflow("filter", "show", "today-home")[1].strip() == "due:today project:home"
+    assert _filtered_titles(behflow, "--filter", "today-home") == ["Buy milk"]
+    code, out, _ = behflow("filter", "run", "today-home")
+    assert code == 0 and "Buy milk" in out
+    code, _, err = behflow("filter", "add", "broken", "(project:work")
+    assert code == 2 and "'(' is never closed at 0" in err
+    assert behflow("filter", "show", "nope")[0] == 1
+    assert behflow("filter", "remove", "today-home")[0] == 0
+    assert behflow("filter", "list")[1] == ""
+
+    assert behflow("context", "define", "work", "project:work", "+office")[0] == 0
+    assert behflow("context")[1].strip() == "No context is active."
+    code, out, err = behflow("context", "work")
+    assert code == 0 and out.strip() == "work: project:work +office"
+    assert "new tasks get project:work +office" in err
+    behflow("task", "add", "Desk chair")
+    assert _filtered_titles(behflow) == ["Desk chair"]  # scoped: only project:work +office
+    code, out, _ = behflow("task", "show", "4", "--json", "project,tags")
+    assert json.loads(out) == {"project": "work", "tags": ["office"]}
+    code, out, _ = behflow("context", "list")
+    assert out.split() == ["*", "work", "project:work", "+office"]
+    assert behflow("context", "none")[0] == 0
+    assert len(_filtered_titles(behflow)) == 3
+    assert behflow("context", "nope")[0] == 1

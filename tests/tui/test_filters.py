@@ -22,7 +22,7 @@ def test_tags(text: str, tags: list[str]) -> None:
     task_filter = parse_filter(text)
     assert task_filter.tags == tags
     assert task_filter.project is None
-    assert task_filter.search is None
+    assert task_filter.q is None
 
 
 @pytest.mark.parametrize("text", ["project:Home", "pro:Home", "proj:Home", "project:+Home"])
@@ -37,17 +37,31 @@ def test_plus_home_is_a_tag_and_the_project_is_separate() -> None:
     assert task_filter.tags == ["home"]
     assert task_filter.project == "garden"
     assert task_filter.priority == "high"
-    assert task_filter.search == "seeds"
+    assert task_filter.q == "seeds"
     params = task_filter.params()
     assert (params["tag"], params["project"]) == (["home"], "garden")
 
 
 @pytest.mark.parametrize("word", ["+1", "@5", "+", "@", "#"])
-def test_signs_without_a_name_are_search_words(word: str) -> None:
+def test_signs_without_a_name_go_to_the_server(word: str) -> None:
     task_filter = parse_filter(word)
     assert task_filter.tags == []
     assert task_filter.project is None
-    assert task_filter.search == word
+    assert task_filter.q == word
+
+
+@pytest.mark.parametrize(
+    ("text", "q", "status"),
+    [
+        ("+home or -work all", "+home or -work", []),
+        ("(pro:x or #y) sort:-priority", "(pro:x or #y)", ["open"]),
+        ("due.before:eow is:overdue", "due.before:eow is:overdue", []),
+        ("not status:completed", "not status:completed", []),
+    ],
+)
+def test_the_filter_language_goes_to_the_server_whole(text: str, q: str, status: list[str]) -> None:
+    params = parse_filter(text).params()
+    assert (params["q"], params["status"], params["tag"]) == (q, status, [])
 
 
 @pytest.mark.parametrize("text", ["project:", "pro:"])

@@ -19,6 +19,7 @@ from behflow_cli.tui.app import create_app
 from behflow_cli.tui.screens.confirm import ConfirmScreen, SubtasksQuestion
 from behflow_cli.tui.screens.edit import EditScreen
 from behflow_cli.tui.screens.help import HelpScreen
+from behflow_cli.tui.screens.saved_filters import SavedFiltersScreen
 from behflow_cli.tui.widgets.chat_pane import ChatPane
 from behflow_cli.tui.widgets.live_status import LiveStatus
 from behflow_cli.tui.widgets.task_card import TaskCard
@@ -313,5 +314,37 @@ def test_notes_in_the_detail_pane(client: BehflowClient, other: BehflowClient) -
         # A note added elsewhere shows up live.
         other.add_note(number, "boiler part ordered")
         await until(pilot, lambda: pane.notes and pane.notes[-1]["body"] == "boiler part ordered")
+
+
+def test_filter_language_saved_filters_and_context(
+    client: BehflowClient, other: BehflowClient
+) -> None:
+    other.create_task("Alpha report", project="work", tags=["urgent"])
+    other.create_task("Bravo groceries", project="home")
+    other.create_task("Charlie slides", project="work.q1")
+    other.request("POST", "/api/v1/filters", json={"name": "home", "query": "project:home"})
+    other.request("POST", "/api/v1/filters", json={"name": "work", "query": "project:work"})
+    other.request("PUT", "/api/v1/context", json={"name": "work"})
+
+    async def scenario(pilot: Pilot[Any]) -> None:
+        screen = await ready(pilot)
+        status = screen.query_one(LiveStatus)
+        await until(pilot, lambda: status.context == "work")
+        assert "context: work" in str(status.render())
+        assert sorted(titles(pilot)) == ["Alpha report", "Charlie slides"]
+        # the filter language goes to the server (AND with the context)
+        await pilot.press("slash", *"-urgent or is:overdue", "enter")
+        await until(pilot, lambda: titles(pilot) == ["Charlie slides"])
+        # the server's error for a bad filter is shown
+        await pilot.press("ctrl+u", *"prio:high", "enter")
+        await until(pilot, lambda: notified(pilot, "did you mean 'priority'?"))
+        await pilot.press("escape")
+        other.request("DELETE", "/api/v1/context")
+        await pilot.press("F")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SavedFiltersScreen))
+        await pilot.press("down", "enter")  # the first saved filter: home
+        await until(pilot, lambda: titles(pilot) == ["Bravo groceries"])
+        await until(pilot, lambda: status.context == "")
+        assert screen.filter.saved == "home"
 
     drive(client, scenario)

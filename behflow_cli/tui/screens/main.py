@@ -27,9 +27,11 @@ from behflow_cli.tui.live import EventStream
 from behflow_cli.tui.messages import (
     ChatReplied,
     ChatToken,
+    ContextLoaded,
     LiveEvent,
     LiveState,
     NotesLoaded,
+    SavedFiltersLoaded,
     TaskChanged,
     TasksLoaded,
     Undone,
@@ -38,6 +40,7 @@ from behflow_cli.tui.screens.confirm import ConfirmScreen, SubtasksQuestion
 from behflow_cli.tui.screens.edit import EditScreen
 from behflow_cli.tui.screens.help import HelpScreen
 from behflow_cli.tui.screens.note import NoteScreen
+from behflow_cli.tui.screens.saved_filters import SavedFiltersScreen
 from behflow_cli.tui.undo import Change, ChangeLog
 from behflow_cli.tui.widgets.chat_pane import ChatInput, ChatPane
 from behflow_cli.tui.widgets.filter_bar import FilterBar
@@ -143,7 +146,35 @@ class MainScreen(Screen[None]):
     def load_tasks(self, params: dict[str, Any], generation: int) -> None:
         with api.failing_as("Loading tasks"):
             tasks, total = api.load(self.behflow.client, params)
+            context = api.active_context(self.behflow.client)
         self.post_message(TasksLoaded(tasks, total, generation))
+        self.post_message(ContextLoaded(context or ""))
+
+    def on_context_loaded(self, message: ContextLoaded) -> None:
+        self.query_one(LiveStatus).context = message.name
+
+    # --- saved filters (docs/filters.md) ------------------------------------------------------
+
+    def action_saved_filters(self) -> None:
+        self.load_saved_filters()
+
+    @work(thread=True, group="saved", exclusive=True, exit_on_error=False)
+    def load_saved_filters(self) -> None:
+        with api.failing_as("Loading saved filters"):
+            items = api.saved_filters(self.behflow.client)
+        self.post_message(SavedFiltersLoaded(items))
+
+    def on_saved_filters_loaded(self, message: SavedFiltersLoaded) -> None:
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            self.filter = TaskFilter(saved=name or None)
+            self.query_one(FilterBar).value = ""
+            self.action_refresh()
+            if name:
+                self.notify(f"Saved filter {name}", title="Filter")
+
+        self.app.push_screen(SavedFiltersScreen(message.filters), chosen)
 
     def action_refresh(self) -> None:
         params = self.filter.params()

@@ -11,6 +11,7 @@ class LiveStatus(Static):
     online: reactive[bool] = reactive(False)
     detail: reactive[str] = reactive("connecting…")
     summary: reactive[str] = reactive("")
+    context: reactive[str] = reactive("")  # the active context's name (docs/filters.md)
 
     def render(self) -> Text:
         theme = self.app.current_theme
@@ -21,6 +22,8 @@ class LiveStatus(Static):
             text.append("○ offline", style=f"bold {theme.warning}")
             if self.detail:
                 text.append(f" ({self.detail})", style="dim")
+        if self.context:
+            text.append(f"  context: {self.context}", style=f"bold {theme.accent}")
         if self.summary:
             text.append("  " + self.summary)
         return text
