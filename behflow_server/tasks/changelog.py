@@ -287,6 +287,15 @@ def _record(
     session.add(row)
 
 
+def record_deleted(session: OrmSession, rows: list[Any]) -> None:
+    """Rows about to be removed by one bulk DELETE statement (which the flush hook cannot see):
+    each recorded with its whole image, so an undo puts it back."""
+    for obj in rows:
+        entry = REGISTRY.get(type(obj))
+        if entry is not None:
+            _record(session, obj, entry, image(obj), None)
+
+
 @sa_event.listens_for(OrmSession, "before_flush")
 def _before_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
     for obj in list(session.new):

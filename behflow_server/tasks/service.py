@@ -513,6 +513,7 @@ def delete_task(session: Session, user: User, number: int, *, hard: bool = False
         below = subtasks.descendants(session, task)
         gone = [public(t) for t in below]
         ids = [task.id, *(t.id for t in below)]
+        changelog.record_deleted(session, [task, *below])
         for doomed in [task, *below]:
             session.expunge(doomed)
         # One statement: the parent_id constraint is checked once the whole subtree is gone.
