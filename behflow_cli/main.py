@@ -208,7 +208,8 @@ def _json_flag_values(
     """Let `--json` stand alone (all fields) or take a field list, like the GitHub CLI:
     `--json title,due_at` and `--json=title,due_at` are the same. The word after a bare
     `--json` is its field list when it names the command's fields (or, for a command that
-    takes no free words, whenever it looks like one, so a mistyped field is reported)."""
+    takes no free words, whenever it looks like one; for one that does, when it is a near miss
+    of a field), so a mistyped field is reported."""
     result: list[str] = []
     for index, arg in enumerate(args):
         if arg == "--":
@@ -228,8 +229,12 @@ def _takes(word: str | None, fields: Sequence[str], free_words: bool) -> bool:
     names = word.split(",")
     if all(name in fields for name in names):
         return True
-    if free_words:  # `task add --json buy milk`: "buy" is the title
-        return "," in word
+    if free_words:
+        # `task add --json buy milk`: "buy" is the title, but `task list --json titel` is a
+        # mistyped field (reported with "Did you mean title?"), not a search for "titel".
+        import difflib
+
+        return "," in word or bool(difflib.get_close_matches(word, fields, n=1, cutoff=0.8))
     return True
 
 

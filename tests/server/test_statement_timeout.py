@@ -84,7 +84,7 @@ def test_a_request_stuck_on_the_database_is_answered_503_and_streams_go_on(
         ):
             stream = SSEReader(response)
             assert stream.event().event == "ready"
-            # Another session holds a lock every request's user lookup waits for: the kind of
+            # Another session holds a lock every read of a task waits for: the kind of
             # slow query that, run on the event loop, held every request and stream.
             locker = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
             release = threading.Event()
@@ -92,7 +92,7 @@ def test_a_request_stuck_on_the_database_is_answered_503_and_streams_go_on(
 
             def hold_lock() -> None:
                 with locker.begin() as connection:
-                    connection.exec_driver_sql("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+                    connection.exec_driver_sql("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
                     locked.set()
                     release.wait(15)
 
