@@ -17,7 +17,7 @@ from behflow_server.api import handlers
 from behflow_server.api import observe as api_observe
 from behflow_server.api.concurrency import ExpensiveRequestLimitMiddleware
 from behflow_server.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from behflow_server.api.router import build_router
+from behflow_server.api.router import install_routes
 from behflow_server.config import Settings, load_settings
 from behflow_server.context import AppContext
 from behflow_server.dates import set_default_country
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     handlers.install(app)
     api_docs.install(app)
     api_observe.install(app, context, lifecycle)
-    app.include_router(build_router())
+    install_routes(app)
     mcp_endpoint = mcp_http.mount(app, context)  # MCP over streamable HTTP at /mcp
 
     @app.get("/health", tags=["operations"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends, FastAPI
 
 from behflow_server.api.deps import history_client
 from behflow_server.auth.routes import router as auth_router
@@ -27,28 +27,29 @@ from behflow_server.webhooks.routes import router as webhooks_router
 API_PREFIX = "/api/v1"
 
 
-def build_router() -> APIRouter:
-    root = APIRouter()
-    root.include_router(auth_router)
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(history_client)])
-    api.include_router(tasks_router)
-    api.include_router(labels_router)
-    api.include_router(chat_router)
-    api.include_router(events_router)
-    api.include_router(recurrence_router)
-    api.include_router(processes_router)
-    api.include_router(stats_router)
-    api.include_router(webhooks_router)
-    api.include_router(interop_router)
-    api.include_router(calendar_router)
-    api.include_router(notify_router)
-    api.include_router(history_router)
-
-    api.include_router(notes_router)
-
-    api.include_router(filters_router)
-    api.include_router(context_router)
-    root.include_router(api)
-    root.include_router(calendar_feed_router)
-    root.include_router(web_router)
-    return root
+def install_routes(app: FastAPI) -> None:
+    """Each domain's router goes straight into the app: FastAPI rebuilds every route (its
+    dependencies and models) at each include_router, so routers nested two deep cost a third of
+    the server's start (issue #15)."""
+    app.include_router(auth_router)
+    api_dependencies = [Depends(history_client)]
+    for router in (
+        tasks_router,
+        labels_router,
+        chat_router,
+        events_router,
+        recurrence_router,
+        processes_router,
+        stats_router,
+        webhooks_router,
+        interop_router,
+        calendar_router,
+        notify_router,
+        history_router,
+        notes_router,
+        filters_router,
+        context_router,
+    ):
+        app.include_router(router, prefix=API_PREFIX, dependencies=api_dependencies)
+    app.include_router(calendar_feed_router)
+    app.include_router(web_router)

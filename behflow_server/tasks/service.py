@@ -18,6 +18,7 @@ from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
 from behflow_server.events.service import record_event
 from behflow_server.filters.service import new_task_defaults, scope
+from behflow_server.notes.models import TaskNote
 from behflow_server.tasks import changelog, filterlang, numbers, recurrence, subtasks
 from behflow_server.tasks.models import (
     MAX_TAGS,
@@ -513,7 +514,11 @@ def delete_task(session: Session, user: User, number: int, *, hard: bool = False
         below = subtasks.descendants(session, task)
         gone = [public(t) for t in below]
         ids = [task.id, *(t.id for t in below)]
-        changelog.record_deleted(session, [task, *below])
+        # An undo reverts rows last-recorded first: so the notes (gone with their tasks, ON
+        # DELETE CASCADE) come first and the task last, and an undo puts the task back, then its
+        # subtasks level by level, then the notes that hang on them.
+        notes = session.exec(select(TaskNote).where(col(TaskNote.task_id).in_(ids))).all()
+        changelog.record_deleted(session, [*notes, *reversed(below), task])
         for doomed in [task, *below]:
             session.expunge(doomed)
         # One statement: the parent_id constraint is checked once the whole subtree is gone.

@@ -128,3 +128,28 @@ def test_old_changesets_are_pruned(client: TestClient, register: Callable[..., H
         assert history.prune(session, utcnow() + timedelta(seconds=1)) == 1
     assert client.get(HISTORY, headers=auth).json()["total"] == 0
     assert client.get(f"{TASKS}/1/history", headers=auth).json()["items"] == []
+
+
+def test_undoing_a_hard_delete_brings_back_the_notes_of_the_whole_subtree(
+    client: TestClient, register: Callable[..., Headers]
+) -> None:
+    alice = register()
+    _add(client, alice, title="Move house")
+    _add(client, alice, title="Pack books", parent=1)
+    for number, body in ((1, "Keys from the *agent*"), (2, "Boxes in the cellar")):
+        added = client.post(f"{TASKS}/{number}/notes", headers=alice, json={"body": body})
+        assert added.status_code == 201, added.text
+
+    def notes(number: int) -> list[str]:
+        response = client.get(f"{TASKS}/{number}/notes", headers=alice)
+        assert response.status_code == 200, response.text
+        return [n["body"] for n in response.json()["items"]]
+
+    assert client.delete(f"{TASKS}/1", headers=alice, params={"hard": "true"}).status_code == 204
+    assert client.get(f"{TASKS}/2", headers=alice).status_code == 404
+    assert client.post(f"{HISTORY}/undo", headers=alice).status_code == 200
+    assert (notes(1), notes(2)) == (["Keys from the *agent*"], ["Boxes in the cellar"])
+    assert client.post(f"{HISTORY}/redo", headers=alice).status_code == 200
+    assert client.get(f"{TASKS}/1/notes", headers=alice).status_code == 404
+    assert client.post(f"{HISTORY}/undo", headers=alice).status_code == 200
+    assert (notes(1), notes(2)) == (["Keys from the *agent*"], ["Boxes in the cellar"])
