@@ -111,6 +111,7 @@ def serve(settings: Settings) -> None:
         access_log=False,  # behflow.access logs each request with its id
         server_header=False,
         http=http,
+        ws="none",  # no WebSocket routes: not loading the websockets library saves ~1 MB
         # X-Forwarded-For decides the client address (and so the login limits): believe it
         # only from the configured proxies, never by default (uvicorn trusts loopback).
         proxy_headers=bool(settings.forwarded_allow_ips),

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-import jwt
 from pwdlib import PasswordHash
 from starlette.concurrency import run_in_threadpool
 
+from behflow_server.auth.jwtlib import jwt
 from behflow_server.db import utcnow
 from behflow_server.errors import ServiceUnavailable, Unauthorized
 

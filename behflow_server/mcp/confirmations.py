@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import jwt
 from pydantic_core import to_jsonable_python
 from sqlmodel import Session
 
+from behflow_server.auth.jwtlib import jwt
 from behflow_server.auth.models import User
 from behflow_server.db import utcnow
 from behflow_server.errors import Conflict, InvalidInput, NotFound
