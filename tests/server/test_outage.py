@@ -88,6 +88,15 @@ def database_down(url: str) -> Iterator[None]:
         admin.dispose()
 
 
+def _client(url: str, timeout: float) -> httpx.Client:
+    """No kept-alive connections: an outage can outlast uvicorn's 5 s keep-alive, and a request
+    sent on a connection the server is closing at that moment is reset (a race that says
+    nothing of how the server answers outages)."""
+    return httpx.Client(
+        base_url=url, timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0)
+    )
+
+
 def _register(http: httpx.Client, name: str = "alice") -> dict[str, str]:
     response = http.post(
         "/register", json={"username": name, "password": "correct horse", "timezone": "UTC"}
@@ -108,7 +117,7 @@ def _assert_unavailable(response: httpx.Response) -> None:
 def test_requests_during_a_postgres_outage_answer_503_with_retry_after(
     pg_server: LiveServer, pg_url: str
 ) -> None:
-    with httpx.Client(base_url=pg_server.url, timeout=20) as http:
+    with _client(pg_server.url, timeout=20) as http:
         auth = _register(http)
         assert http.get("/api/v1/tasks", headers=auth).status_code == 200
         with database_down(pg_url):
@@ -137,7 +146,7 @@ def _next(frames: queue.Queue[Frame | None], timeout: float) -> Frame:
 
 
 def test_an_open_stream_survives_a_short_outage(pg_server: LiveServer, pg_url: str) -> None:
-    with httpx.Client(base_url=pg_server.url, timeout=20) as http:
+    with _client(pg_server.url, timeout=20) as http:
         auth = _register(http)
         frames: queue.Queue[Frame | None] = queue.Queue()
         with http.stream("GET", "/api/v1/events", headers=auth) as response:
@@ -168,7 +177,7 @@ def test_an_open_stream_survives_a_short_outage(pg_server: LiveServer, pg_url: s
 
 
 def test_a_revoked_token_still_ends_the_stream(pg_server: LiveServer) -> None:
-    with httpx.Client(base_url=pg_server.url, timeout=20) as http:
+    with _client(pg_server.url, timeout=20) as http:
         auth = _register(http)
         frames: queue.Queue[Frame | None] = queue.Queue()
         with http.stream("GET", "/api/v1/events", headers=auth) as response:
@@ -189,7 +198,7 @@ def test_sqlite_write_blocked_by_a_long_write_lock_answers_503(tmp_path: Path) -
     path = tmp_path / "behflow.db"
     server = _start(f"sqlite:///{path}", tmp_path)
     try:
-        with httpx.Client(base_url=server.url, timeout=60) as http:
+        with _client(server.url, timeout=60) as http:
             auth = _register(http)
             blocker = sqlite3.connect(path, timeout=1, isolation_level=None)
             try:
