@@ -123,7 +123,6 @@ class Settings(BaseSettings):
 
     events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
     events_replay_limit: int = Field(default=1000, ge=1, le=100_000)
-    events_queue_size: int = Field(default=1000, ge=1, le=1_000_000)
     events_max_streams_per_user: int = Field(default=20, ge=1, le=10_000)
 
     llm_base_url: str | None = None

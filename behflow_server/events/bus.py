@@ -1,9 +1,13 @@
-"""In-process, per-user fan-out of committed events to asyncio subscribers (the SSE streams).
+"""In-process, per-user doorbells for committed events, rung for asyncio subscribers (the SSE
+streams).
 
 Events are published from whatever thread committed them (request worker threads, the
 PostgreSQL listener thread), so each hand-over to a subscriber goes through its loop's
-`call_soon_threadsafe`. A subscriber that falls too far behind is cut off rather than buffered
-without bound; its client resumes from the events table with Last-Event-ID.
+`call_soon_threadsafe`. A subscriber is told that the user has new events, not which: it reads
+them from the events table after its own cursor (events/stream.py), in the order of their ids,
+which is the order their transactions committed. Its queue holds each kind of news once at
+most (new events, a revocation, the shutdown), so a slow client costs no memory however many
+events it has yet to read.
 """
 
 from __future__ import annotations
@@ -29,10 +33,14 @@ DEDUPE_WINDOW = 10_000
 
 
 class Signal(enum.Enum):
-    """Not an event: something a subscriber must act on, queued in order with the events."""
+    """What a subscriber is told, in the order it happened."""
 
+    # The user has new committed events: read the table after the stream's cursor.
+    EVENTS = "events"
     # Some of the user's tokens were revoked: re-check the stream's token before going on.
     REVOKED = "revoked"
+    # The server is shutting down: end the stream (the client resumes on another replica).
+    CLOSING = "closing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +67,14 @@ class LiveEvent:
         }
 
 
-QueueItem = LiveEvent | Signal | None
-
-
 class Subscription:
-    """One subscriber's queue. `None` in the queue means the bus is closing."""
+    """One subscriber's news: each Signal waits in its queue once at most."""
 
-    def __init__(self, user_id: uuid.UUID, loop: asyncio.AbstractEventLoop, size: int) -> None:
+    def __init__(self, user_id: uuid.UUID, loop: asyncio.AbstractEventLoop) -> None:
         self.user_id = user_id
         self.loop = loop
-        self.queue: asyncio.Queue[QueueItem] = asyncio.Queue(size)
-        # Set when the queue overflowed: the stream ends once drained and the client resumes.
-        self.overflowed = False
+        self._queue: asyncio.Queue[Signal] = asyncio.Queue()
+        self._waiting: set[Signal] = set()
         self._bus: EventBus | None = None
 
     def close(self) -> None:
@@ -79,23 +83,29 @@ class Subscription:
         if bus is not None:
             bus._remove(self)
 
-    def _deliver(self, events: list[QueueItem]) -> None:
-        for event in events:
-            if self.overflowed:
-                return
-            try:
-                self.queue.put_nowait(event)
-            except asyncio.QueueFull:
-                self.overflowed = True
+    def _ring(self, signal: Signal) -> None:  # on the subscriber's loop
+        if signal not in self._waiting:
+            self._waiting.add(signal)
+            self._queue.put_nowait(signal)
 
-    @property
-    def finished(self) -> bool:
-        return self.overflowed and self.queue.empty()
+    async def next(self) -> Signal:
+        """The next news, waiting for it."""
+        signal = await self._queue.get()
+        self._waiting.discard(signal)
+        return signal
+
+    def waiting(self) -> list[Signal]:
+        """Every news already there, without waiting."""
+        signals: list[Signal] = []
+        while not self._queue.empty():
+            signal = self._queue.get_nowait()
+            self._waiting.discard(signal)
+            signals.append(signal)
+        return signals
 
 
 class EventBus:
-    def __init__(self, queue_size: int = 1000) -> None:
-        self.queue_size = queue_size
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscribers: dict[uuid.UUID, set[Subscription]] = {}
         self._seen: OrderedDict[int, None] = OrderedDict()
@@ -105,7 +115,7 @@ class EventBus:
         """Subscribe the running event loop to `user_id`'s events; None when the user already
         has `limit` open subscriptions. The count and the add happen under one lock, so a
         burst of concurrent opens cannot overshoot the cap. Close it with `close()`."""
-        subscription = Subscription(user_id, asyncio.get_running_loop(), self.queue_size)
+        subscription = Subscription(user_id, asyncio.get_running_loop())
         with self._lock:
             subscribers = self._subscribers.setdefault(user_id, set())
             if limit is not None and len(subscribers) >= limit:
@@ -116,7 +126,7 @@ class EventBus:
             subscription._bus = self
             metrics.SSE_SUBSCRIBERS.inc()
             if self.closed:
-                subscription.queue.put_nowait(None)
+                subscription._ring(Signal.CLOSING)
         return subscription
 
     def _remove(self, subscription: Subscription) -> None:
@@ -155,7 +165,7 @@ class EventBus:
 
     def publish(self, events: Iterable[LiveEvent]) -> None:
         """Hand events to their users' subscribers; callable from any thread."""
-        targets: dict[Subscription, list[QueueItem]] = {}
+        targets: set[Subscription] = set()
         with self._lock:
             for event in events:
                 if event.id in self._seen:
@@ -163,19 +173,18 @@ class EventBus:
                 self._seen[event.id] = None
                 if len(self._seen) > DEDUPE_WINDOW:
                     self._seen.popitem(last=False)
-                for subscription in self._subscribers.get(event.user_id, ()):
-                    targets.setdefault(subscription, []).append(event)
-        for subscription, batch in targets.items():
-            _hand_over(subscription, batch)
+                targets.update(self._subscribers.get(event.user_id, ()))
+        for subscription in targets:
+            _hand_over(subscription, Signal.EVENTS)
 
     def revoke(self, user_id: uuid.UUID) -> None:
         """Tell the user's streams that some of the user's tokens were revoked (any thread).
 
-        Queued behind the events already handed over, ahead of any committed later."""
+        Told after the events already announced, before any committed later."""
         with self._lock:
             subscriptions = list(self._subscribers.get(user_id, ()))
         for subscription in subscriptions:
-            _hand_over(subscription, [Signal.REVOKED])
+            _hand_over(subscription, Signal.REVOKED)
 
     def close(self) -> None:
         """Ask every open stream to end (the server is shutting down)."""
@@ -183,10 +192,10 @@ class EventBus:
             self.closed = True
             subscriptions = [s for group in self._subscribers.values() for s in group]
         for subscription in subscriptions:
-            _hand_over(subscription, [None])
+            _hand_over(subscription, Signal.CLOSING)
 
 
-def _hand_over(subscription: Subscription, batch: list[QueueItem]) -> None:
+def _hand_over(subscription: Subscription, signal: Signal) -> None:
     # A RuntimeError means that loop has closed: its subscriber is gone.
     with contextlib.suppress(RuntimeError):
-        subscription.loop.call_soon_threadsafe(subscription._deliver, batch)
+        subscription.loop.call_soon_threadsafe(subscription._ring, signal)

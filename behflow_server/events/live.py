@@ -29,7 +29,7 @@ class LiveEvents:
     def __init__(self, context: AppContext, on_shutdown: Callable[[], None] | None = None) -> None:
         self.context = context
         self.on_shutdown = on_shutdown
-        self.bus = EventBus(context.settings.events_queue_size)
+        self.bus = EventBus()
         self.origin = uuid.uuid4().hex
         self.listener: PgListener | None = None
         self.poller: TablePoller | None = None

@@ -49,6 +49,8 @@ def stop_announcing(engine: Engine) -> None:
 
 @sa_event.listens_for(Session, "before_commit")
 def _notify_in_transaction(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release: the transaction's own commit announces its events
     pending = service.pending_events(session)
     revoked = service.pending_revocations(session)
     if not pending and not revoked:
@@ -66,7 +68,7 @@ def _notify_in_transaction(session: Session) -> None:
         )
     if not pending:
         return
-    session.flush()  # assigns the event ids
+    service.write_pending(session)  # assigns the event ids
     by_user: dict[uuid.UUID, list[int]] = {}
     for event in pending:
         if event.id is not None:

@@ -1,5 +1,9 @@
 """One client's Server-Sent Events stream: replay from the table, then live events, heartbeats.
 
+Everything the stream sends is read from the events table after its cursor, the backlog and
+each live event alike (the bus only says when to read), so ids only rise and nothing is
+skipped, however several replicas' commits interleave.
+
 Frames: `event: <type>`, `id: <event id>`, `data: {"id", "type", "data", "created_at"}`.
 Besides the domain events (task.created ...) the stream sends:
 - `ready` once the backlog is replayed, with the cursor to resume from (also as its `id`);
@@ -126,6 +130,12 @@ class _TokenCheck:
         return True
 
 
+def read_after(db: Database, user_id: uuid.UUID, cursor: int, limit: int) -> list[LiveEvent]:
+    """The user's committed events after `cursor`, oldest first (at most `limit`)."""
+    with db.session() as session:
+        return [LiveEvent.of(e) for e in service.events_since(session, user_id, cursor, limit)]
+
+
 async def event_stream(
     db: Database,
     subscription: Subscription,
@@ -136,13 +146,18 @@ async def event_stream(
     replay_limit: int,
 ) -> AsyncIterator[bytes]:
     """The stream over `subscription` (opened by the caller, counted against the user's cap,
-    and closed here when the stream ends)."""
+    and closed here when the stream ends).
+
+    What the bus brings is a doorbell: the stream then reads the user's events after its
+    cursor from the table. Bus deliveries can come out of order (two commits' after-commit
+    hooks race, other replicas' announcements arrive late); the table, where a user's ids
+    follow the order of commits (events/service.py), cannot, so the stream's ids only rise and
+    a client resuming after the last one it got misses nothing."""
     token = _TokenCheck(db, claims)
     # The subscription exists before the backlog is read so nothing committed in between is
-    # lost; what arrives twice (in the backlog and live) is sent once.
+    # lost: it rings the doorbell, and the table is read again after the backlog.
     with contextlib.closing(subscription):
         yield format_sse_event(comment="behflow events", retry=RETRY_MILLISECONDS)
-        early: list[LiveEvent] = []
         while True:
             try:
                 backlog = await run_in_threadpool(
@@ -155,18 +170,15 @@ async def event_stream(
                 log.warning("event stream: backlog waits for the database: %s", _first_line(exc))
             if (claims.expires_at - utcnow()).total_seconds() <= 0:
                 return
-            # Live events that arrive meanwhile are kept for after the backlog, as if they
-            # had waited in the queue; the shutdown signal ends the stream.
+            # Doorbells meanwhile change nothing (the backlog is read from the table); a
+            # revocation is acted on, and the shutdown signal ends the stream.
             try:
                 async with asyncio.timeout(min(heartbeat_seconds, BACKLOG_RETRY_SECONDS)):
-                    event = await subscription.queue.get()
-                    if event is None:
+                    signal = await subscription.next()
+                    if signal is Signal.CLOSING:
                         return
-                    if event is Signal.REVOKED:
-                        if not await token.still_valid(force=True):
-                            return
-                        continue
-                    early.append(event)
+                    if signal is Signal.REVOKED and not await token.still_valid(force=True):
+                        return
                     continue
             except TimeoutError:
                 pass
@@ -175,34 +187,45 @@ async def event_stream(
             return
         if backlog.reset:
             yield control("reset", backlog.cursor)
-        replayed = {event.id for event in backlog.events}
         for event in backlog.events:
             yield frame(event)
-        yield control("ready", backlog.cursor)
-        for event in early:
-            if event.id not in replayed:
-                if not await token.still_valid():
-                    return
-                yield frame(event)
-        while not subscription.finished:
+        cursor = backlog.cursor
+        yield control("ready", cursor)
+        behind = True  # what committed while the backlog was sent is read at once
+        while True:
+            if behind:
+                try:
+                    fresh = await run_in_threadpool(
+                        read_after, db, claims.user_id, cursor, replay_limit
+                    )
+                except Exception as exc:
+                    if not is_database_unavailable(exc):
+                        raise
+                    # Still behind: read again after the next heartbeat or doorbell.
+                    log.warning("event stream: read waits for the database: %s", _first_line(exc))
+                else:
+                    for event in fresh:
+                        if not await token.still_valid():
+                            return
+                        yield frame(event)
+                        cursor = event.id
+                    behind = len(fresh) >= replay_limit  # a full page: read on at once
+                    if behind:
+                        continue
             remaining = (claims.expires_at - utcnow()).total_seconds()
             if remaining <= 0:
                 return  # the client reconnects, gets 401 and logs in again
             try:
                 async with asyncio.timeout(min(heartbeat_seconds, remaining)):
-                    event = await subscription.queue.get()
+                    signals = {await subscription.next(), *subscription.waiting()}
             except TimeoutError:
                 if not await token.still_valid(force=True):
                     return
                 yield HEARTBEAT
                 continue
-            if event is None:  # the server is shutting down
+            if Signal.CLOSING in signals:  # the server is shutting down
                 return
-            if event is Signal.REVOKED:  # some token of this user was revoked: this one?
-                if not await token.still_valid(force=True):
-                    return
-                continue
-            if event.id not in replayed:
-                if not await token.still_valid():
-                    return
-                yield frame(event)
+            # Some token of this user was revoked: this one? Checked before anything is sent.
+            if Signal.REVOKED in signals and not await token.still_valid(force=True):
+                return
+            behind = behind or Signal.EVENTS in signals

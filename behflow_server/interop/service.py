@@ -24,7 +24,7 @@ from behflow_server.auth.models import User
 from behflow_server.db import Database
 from behflow_server.errors import BehflowError, InvalidInput
 from behflow_server.events.models import Event
-from behflow_server.events.service import SINK, pending_events
+from behflow_server.events.service import SINK, pending_events, write_pending
 from behflow_server.interop import taskwarrior
 from behflow_server.interop.formats import FileFormat, get_format
 from behflow_server.interop.models import ImportAction, ImportItem, ImportResult
@@ -187,7 +187,7 @@ def _one_transaction(db: Database, *, keep: bool) -> Iterator[Session]:
         session.info[SINK] = delivered.extend
         try:
             yield session
-            session.flush()
+            write_pending(session)
             delivered.extend(pending_events(session))
             if keep:
                 outer.commit()

@@ -64,10 +64,12 @@ def test_two_servers_run_each_slot_once_and_take_over_after_kill(
         assert created.status_code == 201, created.text
         time.sleep(4)
         history = _history(http)
-    assert len(history) >= 2
     slots = [h["scheduled_for"] for h in history]
     assert len(slots) == len(set(slots))
-    assert {h["status"] for h in history} == {"succeeded"}
+    # The latest run may still be going when the history is read (the machine may be busy).
+    finished = [h for h in history if h["status"] != "running"]
+    assert len(finished) >= 2 and len(history) - len(finished) <= 1, history
+    assert {h["status"] for h in finished} == {"succeeded"}
     [leader_pid] = _workers(history)
     assert leader_pid in {_pid(first), _pid(second)}
     engine = sa.create_engine(store_url)

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 from behflow_server.db import Database
-from behflow_server.events.bus import EventBus, LiveEvent
+from behflow_server.events.bus import EventBus, LiveEvent, Signal
 from behflow_server.events.sinks import sinks_of
 
 
@@ -16,12 +16,12 @@ def live(event_id: int, user_id: uuid.UUID) -> LiveEvent:
     return LiveEvent(event_id, user_id, "task.created", {"n": event_id}, datetime.now(UTC))
 
 
-def test_publishing_from_threads_reaches_only_that_users_subscribers() -> None:
-    alice, bob = uuid.uuid4(), uuid.uuid4()
+def test_publishing_from_threads_rings_only_that_users_subscribers() -> None:
+    alice, bob, carol = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     bus = EventBus()
 
-    async def scenario() -> tuple[list[int], list[int], bool]:
-        with bus.subscribe(alice) as a, bus.subscribe(bob) as b:
+    async def scenario() -> tuple[list[Signal], list[Signal], list[Signal]]:
+        with bus.subscribe(alice) as a, bus.subscribe(bob) as b, bus.subscribe(carol) as c:
             workers = [
                 threading.Thread(target=bus.publish, args=([live(i, alice), live(i, alice)],))
                 for i in (1, 2)
@@ -31,33 +31,41 @@ def test_publishing_from_threads_reaches_only_that_users_subscribers() -> None:
                 worker.start()
             for worker in workers:
                 worker.join()
-            got_a = sorted([(await a.queue.get()).id for _ in range(2)])  # type: ignore[union-attr]
-            got_b = [(await b.queue.get()).id]  # type: ignore[union-attr]
-            await asyncio.sleep(0.01)
-            duplicates = not a.queue.empty() or not b.queue.empty()
-        return got_a, got_b, duplicates
+            await asyncio.sleep(0.01)  # the hand-overs run on this loop
+            return a.waiting(), b.waiting(), c.waiting()
 
-    got_a, got_b, duplicates = asyncio.run(scenario())
-    assert got_a == [1, 2]
-    assert got_b == [3]
-    assert not duplicates  # the same event id published twice is delivered once
+    got_a, got_b, got_c = asyncio.run(scenario())
+    assert got_a == [Signal.EVENTS]  # four publishes, one doorbell: the stream reads the table
+    assert got_b == [Signal.EVENTS]
+    assert got_c == []
     assert not bus.has_subscribers(alice)
 
 
-def test_a_subscriber_that_falls_behind_is_cut_off_after_what_it_has() -> None:
+def test_news_waits_once_each_however_much_of_it_comes() -> None:
     user = uuid.uuid4()
-    bus = EventBus(queue_size=2)
+    bus = EventBus()
 
-    async def scenario() -> tuple[list[int], bool]:
+    async def scenario() -> tuple[list[Signal], list[Signal], list[Signal]]:
         with bus.subscribe(user) as sub:
-            bus.publish([live(i, user) for i in range(1, 6)])
+            for i in range(1, 10_001):
+                bus.publish([live(i, user)])
+            bus.revoke(user)
+            bus.revoke(user)
             await asyncio.sleep(0.01)
-            got = [(await sub.queue.get()).id for _ in range(2)]  # type: ignore[union-attr]
-            return got, sub.finished
+            first = [await sub.next(), *sub.waiting()]
+            bus.publish([live(10_001, user)])
+            bus.publish([live(10_001, user)])  # the same event again: no news
+            await asyncio.sleep(0.01)
+            again = sub.waiting()
+            bus.publish([live(10_002, user)])
+            bus.close()
+            await asyncio.sleep(0.01)
+            return first, again, sub.waiting()
 
-    got, finished = asyncio.run(scenario())
-    assert got == [1, 2]
-    assert finished  # the stream ends; the client resumes from the table
+    first, again, last = asyncio.run(scenario())
+    assert first == [Signal.EVENTS, Signal.REVOKED]
+    assert again == [Signal.EVENTS]
+    assert last == [Signal.EVENTS, Signal.CLOSING]
 
 
 def test_closing_the_bus_wakes_every_stream() -> None:
@@ -66,9 +74,17 @@ def test_closing_the_bus_wakes_every_stream() -> None:
     async def scenario() -> list[object]:
         with bus.subscribe(uuid.uuid4()) as first, bus.subscribe(uuid.uuid4()) as second:
             bus.close()
-            return [await first.queue.get(), await second.queue.get()]
+            return [await first.next(), await second.next()]
 
-    assert asyncio.run(scenario()) == [None, None]
+    assert asyncio.run(scenario()) == [Signal.CLOSING, Signal.CLOSING]
+    late = EventBus()
+    late.close()
+
+    async def opened_after_close() -> list[Signal]:
+        with late.subscribe(uuid.uuid4()) as subscription:
+            return subscription.waiting()
+
+    assert asyncio.run(opened_after_close()) == [Signal.CLOSING]
 
 
 def test_sink_fanout_keeps_the_existing_sink_and_survives_a_failing_one(tmp_path) -> None:

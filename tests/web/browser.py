@@ -121,6 +121,16 @@ def titles(driver: WebDriver) -> list[str]:
     )
 
 
+def click_row(driver: WebDriver, title: str) -> None:
+    """Click the row titled `title`, finding it again if the list re-rendered meanwhile."""
+
+    def click(d: WebDriver) -> bool:
+        row(d, title).click()
+        return True
+
+    wait(driver, click, message=f"cannot click the row {title!r}")
+
+
 def click_in_row(driver: WebDriver, title: str, selector: str) -> None:
     def click(d: WebDriver) -> bool:
         row(d, title).find_element(By.CSS_SELECTOR, selector).click()

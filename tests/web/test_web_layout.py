@@ -17,6 +17,7 @@ from tests.web.browser import (
     DESKTOP,
     PHONE,
     BrowserFactory,
+    click_row,
     console_errors,
     row,
     set_theme,
@@ -109,7 +110,7 @@ def test_phone_layout_keeps_titles_and_header_on_one_line(
         # Nothing sticks out sideways.
         assert driver.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
         shoot(driver, f"phone-{theme}", tmp_path)
-    row(driver, LONG_TITLE).click()
+    click_row(driver, LONG_TITLE)
     wait(driver, lambda d: d.find_element(By.ID, "detail").is_displayed())
     shoot(driver, "phone-detail", tmp_path)
     assert console_errors(driver) == []
@@ -136,7 +137,7 @@ def test_desktop_layout_dark_and_light(
         size = title_size(driver)
         assert size["height"] < size["line"] * 1.5, size
         shoot(driver, f"desktop-{theme}", tmp_path)
-    row(driver, "Water the plants").click()
+    click_row(driver, "Water the plants")
     wait(driver, lambda d: d.find_element(By.ID, "detail").is_displayed())
     shoot(driver, "desktop-detail", tmp_path)
     assert console_errors(driver) == []

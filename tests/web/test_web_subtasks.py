@@ -11,7 +11,17 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.support.live import LiveServer
-from tests.web.browser import PHONE, BrowserFactory, console_errors, row, sign_up, titles, wait
+from tests.web.browser import (
+    PHONE,
+    BrowserFactory,
+    click_in_row,
+    click_row,
+    console_errors,
+    row,
+    sign_up,
+    titles,
+    wait,
+)
 from tests.web.test_web_tasks import add, get
 
 
@@ -45,21 +55,21 @@ def test_subtasks_on_the_page(
     assert row(browser, "Trip").find_element(By.CSS_SELECTOR, ".progress").text == "0/1"
 
     # Completing the parent asks; Cancel completes nothing, "Complete them too" all of it.
-    row(browser, "Trip").find_element(By.CSS_SELECTOR, ".check").click()
+    click_in_row(browser, "Trip", ".check")
     question = browser.find_element(By.ID, "subtasks-question")
     wait(browser, lambda d: question.is_displayed())
     assert "Complete its 2 open subtasks too?" in question.text
     browser.find_element(By.ID, "subtasks-cancel").click()
     wait(browser, lambda d: not question.is_displayed())
     assert get(api, token, trip)["status"] == "not_started"
-    row(browser, "Trip").find_element(By.CSS_SELECTOR, ".check").click()
+    click_in_row(browser, "Trip", ".check")
     wait(browser, lambda d: question.is_displayed())
     browser.find_element(By.ID, "subtasks-complete").click()
     wait(browser, lambda d: get(api, token, pack)["status"] == "completed")
     assert get(api, token, trip)["status"] == "completed"
 
     # The detail view lists subtasks and adds one (Enter adds, it does not save the form).
-    row(browser, "Another task").click()
+    click_row(browser, "Another task")
     wait(browser, lambda d: d.find_element(By.ID, "detail").is_displayed())
     box = browser.find_element(By.ID, "detail-subtask-text")
     box.send_keys("Call the vet", Keys.ENTER)

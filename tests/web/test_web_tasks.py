@@ -19,6 +19,7 @@ from selenium.webdriver.support.ui import Select
 
 from tests.support.live import LiveServer
 from tests.web.browser import (
+    click_in_row,
     console_errors,
     row,
     sign_up,
@@ -93,7 +94,7 @@ def open_detail(driver: WebDriver, title: str) -> None:
     # Clicking the row (not its buttons or its title) opens the task.
     wait(
         driver,
-        lambda d: row(d, title).find_element(By.CSS_SELECTOR, ".meta, .number").click() or True,
+        lambda d: click_in_row(d, title, ".meta, .number") or True,
     )
     wait(driver, lambda d: d.find_element(By.ID, "detail").is_displayed(), message="no detail")
     wait(driver, lambda d: d.find_element(By.ID, "detail-title").get_attribute("value") == title)

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.support.live import LiveServer
-from tests.web.browser import console_errors, row, sign_up, titles, wait
+from tests.web.browser import click_in_row, console_errors, row, sign_up, titles, wait
 from tests.web.test_web_layout import shoot
 from tests.web.test_web_tasks import add, get, headers
 
@@ -178,7 +178,7 @@ def test_a_moved_due_date_shows_and_goes_back(
     # The detail view says it too, and its button is the same one command.
     wait(
         browser,
-        lambda d: row(d, "Pay rent").find_element(By.CSS_SELECTOR, ".number").click() or True,
+        lambda d: click_in_row(d, "Pay rent", ".number") or True,
     )
     wait(browser, lambda d: d.find_element(By.ID, "detail-moved").is_displayed())
     assert "Moved from 20 Nov" in browser.find_element(By.ID, "detail-moved-text").text
@@ -195,7 +195,7 @@ def test_a_moved_due_date_shows_and_goes_back(
     api.post("/api/v1/processes/reschedule-overdue/run", headers=headers(token))
     wait(
         browser,
-        lambda d: row(d, "Pay rent").find_element(By.CSS_SELECTOR, "button.moved").click() or True,
+        lambda d: click_in_row(d, "Pay rent", "button.moved") or True,
     )
     wait(browser, lambda d: get(api, token, task["number"])["original_due_at"] is None)
     assert get(api, token, task["number"])["due_at"] == "2026-11-20T17:00:00Z"
