@@ -24,6 +24,8 @@ from tests.support.live import LiveServer
 
 WRITERS = 6
 WRITES_EACH = 20
+# Each writer creates WRITES_EACH tasks and completes every third: one event each.
+EXPECTED = WRITERS * sum(1 + (i % 3 == 0) for i in range(WRITES_EACH))
 
 
 def _write(url: str, headers: dict[str, str], writer: int) -> int:
@@ -77,7 +79,7 @@ def test_streams_on_both_servers_get_every_event_once_in_rising_order(
             count.set()
             results[name] = _ids(stream, expected)
 
-    expected = WRITERS * sum(1 + (i % 3 == 0) for i in range(WRITES_EACH))
+    expected = EXPECTED
     ready = [threading.Event(), threading.Event()]
     watchers = [
         threading.Thread(target=watch, args=("on a", a.url, ready[0])),
@@ -109,7 +111,7 @@ def test_moving_to_the_other_server_with_last_event_id_misses_nothing(
     a, b = servers
     with httpx.Client(base_url=a.url, timeout=10) as api:
         alice = register(api, "alice")
-    expected = WRITERS * sum(1 + (i % 3 == 0) for i in range(WRITES_EACH))
+    expected = EXPECTED
     seen: list[int] = []
     with ThreadPoolExecutor(WRITERS) as pool:
         with subscribe(a.url, alice) as first:
